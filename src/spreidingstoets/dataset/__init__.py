@@ -1,0 +1,1 @@
+"""BAG dataset: readers, compiled store, indexes and address search."""
