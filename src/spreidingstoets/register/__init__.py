@@ -1,0 +1,1 @@
+"""The permit register: a database of permits and known cases per BAG verblijfsobject."""
