@@ -61,3 +61,27 @@ class BagTables:
     reference_date: dt.date | None = None  # the date the voorkomens were chosen for
     gemeentecodes: list[str] = field(default_factory=list)
     source_kind: str = ""  # "lvbag-xml", "bag-geopackage", "synthetic"
+
+
+def merge_tables(parts: list[BagTables]) -> BagTables:
+    """Combine extracts of neighbouring municipalities; shared objects are kept once."""
+    if len(parts) == 1:
+        return parts[0]
+    merged = BagTables(
+        extract_date=min((p.extract_date for p in parts if p.extract_date), default=None),
+        reference_date=min((p.reference_date for p in parts if p.reference_date), default=None),
+        gemeentecodes=sorted({c for p in parts for c in p.gemeentecodes}),
+        source_kind="+".join(sorted({p.source_kind for p in parts})),
+    )
+    for name in (
+        "verblijfsobjecten",
+        "ligplaatsen",
+        "standplaatsen",
+        "nummeraanduidingen",
+        "openbare_ruimten",
+        "woonplaatsen",
+        "panden",
+    ):
+        frame = pd.concat([getattr(p, name) for p in parts], ignore_index=True)
+        setattr(merged, name, frame.drop_duplicates("identificatie").reset_index(drop=True))
+    return merged

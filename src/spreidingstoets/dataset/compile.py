@@ -1,0 +1,393 @@
+"""Compile :class:`BagTables` into the columnar dataset and write it atomically.
+
+Layout of a compiled dataset folder (all Parquet, geometry as WKB in EPSG:28992)::
+
+    manifest.json        sources with sha256, dates, counts, software version, dataset sha256
+    units.parquet        verblijfsobjecten, ligplaatsen, standplaatsen (sorted by identificatie)
+    addresses.parquet    nummeraanduidingen with the unit they address (hoofd- or nevenadres)
+    footprints.parquet   panden, plus the polygons of ligplaatsen and standplaatsen
+    unit_footprint.parquet  unit -> footprint links (verblijfsobject -> pand)
+    openbare_ruimten.parquet, woonplaatsen.parquet
+    adjacency.parquet    pairs of active footprints within the adjacency tolerance
+
+Rows refer to each other by row number, so loading needs no joins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import shapely
+
+from spreidingstoets import __version__
+from spreidingstoets.dataset.tables import BagTables
+from spreidingstoets.errors import CRSError, InputError, SourceError
+
+FORMAT_VERSION = 1
+DEFAULT_ADJACENCY_TOLERANCE = 0.5  # metres, DESIGN.md section 2
+# Panden that stand (or stood until now) and so can share a wall or be measured to.
+INACTIVE_PAND_STATUSES = frozenset(
+    {
+        "Pand gesloopt",
+        "Niet gerealiseerd pand",
+        "Pand ten onrechte opgevoerd",
+        "Bouwvergunning verleend",
+    }
+)
+INACTIVE_PLAATS_STATUSES = frozenset({"Plaats ingetrokken"})
+WONING_STATUSES = ("Verblijfsobject in gebruik", "Verblijfsobject in gebruik (niet ingemeten)")
+DATA_FILES = (
+    "units.parquet",
+    "addresses.parquet",
+    "footprints.parquet",
+    "unit_footprint.parquet",
+    "openbare_ruimten.parquet",
+    "woonplaatsen.parquet",
+    "adjacency.parquet",
+)
+
+
+def _indexer(ids: pd.Series | np.ndarray, values: pd.Series | np.ndarray) -> np.ndarray:
+    index = pd.Index(np.asarray(ids, dtype=object))
+    return index.get_indexer(pd.Index(np.asarray(values, dtype=object))).astype(np.int32)
+
+
+# Where EPSG:28992 coordinates can lie (the Netherlands and its waters, with margin).
+RD_BOUNDS = (-7000.0, 289000.0, 300000.0, 629000.0)
+
+
+def check_rd_coordinates(tables: BagTables) -> None:
+    """Refuse geometry that is not in RD New metres, such as longitude/latitude in degrees."""
+    for name in ("verblijfsobjecten", "panden", "ligplaatsen", "standplaatsen"):
+        geoms = getattr(tables, name)["geometry"].to_numpy()
+        geoms = geoms[~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)]
+        if len(geoms) == 0:
+            continue
+        xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+        lo_x, lo_y, hi_x, hi_y = RD_BOUNDS
+        if xmin < lo_x or ymin < lo_y or xmax > hi_x or ymax > hi_y:
+            raise CRSError(
+                f"{name}: coordinates ({xmin:.6g}, {ymin:.6g}) .. ({xmax:.6g}, {ymax:.6g}) are not "
+                "EPSG:28992 (RD New, metres); geometry in degrees or another CRS cannot be used "
+                "for distances"
+            )
+
+
+def compile_tables(
+    tables: BagTables, tolerance: float = DEFAULT_ADJACENCY_TOLERANCE
+) -> dict[str, pa.Table]:
+    """Turn reader output into the row-linked tables of the compiled dataset."""
+    check_rd_coordinates(tables)
+    if len(tables.verblijfsobjecten) + len(tables.panden) == 0:
+        raise SourceError("the source holds no verblijfsobjecten and no panden")
+    vbo = tables.verblijfsobjecten
+    parts = [
+        pd.DataFrame(
+            {
+                "identificatie": vbo["identificatie"].astype(str),
+                "objecttype": "verblijfsobject",
+                "status": vbo["status"].astype(str),
+                "gebruiksdoel": [";".join(sorted(g)) for g in vbo["gebruiksdoel"]],
+                "oppervlakte": vbo["oppervlakte"].astype("int32"),
+                "x": shapely.get_x(vbo["geometry"].to_numpy()),
+                "y": shapely.get_y(vbo["geometry"].to_numpy()),
+                "hoofdadres_id": vbo["hoofdadres"],
+                "nevenadres_ids": vbo["nevenadressen"],
+                "pand_ids": vbo["panden"],
+            }
+        )
+    ]
+    for kind, df in (("ligplaats", tables.ligplaatsen), ("standplaats", tables.standplaatsen)):
+        if len(df):
+            centre = shapely.point_on_surface(df["geometry"].to_numpy())
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "identificatie": df["identificatie"].astype(str),
+                        "objecttype": kind,
+                        "status": df["status"].astype(str),
+                        "gebruiksdoel": "",
+                        "oppervlakte": np.zeros(len(df), np.int32),
+                        "x": shapely.get_x(centre),
+                        "y": shapely.get_y(centre),
+                        "hoofdadres_id": df["hoofdadres"],
+                        "nevenadres_ids": df["nevenadressen"],
+                        "pand_ids": [[i] for i in df["identificatie"].astype(str)],
+                    }
+                )
+            )
+    units = pd.concat(parts, ignore_index=True)
+    units = units.sort_values("identificatie", kind="stable").reset_index(drop=True)
+    if units["identificatie"].duplicated().any():
+        dup = units.loc[units["identificatie"].duplicated(), "identificatie"].iloc[0]
+        raise SourceError(f"identificatie {dup} occurs twice among the current objects")
+
+    # Addresses: every current nummeraanduiding, linked to the unit it addresses.
+    num = tables.nummeraanduidingen.sort_values("identificatie", kind="stable").reset_index(
+        drop=True
+    )
+    opr = tables.openbare_ruimten.sort_values("identificatie", kind="stable").reset_index(drop=True)
+    wpl = tables.woonplaatsen.sort_values("identificatie", kind="stable").reset_index(drop=True)
+    opr_wpl = _indexer(wpl["identificatie"], opr["woonplaats"].fillna(""))
+    num_opr = _indexer(opr["identificatie"], num["openbare_ruimte"].fillna(""))
+    own_wpl = _indexer(wpl["identificatie"], num["woonplaats"].fillna(""))
+    num_wpl = np.where(own_wpl >= 0, own_wpl, np.where(num_opr >= 0, opr_wpl[num_opr], -1))
+    addr_unit = np.full(len(num), -1, np.int32)
+    addr_hoofd = np.zeros(len(num), bool)
+    unit_rows = np.arange(len(units), dtype=np.int32)
+    hoofd = _indexer(num["identificatie"], units["hoofdadres_id"].fillna(""))
+    has = hoofd >= 0
+    addr_unit[hoofd[has]] = unit_rows[has]
+    addr_hoofd[hoofd[has]] = True
+    neven = units[["nevenadres_ids"]].assign(unit=unit_rows).explode("nevenadres_ids").dropna()
+    if len(neven):
+        nidx = _indexer(num["identificatie"], neven["nevenadres_ids"])
+        ok = nidx >= 0
+        addr_unit[nidx[ok]] = neven["unit"].to_numpy(np.int32)[ok]
+    addresses = pa.table(
+        {
+            "identificatie": num["identificatie"].astype(str).to_numpy(),
+            "unit": addr_unit,
+            "hoofdadres": addr_hoofd,
+            "huisnummer": num["huisnummer"].astype("int32").to_numpy(),
+            "huisletter": num["huisletter"]
+            .astype(object)
+            .where(num["huisletter"].notna(), None)
+            .to_numpy(),
+            "toevoeging": num["toevoeging"]
+            .astype(object)
+            .where(num["toevoeging"].notna(), None)
+            .to_numpy(),
+            "postcode": num["postcode"]
+            .astype(object)
+            .where(num["postcode"].notna(), None)
+            .to_numpy(),
+            "openbare_ruimte": num_opr,
+            "woonplaats": num_wpl.astype(np.int32),
+        }
+    )
+
+    # Footprints: panden, then ligplaats/standplaats polygons, sorted by identificatie.
+    pnd = tables.panden
+    fp_parts = [
+        pd.DataFrame(
+            {
+                "identificatie": pnd["identificatie"].astype(str),
+                "kind": "pand",
+                "status": pnd["status"].astype(str),
+                "bouwjaar": pnd["bouwjaar"].astype("int32"),
+                "geometry": pnd["geometry"],
+            }
+        )
+    ]
+    for kind, df in (("ligplaats", tables.ligplaatsen), ("standplaats", tables.standplaatsen)):
+        if len(df):
+            fp_parts.append(
+                pd.DataFrame(
+                    {
+                        "identificatie": df["identificatie"].astype(str),
+                        "kind": kind,
+                        "status": df["status"].astype(str),
+                        "bouwjaar": np.zeros(len(df), np.int32),
+                        "geometry": df["geometry"],
+                    }
+                )
+            )
+    fps = pd.concat(fp_parts, ignore_index=True).sort_values("identificatie", kind="stable")
+    fps = fps.reset_index(drop=True)
+    geoms = fps["geometry"].to_numpy()
+    active = ~fps["status"].isin(INACTIVE_PAND_STATUSES | INACTIVE_PLAATS_STATUSES).to_numpy()
+    active &= ~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)
+
+    links = units[["pand_ids"]].assign(unit=unit_rows).explode("pand_ids").dropna()
+    fidx = _indexer(fps["identificatie"], links["pand_ids"])
+    ok = fidx >= 0
+    unit_fp = pa.table({"unit": links["unit"].to_numpy(np.int32)[ok], "footprint": fidx[ok]})
+
+    act = np.flatnonzero(active)
+    tree = shapely.STRtree(geoms[act])
+    pairs = tree.query(geoms[act], predicate="dwithin", distance=tolerance)
+    a, b = act[pairs[0]], act[pairs[1]]
+    keep = a < b
+    adjacency = pa.table({"a": a[keep].astype(np.int32), "b": b[keep].astype(np.int32)})
+
+    hoofd_opr = np.where(hoofd >= 0, num_opr[np.maximum(hoofd, 0)], -1)
+    unit_table = pa.table(
+        {
+            "identificatie": units["identificatie"].to_numpy(),
+            "objecttype": units["objecttype"].to_numpy(),
+            "status": units["status"].to_numpy(),
+            "gebruiksdoel": units["gebruiksdoel"].to_numpy(),
+            "oppervlakte": units["oppervlakte"].to_numpy(np.int32),
+            "x": units["x"].to_numpy(np.float64),
+            "y": units["y"].to_numpy(np.float64),
+            "hoofdadres": hoofd,
+            "openbare_ruimte": hoofd_opr.astype(np.int32),
+        }
+    )
+    return {
+        "units.parquet": unit_table,
+        "addresses.parquet": addresses,
+        "footprints.parquet": pa.table(
+            {
+                "identificatie": fps["identificatie"].to_numpy(),
+                "kind": fps["kind"].to_numpy(),
+                "status": fps["status"].to_numpy(),
+                "bouwjaar": fps["bouwjaar"].to_numpy(np.int32),
+                "active": active,
+                "geometry": shapely.to_wkb(geoms, output_dimension=2),
+            }
+        ),
+        "unit_footprint.parquet": unit_fp,
+        "openbare_ruimten.parquet": pa.table(
+            {
+                "identificatie": opr["identificatie"].astype(str).to_numpy(),
+                "naam": opr["naam"].astype(str).to_numpy(),
+                "type": opr["type"].astype(object).where(opr["type"].notna(), None).to_numpy(),
+                "woonplaats": opr_wpl,
+            }
+        ),
+        "woonplaatsen.parquet": pa.table(
+            {
+                "identificatie": wpl["identificatie"].astype(str).to_numpy(),
+                "naam": wpl["naam"].astype(str).to_numpy(),
+            }
+        ),
+        "adjacency.parquet": adjacency,
+    }
+
+
+def count_objects(tables: BagTables, compiled: dict[str, pa.Table]) -> dict[str, int]:
+    units = compiled["units.parquet"]
+    vbo = units.filter(pa.compute.equal(units["objecttype"], "verblijfsobject"))
+    woning = woning_mask(
+        vbo["status"].to_numpy(zero_copy_only=False),
+        vbo["gebruiksdoel"].to_numpy(zero_copy_only=False),
+        vbo["hoofdadres"].to_numpy(),
+    )
+    return {
+        "verblijfsobjecten": len(tables.verblijfsobjecten),
+        "woningen": int(woning.sum()),
+        "panden": len(tables.panden),
+        "nummeraanduidingen": len(tables.nummeraanduidingen),
+        "openbare_ruimten": len(tables.openbare_ruimten),
+        "woonplaatsen": len(tables.woonplaatsen),
+        "ligplaatsen": len(tables.ligplaatsen),
+        "standplaatsen": len(tables.standplaatsen),
+        "adjacent_pairs": compiled["adjacency.parquet"].num_rows,
+    }
+
+
+def woning_mask(
+    status: np.ndarray,
+    gebruiksdoel: np.ndarray,
+    hoofdadres: np.ndarray,
+    statuses: tuple[str, ...] = WONING_STATUSES,
+    doel: str = "woonfunctie",
+) -> np.ndarray:
+    """A dwelling (woning): verblijfsobject with the gebruiksdoel, in use, with an address."""
+    has_doel = pd.Series(gebruiksdoel, dtype=object).str.split(";").map(lambda g: doel in g)
+    return np.isin(status, statuses) & has_doel.to_numpy(bool) & (hoofdadres >= 0)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def source_files(source: Path) -> list[Path]:
+    if source.is_dir():
+        return sorted(p for p in source.rglob("*") if p.is_file())
+    return [source]
+
+
+def write_dataset(
+    tables: BagTables,
+    source: Path,
+    out: Path,
+    *,
+    tolerance: float = DEFAULT_ADJACENCY_TOLERANCE,
+    force: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, object]:
+    """Compile and write the dataset to ``out``: all of it, or nothing.
+
+    Everything is written into a temporary sibling folder which replaces ``out`` by a rename
+    only when complete, so an interrupted or failed import leaves no half dataset behind.
+    """
+    out = out.resolve()
+    if out.exists() and not force:
+        raise InputError(f"{out} already exists; pass --force to replace it")
+    if out.exists() and not (out / "manifest.json").exists():
+        raise InputError(
+            f"{out} exists and is not a spreidingstoets dataset; refusing to replace it"
+        )
+    if tolerance < 0:
+        raise InputError(f"adjacency tolerance must be >= 0 metres, got {tolerance}")
+    if progress:
+        progress("compiling indexes")
+    compiled = compile_tables(tables, tolerance)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        digests = {}
+        for name, table in compiled.items():
+            if progress:
+                progress(f"writing {name}")
+            pq.write_table(table, tmp / name, compression="zstd")
+            digests[name] = file_sha256(tmp / name)
+        combined = hashlib.sha256("".join(f"{n}:{digests[n]}\n" for n in DATA_FILES).encode())
+        sha = combined.hexdigest()
+        sources = [
+            {
+                "path": str(p.relative_to(source) if source.is_dir() else p.name),
+                "bytes": p.stat().st_size,
+                "sha256": file_sha256(p),
+            }
+            for p in source_files(source)
+        ]
+        codes = "-".join(tables.gemeentecodes) or "bag"
+        manifest: dict[str, object] = {
+            "format_version": FORMAT_VERSION,
+            "software": f"spreidingstoets {__version__}",
+            "dataset_id": f"{codes}-{tables.extract_date or tables.reference_date or 'undated'}-{sha[:12]}",
+            "sha256": sha,
+            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "source_kind": tables.source_kind,
+            "sources": sources,
+            "extract_date": tables.extract_date.isoformat() if tables.extract_date else None,
+            "reference_date": tables.reference_date.isoformat() if tables.reference_date else None,
+            "gemeentecodes": tables.gemeentecodes,
+            "crs": "EPSG:28992",
+            "adjacency_tolerance_m": tolerance,
+            "counts": count_objects(tables, compiled),
+            "files": digests,
+        }
+        (tmp / "manifest.json").write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+        )
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest

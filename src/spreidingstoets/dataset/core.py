@@ -1,0 +1,328 @@
+"""The loaded dataset: BAG arrays plus the indexes the engine reads.
+
+Built once at load: STRtrees over active footprints and over unit points; CSR arrays for
+openbare ruimte -> units, footprint -> units and unit -> footprints; the footprint adjacency
+graph (computed at import, stored); and the house-number order per street side.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+import shapely
+
+from spreidingstoets.dataset.compile import DATA_FILES, WONING_STATUSES, woning_mask
+from spreidingstoets.errors import SourceError
+
+
+@dataclass(frozen=True)
+class Csr:
+    """Compressed sparse rows: ``members(i)`` is ``idx[ptr[i]:ptr[i+1]]``."""
+
+    ptr: np.ndarray
+    idx: np.ndarray
+
+    @classmethod
+    def build(cls, rows: np.ndarray, cols: np.ndarray, n_rows: int) -> Csr:
+        order = np.lexsort((cols, rows))
+        counts = np.bincount(rows, minlength=n_rows)
+        ptr = np.zeros(n_rows + 1, np.int64)
+        np.cumsum(counts, out=ptr[1:])
+        return cls(ptr, cols[order].astype(np.int32))
+
+    def members(self, i: int) -> np.ndarray:
+        return self.idx[self.ptr[i] : self.ptr[i + 1]]
+
+    def gather(self, rows: np.ndarray) -> np.ndarray:
+        if len(rows) == 1:
+            return self.members(int(rows[0]))
+        if len(rows) == 0:
+            return self.idx[:0]
+        return np.concatenate([self.members(int(r)) for r in rows])
+
+
+def _col(table: Any, name: str) -> np.ndarray:
+    return table.column(name).to_numpy(zero_copy_only=False)
+
+
+@dataclass
+class Dataset:
+    """BAG units, addresses and footprints as arrays, with indexes. Read-only after load."""
+
+    manifest: dict[str, Any]
+    # units (verblijfsobjecten, ligplaatsen, standplaatsen), sorted by identificatie
+    unit_id: np.ndarray  # bytes S16
+    unit_type: np.ndarray  # str
+    unit_status: np.ndarray
+    unit_gebruiksdoel: np.ndarray  # ";"-joined
+    unit_oppervlakte: np.ndarray  # int32
+    unit_xy: np.ndarray  # (n, 2) float64
+    unit_hoofdadres: np.ndarray  # address row, -1 if none
+    unit_street: np.ndarray  # openbare ruimte row of the hoofdadres, -1 if none
+    # addresses (nummeraanduidingen)
+    addr_id: np.ndarray
+    addr_unit: np.ndarray
+    addr_hoofd: np.ndarray
+    addr_huisnummer: np.ndarray
+    addr_huisletter: np.ndarray
+    addr_toevoeging: np.ndarray
+    addr_postcode: np.ndarray
+    addr_street: np.ndarray
+    addr_woonplaats: np.ndarray
+    # footprints (panden + plaatsen)
+    fp_id: np.ndarray
+    fp_kind: np.ndarray
+    fp_status: np.ndarray
+    fp_bouwjaar: np.ndarray
+    fp_active: np.ndarray
+    fp_geom: np.ndarray
+    # openbare ruimten and woonplaatsen
+    street_id: np.ndarray
+    street_naam: np.ndarray
+    street_type: np.ndarray
+    street_woonplaats: np.ndarray
+    woonplaats_id: np.ndarray
+    woonplaats_naam: np.ndarray
+    # indexes
+    unit_fps: Csr
+    fp_units: Csr
+    street_units: Csr
+    fp_adjacent: Csr
+    woning: np.ndarray  # default dwelling mask (DESIGN.md section 2)
+    side_key: np.ndarray  # per unit: street * 2 + parity of the hoofdadres, -1 if none
+    side_rank: np.ndarray  # per unit: dense rank of its huisnummer on that side
+    side_order: Csr  # per side key: units sorted by rank
+    fp_tree: shapely.STRtree = field(repr=False)
+    fp_tree_rows: np.ndarray = field(repr=False)  # tree position -> footprint row
+    point_tree: shapely.STRtree = field(repr=False)
+
+    # ---- look-ups -------------------------------------------------------------------------
+    @property
+    def n_units(self) -> int:
+        return len(self.unit_id)
+
+    @property
+    def sha256(self) -> str:
+        return str(self.manifest["sha256"])
+
+    @property
+    def dataset_id(self) -> str:
+        return str(self.manifest["dataset_id"])
+
+    @property
+    def adjacency_tolerance(self) -> float:
+        return float(self.manifest.get("adjacency_tolerance_m", 0.5))
+
+    def unit_index(self, identificatie: str) -> int:
+        """Row of a unit by BAG identificatie, or -1."""
+        key = np.bytes_(identificatie.strip())
+        i = int(np.searchsorted(self.unit_id, key))
+        if i < len(self.unit_id) and self.unit_id[i] == key:
+            return i
+        return -1
+
+    def address_index(self, identificatie: str) -> int:
+        key = np.bytes_(identificatie.strip())
+        i = int(np.searchsorted(self.addr_id, key))
+        if i < len(self.addr_id) and self.addr_id[i] == key:
+            return i
+        return -1
+
+    def unit_identificatie(self, i: int) -> str:
+        return self.unit_id[i].decode()
+
+    def footprint_identificatie(self, f: int) -> str:
+        return self.fp_id[f].decode()
+
+    def address_label(self, a: int, with_woonplaats: bool = True) -> str:
+        """'Kwartelstraat 12a-2, Tiel' for an address row."""
+        if a < 0:
+            return "(geen adres)"
+        s = int(self.addr_street[a])
+        naam = str(self.street_naam[s]) if s >= 0 else "?"
+        number = str(int(self.addr_huisnummer[a]))
+        if self.addr_huisletter[a]:
+            number += str(self.addr_huisletter[a])
+        if self.addr_toevoeging[a]:
+            number += "-" + str(self.addr_toevoeging[a])
+        label = f"{naam} {number}"
+        w = int(self.addr_woonplaats[a])
+        if with_woonplaats and w >= 0:
+            label += f", {self.woonplaats_naam[w]}"
+        return label
+
+    def unit_label(self, i: int) -> str:
+        return self.address_label(int(self.unit_hoofdadres[i]))
+
+    def unit_gebruiksdoelen(self, i: int) -> list[str]:
+        text = str(self.unit_gebruiksdoel[i])
+        return text.split(";") if text else []
+
+    def unit_point(self, i: int) -> shapely.Point:
+        return shapely.Point(self.unit_xy[i])
+
+    def unit_geometry(self, i: int) -> shapely.Geometry:
+        """Union of the unit's footprints, or its point when it has none."""
+        fps = self.unit_fps.members(i)
+        if len(fps) == 0:
+            return self.unit_point(i)
+        if len(fps) == 1:
+            return self.fp_geom[fps[0]]
+        return shapely.union_all(self.fp_geom[fps])
+
+    def footprints_within(self, geom: shapely.Geometry, distance: float) -> np.ndarray:
+        """Rows of active footprints within ``distance`` metres of ``geom`` (sorted)."""
+        hits = self.fp_tree.query(geom, predicate="dwithin", distance=distance)
+        return np.sort(self.fp_tree_rows[hits])
+
+    def units_near_point(self, xy: Sequence[float], distance: float) -> np.ndarray:
+        hits = self.point_tree.query(shapely.Point(xy), predicate="dwithin", distance=distance)
+        return np.sort(hits)
+
+    def side_neighbours(self, i: int, n: int) -> np.ndarray:
+        """Units on the same street side within ``n`` house-number ranks of unit ``i``."""
+        key = int(self.side_key[i])
+        if key < 0 or n <= 0:
+            return self.unit_id[:0].astype(np.int32)
+        members = self.side_order.members(key)
+        ranks = self.side_rank[members]
+        r = int(self.side_rank[i])
+        lo = np.searchsorted(ranks, r - n, "left")
+        hi = np.searchsorted(ranks, r + n, "right")
+        near = members[lo:hi]
+        return near[near != i]
+
+    def unit_points(self) -> dict[str, tuple[float, float]]:
+        return {
+            u.decode(): (float(x), float(y))
+            for u, (x, y) in zip(self.unit_id, self.unit_xy, strict=True)
+        }
+
+    @cached_property
+    def street_by_id(self) -> dict[str, int]:
+        return {str(s): i for i, s in enumerate(self.street_id)}
+
+    def woning_definition(
+        self, statuses: tuple[str, ...] = WONING_STATUSES, gebruiksdoel: str = "woonfunctie"
+    ) -> np.ndarray:
+        """A dwelling mask for another definition than the default (cached)."""
+        key = (tuple(sorted(statuses)), gebruiksdoel)
+        cache = self.__dict__.setdefault("_woning_cache", {})
+        if key not in cache:
+            cache[key] = woning_mask(
+                self.unit_status,
+                self.unit_gebruiksdoel,
+                self.unit_hoofdadres,
+                statuses=tuple(statuses),
+                doel=gebruiksdoel,
+            ) & (self.unit_type == "verblijfsobject")
+        return cache[key]
+
+
+def load_dataset(path: Path | str) -> Dataset:
+    """Load a compiled dataset folder and build its indexes."""
+    path = Path(path)
+    manifest_path = path / "manifest.json"
+    if not manifest_path.is_file():
+        raise SourceError(
+            f"{path}: not a compiled dataset (no manifest.json); make one with "
+            "'spreidingstoets import SOURCE --out DIR'"
+        )
+    manifest = json.loads(manifest_path.read_text())
+    missing = [n for n in DATA_FILES if not (path / n).is_file()]
+    if missing:
+        raise SourceError(f"{path}: dataset incomplete, missing {', '.join(missing)}")
+    t = {name: pq.read_table(path / name) for name in DATA_FILES}
+    units, addrs, fps = t["units.parquet"], t["addresses.parquet"], t["footprints.parquet"]
+    streets, wpls = t["openbare_ruimten.parquet"], t["woonplaatsen.parquet"]
+    n_units, n_fp = units.num_rows, fps.num_rows
+
+    unit_id = _col(units, "identificatie").astype("S16")
+    hoofdadres = _col(units, "hoofdadres").astype(np.int32)
+    street = _col(units, "openbare_ruimte").astype(np.int32)
+    unit_type = _col(units, "objecttype").astype(str)
+    status = _col(units, "status").astype(str)
+    doel = _col(units, "gebruiksdoel").astype(str)
+    xy = np.column_stack([_col(units, "x"), _col(units, "y")])
+
+    fp_geom = shapely.from_wkb(_col(fps, "geometry"))
+    fp_active = _col(fps, "active").astype(bool)
+    links = t["unit_footprint.parquet"]
+    lu, lf = _col(links, "unit").astype(np.int64), _col(links, "footprint").astype(np.int64)
+    adj = t["adjacency.parquet"]
+    a, b = _col(adj, "a").astype(np.int64), _col(adj, "b").astype(np.int64)
+
+    addr_num = _col(addrs, "huisnummer").astype(np.int32)
+    has_street = street >= 0
+    rows = np.flatnonzero(has_street)
+    street_units = Csr.build(street[rows].astype(np.int64), rows, streets.num_rows)
+
+    # House-number order per street side: key = street*2 + parity, dense rank of huisnummer.
+    number = np.where(hoofdadres >= 0, addr_num[np.maximum(hoofdadres, 0)], 0)
+    side_key = np.where(has_street, street.astype(np.int64) * 2 + (number % 2), -1)
+    order = np.lexsort((number, side_key))
+    order = order[side_key[order] >= 0]
+    sk, num_sorted = side_key[order], number[order]
+    new_group = np.r_[True, sk[1:] != sk[:-1]]
+    new_number = new_group | np.r_[True, num_sorted[1:] != num_sorted[:-1]]
+    dense = np.cumsum(new_number)
+    group_start = np.maximum.accumulate(np.where(new_group, dense, 0))
+    side_rank = np.full(n_units, -1, np.int64)
+    side_rank[order] = dense - group_start
+    n_sides = streets.num_rows * 2
+    side_ptr = np.zeros(n_sides + 1, np.int64)
+    np.cumsum(np.bincount(sk, minlength=n_sides), out=side_ptr[1:])
+    side_order = Csr(side_ptr, order.astype(np.int32))  # lexsort keeps rank order per side
+
+    active_rows = np.flatnonzero(fp_active)
+    ds = Dataset(
+        manifest=manifest,
+        unit_id=unit_id,
+        unit_type=unit_type,
+        unit_status=status,
+        unit_gebruiksdoel=doel,
+        unit_oppervlakte=_col(units, "oppervlakte").astype(np.int32),
+        unit_xy=xy,
+        unit_hoofdadres=hoofdadres,
+        unit_street=street,
+        addr_id=_col(addrs, "identificatie").astype("S16"),
+        addr_unit=_col(addrs, "unit").astype(np.int32),
+        addr_hoofd=_col(addrs, "hoofdadres").astype(bool),
+        addr_huisnummer=addr_num,
+        addr_huisletter=np.array([v or "" for v in _col(addrs, "huisletter")], dtype=object),
+        addr_toevoeging=np.array([v or "" for v in _col(addrs, "toevoeging")], dtype=object),
+        addr_postcode=np.array([v or "" for v in _col(addrs, "postcode")], dtype=object),
+        addr_street=_col(addrs, "openbare_ruimte").astype(np.int32),
+        addr_woonplaats=_col(addrs, "woonplaats").astype(np.int32),
+        fp_id=_col(fps, "identificatie").astype("S16"),
+        fp_kind=_col(fps, "kind").astype(str),
+        fp_status=_col(fps, "status").astype(str),
+        fp_bouwjaar=_col(fps, "bouwjaar").astype(np.int32),
+        fp_active=fp_active,
+        fp_geom=fp_geom,
+        street_id=_col(streets, "identificatie").astype(str),
+        street_naam=_col(streets, "naam").astype(str),
+        street_type=np.array([v or "" for v in _col(streets, "type")], dtype=object),
+        street_woonplaats=_col(streets, "woonplaats").astype(np.int32),
+        woonplaats_id=_col(wpls, "identificatie").astype(str),
+        woonplaats_naam=_col(wpls, "naam").astype(str),
+        unit_fps=Csr.build(lu, lf, n_units),
+        fp_units=Csr.build(lf, lu, n_fp),
+        street_units=street_units,
+        fp_adjacent=Csr.build(np.r_[a, b], np.r_[b, a], n_fp),
+        woning=woning_mask(status, doel, hoofdadres) & (unit_type == "verblijfsobject"),
+        side_key=side_key,
+        side_rank=side_rank,
+        side_order=side_order,
+        fp_tree=shapely.STRtree(fp_geom[active_rows]),
+        fp_tree_rows=active_rows.astype(np.int32),
+        point_tree=shapely.STRtree(shapely.points(xy)),
+    )
+    return ds

@@ -1,0 +1,42 @@
+"""The bundled synthetic sample: where it lives and its compiled dataset (made on first use)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from spreidingstoets.errors import SourceError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_DIR = Path(os.environ.get("SPREIDINGSTOETS_SAMPLE", REPO_ROOT / "data" / "bag_sample"))
+
+
+def sample_extracts() -> list[Path]:
+    """The LVBAG extract zips of the sample municipalities."""
+    paths = sorted(SAMPLE_DIR.glob("*/BAGGEM*.zip"))
+    if not paths:
+        raise SourceError(
+            f"the bundled sample is missing ({SAMPLE_DIR}); run 'spreidingstoets sample' or pass --data DIR"
+        )
+    return paths
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "spreidingstoets"
+
+
+def sample_dataset_path(_query: str | None = None) -> Path:
+    """The compiled dataset of all sample municipalities, compiled once per sample version."""
+    from spreidingstoets.dataset.compile import file_sha256, write_dataset
+    from spreidingstoets.dataset.sources import read_source
+    from spreidingstoets.dataset.tables import merge_tables
+
+    extracts = sample_extracts()
+    digest = hashlib.sha256("".join(file_sha256(p) for p in extracts).encode()).hexdigest()[:16]
+    target = cache_dir() / f"sample-{digest}"
+    if not (target / "manifest.json").is_file():
+        tables = merge_tables([read_source(p) for p in extracts])
+        write_dataset(tables, SAMPLE_DIR, target, force=target.exists())
+    return target
