@@ -19,9 +19,10 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,7 @@ import shapely
 from spreidingstoets import __version__
 from spreidingstoets.dataset.tables import BagTables
 from spreidingstoets.errors import CRSError, InputError, SourceError
+from spreidingstoets.zoning import ZoningLayer
 
 FORMAT_VERSION = 1
 DEFAULT_ADJACENCY_TOLERANCE = 0.5  # metres, DESIGN.md section 2
@@ -322,6 +324,7 @@ def write_dataset(
     *,
     tolerance: float = DEFAULT_ADJACENCY_TOLERANCE,
     force: bool = False,
+    layers: Mapping[str, ZoningLayer] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, object]:
     """Compile and write the dataset to ``out``: all of it, or nothing.
@@ -350,7 +353,19 @@ def write_dataset(
                 progress(f"writing {name}")
             pq.write_table(table, tmp / name, compression="zstd")
             digests[name] = file_sha256(tmp / name)
-        combined = hashlib.sha256("".join(f"{n}:{digests[n]}\n" for n in DATA_FILES).encode())
+        if layers:
+            (tmp / "layers").mkdir()
+            for name, layer in sorted(layers.items()):
+                if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+                    raise InputError(
+                        f"layer name {name!r}: use lower-case letters, digits, - and _"
+                    )
+                rel = f"layers/{name}.parquet"
+                layer.to_parquet(tmp / rel)
+                digests[rel] = file_sha256(tmp / rel)
+        combined = hashlib.sha256(
+            "".join(f"{n}:{d}\n" for n, d in sorted(digests.items())).encode()
+        )
         sha = combined.hexdigest()
         sources = [
             {
@@ -375,6 +390,10 @@ def write_dataset(
             "crs": "EPSG:28992",
             "adjacency_tolerance_m": tolerance,
             "counts": count_objects(tables, compiled),
+            "layers": {
+                name: {"source": layer.source, "features": len(layer), "names": len(layer.names())}
+                for name, layer in sorted((layers or {}).items())
+            },
             "files": digests,
         }
         (tmp / "manifest.json").write_text(

@@ -20,6 +20,9 @@ import shapely
 
 from spreidingstoets.dataset.compile import DATA_FILES, WONING_STATUSES, woning_mask
 from spreidingstoets.errors import SourceError
+from spreidingstoets.zoning import ZoningLayer
+
+LAYERS_DIR = "layers"  # compiled zoning/area layers: layers/<name>.parquet
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ class Dataset:
     fp_tree: shapely.STRtree = field(repr=False)
     fp_tree_rows: np.ndarray = field(repr=False)  # tree position -> footprint row
     point_tree: shapely.STRtree = field(repr=False)
+    layers: dict[str, ZoningLayer] = field(default_factory=dict)  # zoning / area polygons
 
     # ---- look-ups -------------------------------------------------------------------------
     @property
@@ -325,4 +329,9 @@ def load_dataset(path: Path | str) -> Dataset:
         fp_tree_rows=active_rows.astype(np.int32),
         point_tree=shapely.STRtree(shapely.points(xy)),
     )
+    layer_dir = path / LAYERS_DIR
+    if layer_dir.is_dir():
+        ds.layers = {
+            p.stem: ZoningLayer.from_parquet(p) for p in sorted(layer_dir.glob("*.parquet"))
+        }
     return ds

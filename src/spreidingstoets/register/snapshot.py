@@ -45,7 +45,7 @@ class RegisterSnapshot:
     """All register entries as read at one revision of the register."""
 
     entries: tuple[RegisterEntry, ...]
-    revision: str  # e.g. "sqlite:register.db@17": changes whenever the register changes
+    revision: str  # e.g. "sqlite@17": changes whenever the register changes
 
     def on(self, day: dt.date) -> tuple[RegisterEntry, ...]:
         return tuple(e for e in self.entries if e.valid_on(day))

@@ -1,0 +1,209 @@
+"""``spreidingstoets register ...``: import, list, export and audit the permit register.
+
+A thin typer layer over :mod:`.db` and :mod:`.csvio`; errors print one line per problem to
+stderr and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from ..errors import InputError, SpreidingstoetsError
+from .csvio import export_csv, export_geopackage, import_csv
+from .db import Register, entry_as_dict
+
+app = typer.Typer(
+    help="The permit register: import, list, export and audit permits and known cases.",
+    no_args_is_help=True,
+)
+
+T = TypeVar("T")
+
+RegisterOption = Annotated[
+    str,
+    typer.Option(
+        "--register",
+        "-r",
+        help="Register database: a SQLite file path or a postgresql+psycopg:// URL.",
+        envvar="SPREIDINGSTOETS_REGISTER",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    gpkg = "gpkg"
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn the library's user-facing errors into a message on stderr and exit code 2."""
+    try:
+        yield
+    except SpreidingstoetsError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _run(func: Callable[[], T]) -> T:
+    with _errors():
+        return func()
+
+
+def _actor(value: str | None) -> str:
+    if value:
+        return value
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in this environment (containers)
+        return "unknown"
+
+
+def points_for(data_dir: Path) -> Mapping[str, tuple[float, float]]:
+    """Verblijfsobject points (EPSG:28992) from the compiled dataset in ``data_dir``."""
+    from spreidingstoets.dataset.core import load_dataset
+
+    points: Mapping[str, tuple[float, float]] = load_dataset(data_dir).unit_points()
+    return points
+
+
+@app.command("import")
+def import_command(
+    csv_file: Annotated[Path, typer.Argument(metavar="CSV", help="CSV file to import.")],
+    register: RegisterOption,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Remove all existing entries first.")
+    ] = False,
+    actor: Annotated[
+        str | None, typer.Option("--actor", help="Who imports (default: the OS user).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import entries from CSV; a file with any bad row imports nothing."""
+    with _errors(), Register.open(register) as reg:
+        result = import_csv(reg, csv_file, actor=_actor(actor), replace=replace)
+        if as_json:
+            typer.echo(json.dumps({"rows": result.rows, "revision": result.revision}))
+        else:
+            typer.echo(f"imported {result.rows} entries; register revision {result.revision}")
+
+
+@app.command("list")
+def list_command(
+    register: RegisterOption,
+    vbo: Annotated[str | None, typer.Option("--vbo", help="Only this verblijfsobject id.")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="Only this kind.")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="Only this status.")] = None,
+    valid_on: Annotated[
+        str | None, typer.Option("--valid-on", help="Only entries valid on this date (YYYY-MM-DD).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List register entries."""
+    with _errors():
+        day = _parse_date(valid_on, "--valid-on") if valid_on else None
+        with Register.open(register, create=False) as reg:
+            entries = reg.entries(verblijfsobject_id=vbo, kind=kind, status=status, valid_on=day)
+    rows = [entry_as_dict(e) for e in entries]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    columns = ["id", "verblijfsobject_id", "kind", "status", "persons", "beds"]
+    columns += ["valid_from", "valid_until", "reference", "source"]
+    _print_table(columns, rows, title=f"{len(rows)} register entries")
+
+
+@app.command("export")
+def export_command(
+    register: RegisterOption,
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
+    fmt: Annotated[
+        ExportFormat | None,
+        typer.Option("--format", help="csv or gpkg (default: from the --out suffix)."),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Compiled dataset folder (gpkg: verblijfsobject points)."),
+    ] = None,
+) -> None:
+    """Export the register as CSV, or as a GeoPackage point layer in EPSG:28992."""
+    chosen = fmt or (ExportFormat.gpkg if out.suffix.lower() == ".gpkg" else ExportFormat.csv)
+    with _errors():
+        if chosen is ExportFormat.gpkg and data is None:
+            raise InputError("--format gpkg needs --data DIR (the compiled dataset)")
+        with Register.open(register, create=False) as reg:
+            if chosen is ExportFormat.gpkg:
+                assert data is not None
+                result = export_geopackage(reg, out, points_for(data))
+            else:
+                result = export_csv(reg, out)
+    message = f"wrote {result.rows} entries to {out}"
+    if result.without_geometry:
+        message += f" ({result.without_geometry} without a point: not in the dataset)"
+    typer.echo(message)
+
+
+@app.command("audit")
+def audit_command(
+    register: RegisterOption,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Number of rows.")] = 50,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Rows to skip.")] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Show the audit log, newest first."""
+    with _errors(), Register.open(register, create=False) as reg:
+        records = reg.audit(limit=limit, offset=offset)
+    rows = [r.as_dict() for r in records]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        payload = json.dumps(row["payload"], ensure_ascii=False)
+        row["payload"] = payload if len(payload) <= 60 else payload[:57] + "..."
+    columns = ["id", "at", "actor", "action", "verblijfsobject_id", "outcome", "revision"]
+    _print_table([*columns, "payload"], rows, title="audit log")
+
+
+def _parse_date(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{option}: expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _print_table(columns: list[str], rows: list[dict[str, Any]], *, title: str) -> None:
+    def cell(value: Any) -> str:
+        return "" if value is None else str(value)
+
+    if not sys.stdout.isatty():
+        # Piped: tab-separated lines a script can cut, instead of a drawn table.
+        typer.echo("\t".join(columns))
+        for row in rows:
+            typer.echo("\t".join(cell(row[c]) for c in columns))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        # Ids and dates must stay whole and copyable; free text may wrap.
+        keep = column in {"id", "verblijfsobject_id", "valid_from", "valid_until", "at"}
+        table.add_column(column, no_wrap=keep, min_width=len(column) if keep else None)
+    for row in rows:
+        table.add_row(*(cell(row[c]) for c in columns))
+    Console().print(table)

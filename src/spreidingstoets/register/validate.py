@@ -1,0 +1,116 @@
+"""Validation of register entry fields, shared by the API of ``Register`` and the CSV import."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from .snapshot import KINDS, STATUSES
+
+_VBO_RE = re.compile(r"\d{16}")
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def did_you_mean(value: str, valid: tuple[str, ...] | list[str]) -> str:
+    """``"; did you mean 'x'?"`` when a valid value is close to ``value``, else ``""``."""
+    close = difflib.get_close_matches(value.strip().lower(), list(valid), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def choice_error(what: str, value: str, valid: tuple[str, ...]) -> str:
+    return f"unknown {what} {value!r}{did_you_mean(value, valid)} (valid: {', '.join(valid)})"
+
+
+def _error(message: str) -> PydanticCustomError:
+    # A custom error keeps the message as is (a ValueError would get a "Value error, " prefix).
+    return PydanticCustomError("register_entry", "{message}", {"message": message})
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+class EntryFields(BaseModel):
+    """The fields of one register entry as a user supplies them (a CSV row or API call)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    verblijfsobject_id: str
+    kind: str
+    status: str = "granted"
+    persons: int | None = None
+    beds: int | None = None
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None  # last day of validity, inclusive
+    source: str = ""
+    reference: str = ""
+
+    @field_validator("verblijfsobject_id", mode="before")
+    @classmethod
+    def _vbo(cls, value: Any) -> str:
+        text = str(value).strip() if value is not None else ""
+        if not _VBO_RE.fullmatch(text):
+            raise _error(f"expected a BAG verblijfsobject id of exactly 16 digits, got {text!r}")
+        return text
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind(cls, value: Any) -> str:
+        text = str(value).strip() if value is not None else ""
+        if text not in KINDS:
+            raise _error(choice_error("kind", text, KINDS))
+        return text
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status(cls, value: Any) -> str:
+        text = str(value).strip() if value is not None else ""
+        if text not in STATUSES:
+            raise _error(choice_error("status", text, STATUSES))
+        return text
+
+    @field_validator("persons", "beds", mode="before")
+    @classmethod
+    def _count(cls, value: Any) -> Any:
+        value = _blank_to_none(value)
+        if value is None:
+            return None
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        if not ok and not (isinstance(value, str) and value.isascii() and value.isdigit()):
+            raise _error(f"expected a whole number >= 0, got {value!r}")
+        return int(value)
+
+    @field_validator("valid_from", "valid_until", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> Any:
+        value = _blank_to_none(value)
+        if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+            return value
+        text = str(value)
+        try:
+            if not _DATE_RE.fullmatch(text):
+                raise ValueError
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise _error(f"expected an ISO date YYYY-MM-DD, got {text!r}") from None
+
+    @field_validator("valid_until")
+    @classmethod
+    def _period(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        start = info.data.get("valid_from")
+        if value is not None and start is not None and value < start:
+            raise _error(f"valid_until {value} is before valid_from {start}")
+        return value
+
+    @field_validator("source", "reference", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> str:
+        return "" if value is None else str(value).strip()

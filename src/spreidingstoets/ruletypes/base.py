@@ -1,0 +1,246 @@
+"""What every rule type shares: the evaluation context, common parameter models, helpers.
+
+A rule type is one module defining ``Params`` (a pydantic model with ``extra="forbid"``) and
+``evaluate(rule, params, ctx) -> RuleOutcome``; it is registered in ``ruletypes/__init__.py``.
+Rule types are pure: they read the dataset, the register overlay and the application from the
+:class:`Context`, and never touch files, databases, HTTP or the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import shapely
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from spreidingstoets.dataset.compile import WONING_STATUSES
+from spreidingstoets.dataset.core import Dataset
+from spreidingstoets.model import KINDS_OF_USE, Application, Evidence, Outcome, RuleOutcome
+from spreidingstoets.register.snapshot import COUNTED_STATUSES, STATUSES, RegisterEntry, RegisterSnapshot
+
+if TYPE_CHECKING:
+    from spreidingstoets.zoning import ZoningLayer
+
+
+class Strict(BaseModel):
+    """Base of all parameter models: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Counted(Strict):
+    """Which register entries count as existing dwellings of the regulated kind."""
+
+    kinds: tuple[Literal["kamerverhuur", "arbeidsmigranten", "studenten", "omzetting"], ...] = Field(
+        KINDS_OF_USE, description="kinds of use that count (Tiel treats all alike)"
+    )
+    statuses: tuple[Literal["granted", "tolerated", "pending", "illegal", "revoked", "expired"], ...] = Field(
+        COUNTED_STATUSES, description="statuses that count: granted, tolerated, pending, illegal by default"
+    )
+
+
+class Dwelling(Strict):
+    """What counts as a dwelling (woning) in the denominators of shares."""
+
+    gebruiksdoel: str = "woonfunctie"
+    statuses: tuple[str, ...] = WONING_STATUSES
+
+
+class ZoneRef(Strict):
+    """A selection of polygons from a named zoning/area layer of the dataset."""
+
+    layer: str = Field(description="name of a zoning or area layer loaded with the dataset")
+    names: tuple[str, ...] | None = Field(None, description="designations (normalised match); all if empty")
+    kinds: tuple[str, ...] | None = Field(None, description="IMRO kinds, e.g. enkelbestemming")
+
+    @model_validator(mode="after")
+    def _non_empty(self) -> ZoneRef:
+        if self.names is not None and not self.names:
+            raise ValueError("names must list at least one designation, or be left out")
+        return self
+
+
+@dataclass
+class RegisterOverlay:
+    """The register as per-entry arrays over a dataset, filtered fast per date and kind."""
+
+    dataset: Dataset
+    snapshot: RegisterSnapshot
+    entries: tuple[RegisterEntry, ...] = ()
+    unit: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    kind: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
+    status: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
+    valid_from: np.ndarray = field(default_factory=lambda: np.zeros(0, "datetime64[D]"))
+    valid_until: np.ndarray = field(default_factory=lambda: np.zeros(0, "datetime64[D]"))
+    unknown: tuple[str, ...] = ()  # verblijfsobject ids not in the dataset
+    _cache: dict[Any, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, dataset: Dataset, snapshot: RegisterSnapshot) -> RegisterOverlay:
+        entries = snapshot.entries
+        units = np.array([dataset.unit_index(e.verblijfsobject_id) for e in entries], np.int64)
+        lo = np.datetime64("0001-01-01")
+        hi = np.datetime64("9999-12-31")
+        return cls(
+            dataset=dataset,
+            snapshot=snapshot,
+            entries=entries,
+            unit=units,
+            kind=np.array([e.kind for e in entries], object),
+            status=np.array([e.status for e in entries], object),
+            valid_from=np.array([e.valid_from or lo for e in entries], "datetime64[D]"),
+            valid_until=np.array([e.valid_until or hi for e in entries], "datetime64[D]"),
+            unknown=tuple(sorted({e.verblijfsobject_id for e, u in zip(entries, units, strict=True) if u < 0})),
+        )
+
+    def entry_mask(self, day: dt.date, kinds: tuple[str, ...], statuses: tuple[str, ...]) -> np.ndarray:
+        key = ("mask", day, kinds, statuses)
+        if key not in self._cache:
+            d = np.datetime64(day, "D")
+            self._cache[key] = (
+                np.isin(self.kind, list(kinds))
+                & np.isin(self.status, list(statuses))
+                & (self.valid_from <= d)
+                & (self.valid_until >= d)
+                & (self.unit >= 0)
+            )
+        return self._cache[key]
+
+    def counted_units(self, day: dt.date, counted: Counted) -> np.ndarray:
+        """Sorted unique unit rows with a counted entry valid on ``day``."""
+        key = ("units", day, counted.kinds, counted.statuses)
+        if key not in self._cache:
+            self._cache[key] = np.unique(self.unit[self.entry_mask(day, counted.kinds, counted.statuses)])
+        return self._cache[key]
+
+    def entries_of(self, unit: int) -> list[RegisterEntry]:
+        return [self.entries[i] for i in np.flatnonzero(self.unit == unit)]
+
+
+@dataclass
+class Context:
+    """Everything a rule may read for one application."""
+
+    dataset: Dataset
+    register: RegisterOverlay
+    application: Application
+    layers: dict[str, ZoningLayer] = field(default_factory=dict)
+
+    @property
+    def unit(self) -> int:
+        return self.application.unit
+
+    @cached_property
+    def footprints(self) -> np.ndarray:
+        return self.dataset.unit_fps.members(self.unit)
+
+    @cached_property
+    def geometry(self) -> shapely.Geometry:
+        """The application's footprint(s), or its point when it has none."""
+        return self.dataset.unit_geometry(self.unit)
+
+    @cached_property
+    def point(self) -> shapely.Point:
+        return self.dataset.unit_point(self.unit)
+
+    def counted(self, counted: Counted) -> np.ndarray:
+        """Counted units on the check date, without the application's own unit."""
+        units = self.register.counted_units(self.application.date, counted)
+        return units[units != self.unit]
+
+    def is_counted(self, units: np.ndarray, counted: Counted) -> np.ndarray:
+        return np.isin(units, self.counted(counted))
+
+    def dwellings(self, spec: Dwelling) -> np.ndarray:
+        if spec.gebruiksdoel == "woonfunctie" and tuple(spec.statuses) == WONING_STATUSES:
+            return self.dataset.woning
+        return self.dataset.woning_definition(tuple(spec.statuses), spec.gebruiksdoel)
+
+    def layer(self, name: str) -> ZoningLayer:
+        if name not in self.layers:
+            known = ", ".join(sorted(self.layers)) or "none"
+            raise LayerMissing(f"layer {name!r} is not loaded with this dataset (loaded: {known})")
+        return self.layers[name]
+
+    def evidence(self, relation: str, unit: int, **extra: Any) -> Evidence:
+        """Evidence about another unit: its identificatie, address and first pand."""
+        ds = self.dataset
+        fps = ds.unit_fps.members(unit)
+        return Evidence.model_construct(
+            relation=relation,
+            verblijfsobject=ds.unit_identificatie(unit),
+            address=ds.unit_label(unit),
+            pand=ds.footprint_identificatie(int(fps[0])) if len(fps) else None,
+            distance_m=extra.pop("distance_m", None),
+            point_distance_m=extra.pop("point_distance_m", None),
+            detail=extra,
+        )
+
+
+class LayerMissing(Exception):
+    """A rule needs a zoning/area layer the dataset does not have (a configuration error)."""
+
+
+def outcome(
+    rule: RuleSpec,
+    result: Outcome,
+    message: str,
+    *,
+    measured: dict[str, Any] | None = None,
+    limit: dict[str, Any] | None = None,
+    evidence: list[Evidence] | None = None,
+) -> RuleOutcome:
+    return RuleOutcome.model_construct(
+        rule=rule.id,
+        type=rule.type,
+        outcome=result,
+        message=message,
+        measured=measured or {},
+        limit=limit or {},
+        parameters=rule.parameters,
+        defaults=list(rule.defaults),
+        evidence=evidence or [],
+        source=rule.source,
+    )
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A rule instance as the engine sees it: id, type, validated params and policy source."""
+
+    id: str
+    type: str
+    params: Any  # the rule type's Params instance
+    source: str
+    applies_to: tuple[str, ...]
+    parameters: dict[str, Any]  # params as plain JSON, every value (set or default)
+    defaults: tuple[str, ...]  # parameter names that took their default
+
+
+def fmt_m(value: float) -> str:
+    """Metres for Dutch texts: 99,95 m."""
+    return f"{value:.2f}".replace(".", ",") + " m"
+
+
+def fmt_pct(value: float) -> str:
+    return f"{value * 100:.1f}".replace(".", ",") + "%"
+
+
+__all__ = [
+    "STATUSES",
+    "Context",
+    "Counted",
+    "Dwelling",
+    "LayerMissing",
+    "RegisterOverlay",
+    "RuleSpec",
+    "Strict",
+    "ZoneRef",
+    "fmt_m",
+    "fmt_pct",
+    "outcome",
+]

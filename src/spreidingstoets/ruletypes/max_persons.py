@@ -1,0 +1,61 @@
+"""At most N persons per dwelling, by zone if set; a larger-dwelling exception asks for review.
+
+Tiel 4, Aalsmeer 6 in a woonwijk and 8 in a lint, Heusden 5.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from spreidingstoets.model import RuleOutcome
+from spreidingstoets.ruletypes.base import Context, RuleSpec, Strict, ZoneRef, outcome
+
+NAME = "max_persons"
+
+
+class ZoneLimit(Strict):
+    zone: ZoneRef
+    limit: int = Field(ge=1)
+
+
+class Exception_(Strict):
+    """A larger dwelling may house more persons after review (Tiel)."""
+
+    min_area_m2: int = Field(ge=1, description="dwelling area (BAG oppervlakte) from which it applies")
+    limit: int = Field(ge=1, description="persons allowed under the exception")
+
+
+class Params(Strict):
+    limit: int = Field(ge=1, description="persons per dwelling")
+    zone_limits: tuple[ZoneLimit, ...] = Field((), description="other limits inside zones; first match wins")
+    exception: Exception_ | None = None
+
+
+def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
+    persons = ctx.application.persons
+    limit, where = p.limit, "algemeen"
+    for zl in p.zone_limits:
+        layer = ctx.layer(zl.zone.layer)
+        if layer.coverage(ctx.point, zl.zone.names, zl.zone.kinds) >= 1.0:
+            limit, where = zl.limit, ", ".join(zl.zone.names or (zl.zone.layer,))
+            break
+    measured = {"persons": persons}
+    lim = {"max_persons": limit, "zone": where}
+    if persons <= limit:
+        return outcome(rule, "pass", f"{persons} personen; maximaal {limit} toegestaan ({where}).", measured=measured, limit=lim)
+    exc = p.exception
+    area = int(ctx.dataset.unit_oppervlakte[ctx.unit])
+    if exc is not None and area >= exc.min_area_m2 and persons <= exc.limit:
+        reason = ctx.application.exception_reason
+        measured["oppervlakte_m2"] = area
+        lim.update({"exception_min_area_m2": exc.min_area_m2, "exception_max_persons": exc.limit})
+        text = (
+            f"{persons} personen is meer dan {limit}, maar de woning is {area} m² (vanaf "
+            f"{exc.min_area_m2} m² kan een uitzondering tot {exc.limit} personen). Beoordeel de "
+            "uitzondering" + (f"; opgegeven reden: {reason}." if reason else "; er is geen reden opgegeven.")
+        )
+        measured["exception_reason"] = reason
+        return outcome(rule, "review", text, measured=measured, limit=lim)
+    return outcome(
+        rule, "fail", f"{persons} personen is meer dan het maximum van {limit} ({where}).", measured=measured, limit=lim
+    )
