@@ -183,6 +183,313 @@ def open_dataset(data: Path | None) -> Any:
     return load_dataset(sample_dataset_path())
 
 
+rules_app = typer.Typer(help="Validate, describe and test rulesets.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+def _register_app() -> typer.Typer:
+    from spreidingstoets.register.cli import app as register_cli
+
+    return register_cli
+
+
+app.add_typer(
+    _register_app(), name="register", help="Permit register: import, list, export, audit."
+)
+
+OUTCOME_STYLE = {
+    "pass": ("voldoet", "green"),
+    "fail": ("voldoet niet", "red"),
+    "review": ("beoordelen", "yellow"),
+    "not_applicable": ("n.v.t.", "dim"),
+}
+OVERALL_STYLE = {
+    "allowed": ("TOEGESTAAN", "bold green"),
+    "refused": ("WEIGEREN", "bold red"),
+    "review": ("NADER BEOORDELEN", "bold yellow"),
+}
+EXIT_OF = {"allowed": 0, "refused": 1, "review": 1}
+
+
+def render_verdict(verdict: Any, warning: str | None = None) -> None:
+    from rich.panel import Panel
+
+    a = verdict.application
+    p = verdict.provenance
+    head = (
+        f"[bold]{a.address}[/]  (verblijfsobject {a.verblijfsobject})\n"
+        f"{a.kind}, {a.persons} personen, datum {a.date}; regelset {p.ruleset} versie "
+        f"{p.ruleset_version}{' variant ' + p.variant if p.variant else ''}"
+    )
+    label, style = OVERALL_STYLE[verdict.outcome]
+    out.print(Panel(f"{head}\n\n[{style}]{label}[/]: {verdict.message}", expand=False))
+    table = Table(show_lines=True)
+    table.add_column("regel")
+    table.add_column("uitkomst")
+    table.add_column("toelichting", overflow="fold")
+    for r in verdict.rules:
+        text, colour = OUTCOME_STYLE[r.outcome]
+        detail = r.message
+        if r.evidence:
+            shown = [
+                f"{e.address or e.verblijfsobject or e.pand or e.detail.get('naam', '')} ({e.relation}"
+                + (f", {e.distance_m:.2f} m" if e.distance_m is not None else "")
+                + ")"
+                for e in r.evidence[:5]
+            ]
+            more = f" en {len(r.evidence) - 5} meer" if len(r.evidence) > 5 else ""
+            detail += "\n[dim]bewijs: " + "; ".join(shown) + more + "[/]"
+        table.add_row(f"{r.rule}\n[dim]{r.type}[/]", f"[{colour}]{text}[/]", detail)
+    out.print(table)
+    out.print(
+        f"[dim]dataset {p.dataset} · register {p.register_revision} · regelset sha256 "
+        f"{p.ruleset_sha256[:12]} · engine {p.engine_version}[/]"
+    )
+    if warning:
+        err.print(f"[yellow]{warning}[/]")
+
+
+def _load_rules(rules: str, sets: list[str] | None, variant: Path | None) -> Any:
+    from spreidingstoets.ruleset import load_ruleset
+
+    return load_ruleset(rules, sets=sets or [], variant=variant)
+
+
+@app.command()
+def check(
+    address: Annotated[
+        str | None,
+        typer.Argument(help="Adres: '1381AB 12a', 'Kerkstraat 12 Tiel' of identificatie"),
+    ] = None,
+    rules: Annotated[
+        str, typer.Option(help="Regelset (tiel, aalsmeer, westland) of pad naar YAML")
+    ] = "tiel",
+    kind: Annotated[
+        str, typer.Option(help="kamerverhuur | arbeidsmigranten | studenten | omzetting")
+    ] = "arbeidsmigranten",
+    persons: Annotated[str, typer.Option(help="Aantal personen")] = "1",
+    beds: Annotated[str | None, typer.Option(help="Aantal bedden (locaties)")] = None,
+    date: Annotated[
+        str | None, typer.Option(help="Peildatum JJJJ-MM-DD (standaard: vandaag)")
+    ] = None,
+    valid_until: Annotated[
+        str | None, typer.Option(help="Einddatum van een tijdelijke vergunning")
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Reden voor een uitzondering (grotere woning)")
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Gecompileerde dataset (standaard: het meegeleverde voorbeeld)"),
+    ] = None,
+    register: Annotated[
+        str | None, typer.Option(help="Register: SQLite-bestand of database-URL")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Parameter wijzigen: tiel.straat.max_share=0.15"),
+    ] = None,
+    variant: Annotated[Path | None, typer.Option(help="Variantbestand (YAML)")] = None,
+    batch: Annotated[
+        Path | None,
+        typer.Option(help="CSV of JSON lines met aanvragen; schrijft een JSON-oordeel per regel"),
+    ] = None,
+    batch_out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Met --batch: schrijf naar dit bestand in plaats van stdout"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Oordeel als JSON")] = False,
+) -> None:
+    """Toets een aanvraag aan de regels. Exit 0 toegestaan, 1 weigeren of beoordelen, 2 foute invoer."""
+    from spreidingstoets import service
+
+    if batch is None and address is None:
+        raise InputError("geef een adres, of --batch BESTAND")
+    if batch is not None and address is not None:
+        raise InputError("geef een adres of --batch, niet allebei")
+    ruleset = _load_rules(rules, set_, variant)
+    today = parse_date(date) or dt.date.today()  # the interface, not the engine, reads the clock
+    ds = open_dataset(data)
+    snapshot = service.open_snapshot(register)
+    warning = service.gemeente_warning(ruleset, ds)
+    if batch is not None:
+        code = run_batch(batch, batch_out, ds, snapshot, ruleset, today)
+        if warning:
+            err.print(f"[yellow]{warning}[/]")
+        raise typer.Exit(code)
+    app_ = service.make_application(
+        ds,
+        address=address,
+        kind=kind,
+        persons=persons,
+        date=today,
+        beds=beds,
+        valid_until=valid_until,
+        exception_reason=reason,
+    )
+    verdict = service.check(app_, ds, snapshot, ruleset)
+    if as_json:
+        sys.stdout.write(verdict.model_dump_json(indent=2) + "\n")
+    else:
+        render_verdict(verdict, warning)
+    raise typer.Exit(EXIT_OF[verdict.outcome])
+
+
+def read_batch(path: Path) -> list[dict[str, Any]]:
+    import csv
+
+    if not path.is_file():
+        raise InputError(f"{path}: bestand niet gevonden")
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+        rows = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    rows.append({"_line": n, **json.loads(line)})
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"{path}: regel {n}: geen geldige JSON ({exc.msg})") from None
+        return rows
+    reader = csv.DictReader(text.splitlines())
+    allowed = {
+        "address",
+        "verblijfsobject_id",
+        "kind",
+        "persons",
+        "date",
+        "beds",
+        "valid_until",
+        "reason",
+    }
+    unknown = set(reader.fieldnames or []) - allowed
+    if unknown:
+        raise InputError(
+            f"{path}: onbekende kolom(men) {', '.join(sorted(unknown))}; geldig: {', '.join(sorted(allowed))}"
+        )
+    return [{"_line": n, **row} for n, row in enumerate(reader, 2)]
+
+
+def run_batch(
+    path: Path, target: Path | None, ds: Any, snapshot: Any, ruleset: Any, today: dt.date
+) -> int:
+    """Check every application; validate all first so bad input writes nothing."""
+    from spreidingstoets import service
+
+    rows = read_batch(path)
+    apps, errors = [], []
+    for row in rows:
+        try:
+            apps.append(
+                service.make_application(
+                    ds,
+                    address=row.get("address") or None,
+                    verblijfsobject_id=row.get("verblijfsobject_id") or None,
+                    kind=row.get("kind") or "",
+                    persons=row.get("persons"),
+                    date=row.get("date") or today,
+                    beds=row.get("beds"),
+                    valid_until=row.get("valid_until"),
+                    exception_reason=row.get("reason"),
+                )
+            )
+            ruleset.version_on(apps[-1].date)
+        except SpreidingstoetsError as exc:
+            errors.append(f"{path.name} regel {row['_line']}: {exc}")
+    if errors:
+        shown = "\n".join(errors[:20])
+        more = f"\n... en nog {len(errors) - 20}" if len(errors) > 20 else ""
+        raise InputError(
+            f"{len(errors)} foute aanvraag/aanvragen, niets geschreven:\n{shown}{more}"
+        )
+    lines = []
+    worst = 0
+    with progress_bar() as bar:
+        task = bar.add_task("toetsen", total=len(apps))
+        for a in apps:
+            verdict = service.check(a, ds, snapshot, ruleset)
+            lines.append(verdict.model_dump_json())
+            worst = max(worst, EXIT_OF[verdict.outcome])
+            bar.advance(task)
+    payload = "\n".join(lines) + ("\n" if lines else "")
+    if target is None:
+        sys.stdout.write(payload)
+    else:
+        import os
+        import tempfile
+
+        fd, tmp = tempfile.mkstemp(dir=target.resolve().parent, prefix=f".{target.name}.")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(payload)
+        os.replace(tmp, target)
+    return worst
+
+
+@rules_app.command("validate")
+def rules_validate(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Regelsets (id of pad); standaard alle in rules/")
+    ] = None,
+) -> None:
+    """Check ruleset files: keys, dates, rule types, parameters."""
+    from spreidingstoets.ruleset import available_rulesets, load_ruleset
+
+    for name in names or available_rulesets():
+        rs = load_ruleset(name)
+        out.print(
+            f"[green]ok[/] {rs.path}: {len(rs.versions)} versie(s), "
+            + ", ".join(f"{v.span()}: {len(v.rules)} regels" for v in rs.versions)
+        )
+
+
+@rules_app.command("schema")
+def rules_schema(
+    what: Annotated[str, typer.Argument(help="ruleset | verdict")] = "ruleset",
+) -> None:
+    """Print the JSON Schema of ruleset files (for editors) or of verdicts."""
+    from spreidingstoets.model import verdict_schema
+    from spreidingstoets.ruleset import ruleset_schema
+
+    if what not in ("ruleset", "verdict"):
+        raise InputError(f"schema {what!r}: choose ruleset or verdict")
+    print_json(ruleset_schema() if what == "ruleset" else verdict_schema())
+
+
+@rules_app.command("types")
+def rules_types() -> None:
+    """List the rule types and what they test."""
+    from spreidingstoets.ruletypes import REGISTRY
+
+    table = Table("type", "beschrijving")
+    for name, rtype in REGISTRY.items():
+        table.add_row(name, rtype.description)
+    out.print(table)
+
+
+@rules_app.command("test")
+def rules_test(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(help="Regelsets; standaard alle met gevallen in rules/tests/"),
+    ] = None,
+    data: Annotated[Path | None, typer.Option(help="Dataset (standaard: het voorbeeld)")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Run the golden cases in rules/tests/ and compare every rule's outcome."""
+    from spreidingstoets.golden import run_golden
+
+    report = run_golden(names or None, data)
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        for case in report.cases:
+            mark = "[green]ok[/]" if case.ok else "[red]FOUT[/]"
+            out.print(f"{mark} {case.file}: {case.name}")
+            for problem in case.problems:
+                out.print(f"     [red]{problem}[/]")
+        out.print(f"{report.passed} passed, {report.failed} failed")
+    raise typer.Exit(0 if report.failed == 0 else 1)
+
+
 @app.command()
 def sample(
     out_dir: Annotated[

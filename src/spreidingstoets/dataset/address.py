@@ -16,6 +16,7 @@ import itertools
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -25,9 +26,8 @@ from spreidingstoets.dataset.core import Dataset
 from spreidingstoets.errors import InputError
 
 POSTCODE = re.compile(r"^(\d{4})\s*([a-z]{2})\b\s*(.*)$")
-NUMBER = re.compile(
-    r"(?:^|\s)(\d{1,5})(?:\s*([a-z])(?![a-z]))?(?:\s*[-/ ]?\s*([a-z0-9]{1,4}))?\s*(?:,|$|\s)"
-)
+NUMBER = re.compile(r"(?:^|\s)(\d{1,5})(?:\s*([a-z])(?![a-z0-9]))?")
+SUFFIX = re.compile(r"^\s*(?:([-/])\s*)?([a-z0-9]{1,4})(?![a-z0-9])")
 ABBREVIATIONS = {
     "str": "straat",
     "ln": "laan",
@@ -189,16 +189,35 @@ class AddressIndex:
         )
 
     @staticmethod
-    def _split_number(rest: str) -> tuple[int | None, str, str, str]:
-        """(huisnummer, huisletter, toevoeging, text before the number + after it)."""
-        m = NUMBER.search(rest + " ")
+    def _parses(text: str) -> list[tuple[int, str, str, str, str]]:
+        """Readings of ``text`` as (huisnummer, huisletter, toevoeging, before, after), best first.
+
+        A word after the number may be a toevoeging ("12 bis", "12-2") or the woonplaats
+        ("12 Tiel"); a hyphen or a digit makes it a toevoeging, otherwise both are tried.
+        """
+        m = NUMBER.search(text)
         if not m:
-            return None, "", "", rest
-        number = int(m.group(1))
-        letter = m.group(2) or ""
-        toev = m.group(3) or ""
-        remainder = (rest[: m.start()] + " " + rest[m.end() :]).strip()
-        return number, letter, toev, remainder
+            return []
+        number, letter = int(m.group(1)), m.group(2) or ""
+        before, rest = text[: m.start()].strip(), text[m.end() :]
+        plain = (number, letter, "", before, rest.strip(" ,"))
+        sm = SUFFIX.match(rest)
+        if not sm:
+            return [plain]
+        with_toev = (number, letter, sm.group(2), before, rest[sm.end() :].strip(" ,"))
+        if sm.group(1) or any(c.isdigit() for c in sm.group(2)):
+            return [with_toev, plain]
+        return [plain, with_toev]
+
+    def _first(self, attempts: list[Callable[[], AddressMatch]]) -> AddressMatch:
+        first: AddressNotFound | None = None
+        for attempt in attempts:
+            try:
+                return attempt()
+            except AddressNotFound as exc:
+                first = first or exc
+        assert first is not None
+        raise first
 
     def _pick(
         self, rows: np.ndarray, number: int, letter: str, toev: str, query: str
@@ -239,12 +258,15 @@ class AddressIndex:
             raise AddressNotFound(
                 f"postcode {postcode.upper()} not found", [p.upper() for p in near]
             )
-        number, letter, toev, _ = self._split_number(rest)
-        if number is None:
+        parses = self._parses(rest)
+        if not parses:
             labels = [self.ds.address_label(int(a)) for a in rows[:8]]
             raise AddressNotFound(f"{query!r}: huisnummer missing after the postcode", labels)
+        number = parses[0][0]
         try:
-            return self._pick(rows, number, letter, toev, query)
+            return self._first(
+                [lambda p=p: self._pick(rows, p[0], p[1], p[2], query) for p in parses]  # type: ignore[misc]
+            )
         except AddressNotFound as exc:
             if exc.candidates:
                 raise
@@ -259,17 +281,18 @@ class AddressIndex:
             raise AddressNotFound(f"no address {query!r}", labels) from None
 
     def _by_text(self, text: str, query: str) -> AddressMatch:
-        number, letter, toev, remainder = self._split_number(text)
-        if number is None:
+        parses = self._parses(text)
+        if not parses:
             raise AddressNotFound(
                 f"{query!r}: no huisnummer found; write e.g. 'Kerkstraat 12a Tiel' or '1381AB 12'"
             )
-        words = remainder.replace(",", " ").split()
-        # The street is the words before the number; what follows may name the woonplaats.
-        m = NUMBER.search(text + " ")
-        before = text[: m.start()].strip() if m else remainder
-        after = normalise(text[m.end() :]) if m else ""
-        street_key = _street_key(before or " ".join(words))
+        return self._first([lambda p=p: self._by_street(*p, query) for p in parses])  # type: ignore[misc,call-arg]
+
+    def _by_street(
+        self, number: int, letter: str, toev: str, before: str, after: str, query: str
+    ) -> AddressMatch:
+        after = normalise(after)
+        street_key = _street_key(before)
         streets = self.by_street_key.get(street_key) or [
             s
             for key, ss in self.by_street_key.items()

@@ -89,7 +89,7 @@ def find_parts(source: Path) -> list[XmlPart]:
     if source.is_dir():
         parts: list[XmlPart] = []
         for path in sorted(source.iterdir()):
-            if path.suffix.lower() in (".zip", ".xml"):
+            if path.suffix.lower() == ".zip" or OBJECT_FILE.match(path.name):
                 parts.extend(find_parts(path))
         return parts
     name = source.name
@@ -136,7 +136,10 @@ def _read_part(part: XmlPart) -> tuple[str, pd.DataFrame]:
     try:
         info = pyogrio.read_info(part.gdal_path)
     except Exception as exc:  # GDAL raises several types for unreadable input
-        raise SourceError(f"{part.name}: not a readable LVBAG XML file ({exc})") from exc
+        raise SourceError(
+            f"{part.name}: not an LVBAG object file (GDAL cannot read it as BAG XML); expected "
+            "Kadaster BAG 2.0 Extract XML such as 0457VBO15102021-000001.xml"
+        ) from exc
     layer = str(info.get("layer_name") or "")
     if info.get("driver") != "LVBAG" or layer not in LAYER_TYPES:
         raise SourceError(

@@ -1,0 +1,145 @@
+"""What the CLI and the API share: turning user input into an Application, opening the
+register, and running checks. No business rules live here; they are in the engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from spreidingstoets.dataset.address import find_address
+from spreidingstoets.dataset.core import Dataset
+from spreidingstoets.engine import evaluate
+from spreidingstoets.errors import InputError
+from spreidingstoets.model import KINDS_OF_USE, Application, Verdict
+from spreidingstoets.register.snapshot import RegisterEntry, RegisterSnapshot
+from spreidingstoets.ruleset import Ruleset
+
+
+def parse_kind(value: str) -> str:
+    kind = value.strip().lower()
+    if kind not in KINDS_OF_USE:
+        near = difflib.get_close_matches(kind, KINDS_OF_USE, n=1)
+        hint = f"; bedoelt u {near[0]!r}?" if near else ""
+        raise InputError(
+            f"onbekend soort gebruik {value!r}{hint} (geldig: {', '.join(KINDS_OF_USE)})"
+        )
+    return kind
+
+
+def parse_int(value: Any, what: str, minimum: int) -> int:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise InputError(f"{what} moet een geheel getal zijn, niet {value!r}") from None
+    if number < minimum:
+        raise InputError(f"{what} moet minstens {minimum} zijn, niet {number}")
+    return number
+
+
+def parse_day(value: Any, what: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InputError(
+            f"{what}: {value!r} is geen datum; gebruik JJJJ-MM-DD, bijv. 2026-03-01"
+        ) from None
+
+
+def make_application(
+    ds: Dataset,
+    *,
+    address: str | None = None,
+    verblijfsobject_id: str | None = None,
+    kind: str,
+    persons: Any,
+    date: Any,
+    beds: Any = None,
+    valid_until: Any = None,
+    exception_reason: str | None = None,
+) -> Application:
+    """Validate user input and resolve the address to a dataset unit."""
+    if verblijfsobject_id:
+        unit = ds.unit_index(str(verblijfsobject_id))
+        if unit < 0:
+            raise InputError(
+                f"verblijfsobject {verblijfsobject_id} staat niet in de dataset {ds.dataset_id}"
+            )
+        query = str(verblijfsobject_id)
+    elif address:
+        unit = find_address(ds, address).unit
+        query = address
+    else:
+        raise InputError("geef een adres of een verblijfsobject-identificatie")
+    return Application(
+        unit=unit,
+        kind=parse_kind(kind),
+        persons=parse_int(persons, "aantal personen", 1),
+        date=parse_day(date, "datum"),
+        beds=None if beds in (None, "") else parse_int(beds, "aantal bedden", 0),
+        valid_until=None if valid_until in (None, "") else parse_day(valid_until, "einddatum"),
+        exception_reason=exception_reason or None,
+        address_query=query,
+    )
+
+
+def check(app: Application, ds: Dataset, snapshot: RegisterSnapshot, ruleset: Ruleset) -> Verdict:
+    return evaluate(app, ds, snapshot, ruleset.version_on(app.date))
+
+
+def gemeente_warning(ruleset: Ruleset, ds: Dataset) -> str | None:
+    codes = ds.manifest.get("gemeentecodes") or []
+    if codes and ruleset.gemeentecode not in codes:
+        return (
+            f"let op: regelset {ruleset.id!r} is van gemeente {ruleset.gemeentecode}, de dataset van "
+            f"{', '.join(codes)}; de regels worden toegepast als variant op andere gegevens"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class SampleRegister:
+    """The bundled sample registers (CSV per municipality) as one snapshot."""
+
+    paths: tuple[Path, ...]
+
+    def snapshot(self) -> RegisterSnapshot:
+        from spreidingstoets.register.csvio import parse_csv
+
+        entries: list[RegisterEntry] = []
+        digest = hashlib.sha256()
+        for path in self.paths:
+            digest.update(path.read_bytes())
+            for row in parse_csv(path):
+                entries.append(
+                    RegisterEntry(
+                        id=len(entries) + 1,
+                        verblijfsobject_id=row.verblijfsobject_id,
+                        kind=row.kind,
+                        status=row.status,
+                        persons=row.persons,
+                        beds=row.beds,
+                        valid_from=row.valid_from,
+                        valid_until=row.valid_until,
+                        source=row.source or f"voorbeeld {path.parent.name}",
+                        reference=row.reference,
+                    )
+                )
+        return RegisterSnapshot(tuple(entries), f"sample@{digest.hexdigest()[:12]}")
+
+
+def open_snapshot(register: str | None) -> RegisterSnapshot:
+    """The register snapshot: a database (path or URL), or the bundled sample registers."""
+    if register is None:
+        from spreidingstoets.samples import SAMPLE_DIR
+
+        return SampleRegister(tuple(sorted(SAMPLE_DIR.glob("*/register.csv")))).snapshot()
+    from spreidingstoets.register.db import Register
+
+    with Register.open(register, create=False) as reg:
+        return reg.snapshot()
