@@ -40,7 +40,8 @@ class Evidence(BaseModel):
 
     relation: str = Field(
         description="how it relates to the application: same_street, same_pand, adjacent_pand, "
-        "side_neighbour, within_distance, enclosed_neighbour, zone, register_entry, nearby_entry"
+        "side_neighbour, within_distance, enclosed_neighbour, zone, register_entry, nearby_entry, "
+        "application"
     )
     verblijfsobject: str | None = None
     address: str | None = None

@@ -62,7 +62,7 @@ def _construct_mapping(
 ) -> dict[Any, Any]:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise RulesetError(
                 f"duplicate key {key!r} at line {key_node.start_mark.line + 1} "

@@ -19,8 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from spreidingstoets.dataset.compile import WONING_STATUSES
 from spreidingstoets.dataset.core import Dataset
-from spreidingstoets.model import KINDS_OF_USE, Application, Evidence, Outcome, RuleOutcome
-from spreidingstoets.register.snapshot import COUNTED_STATUSES, STATUSES, RegisterEntry, RegisterSnapshot
+from spreidingstoets.model import Application, Evidence, Outcome, RuleOutcome
+from spreidingstoets.register.snapshot import (
+    STATUSES,
+    RegisterEntry,
+    RegisterSnapshot,
+)
 
 if TYPE_CHECKING:
     from spreidingstoets.zoning import ZoningLayer
@@ -35,11 +39,17 @@ class Strict(BaseModel):
 class Counted(Strict):
     """Which register entries count as existing dwellings of the regulated kind."""
 
-    kinds: tuple[Literal["kamerverhuur", "arbeidsmigranten", "studenten", "omzetting"], ...] = Field(
-        KINDS_OF_USE, description="kinds of use that count (Tiel treats all alike)"
+    kinds: tuple[Literal["kamerverhuur", "arbeidsmigranten", "studenten", "omzetting"], ...] = (
+        Field(
+            default=("kamerverhuur", "arbeidsmigranten", "studenten", "omzetting"),
+            description="kinds of use that count (Tiel treats all alike)",
+        )
     )
-    statuses: tuple[Literal["granted", "tolerated", "pending", "illegal", "revoked", "expired"], ...] = Field(
-        COUNTED_STATUSES, description="statuses that count: granted, tolerated, pending, illegal by default"
+    statuses: tuple[
+        Literal["granted", "tolerated", "pending", "illegal", "revoked", "expired"], ...
+    ] = Field(
+        default=("granted", "tolerated", "pending", "illegal"),
+        description="statuses that count: granted, tolerated, pending, illegal by default",
     )
 
 
@@ -54,7 +64,9 @@ class ZoneRef(Strict):
     """A selection of polygons from a named zoning/area layer of the dataset."""
 
     layer: str = Field(description="name of a zoning or area layer loaded with the dataset")
-    names: tuple[str, ...] | None = Field(None, description="designations (normalised match); all if empty")
+    names: tuple[str, ...] | None = Field(
+        None, description="designations (normalised match); all if empty"
+    )
     kinds: tuple[str, ...] | None = Field(None, description="IMRO kinds, e.g. enkelbestemming")
 
     @model_validator(mode="after")
@@ -77,7 +89,7 @@ class RegisterOverlay:
     valid_from: np.ndarray = field(default_factory=lambda: np.zeros(0, "datetime64[D]"))
     valid_until: np.ndarray = field(default_factory=lambda: np.zeros(0, "datetime64[D]"))
     unknown: tuple[str, ...] = ()  # verblijfsobject ids not in the dataset
-    _cache: dict[Any, np.ndarray] = field(default_factory=dict)
+    _cache: dict[Any, Any] = field(default_factory=dict)
 
     @classmethod
     def build(cls, dataset: Dataset, snapshot: RegisterSnapshot) -> RegisterOverlay:
@@ -94,10 +106,14 @@ class RegisterOverlay:
             status=np.array([e.status for e in entries], object),
             valid_from=np.array([e.valid_from or lo for e in entries], "datetime64[D]"),
             valid_until=np.array([e.valid_until or hi for e in entries], "datetime64[D]"),
-            unknown=tuple(sorted({e.verblijfsobject_id for e, u in zip(entries, units, strict=True) if u < 0})),
+            unknown=tuple(
+                sorted({e.verblijfsobject_id for e, u in zip(entries, units, strict=True) if u < 0})
+            ),
         )
 
-    def entry_mask(self, day: dt.date, kinds: tuple[str, ...], statuses: tuple[str, ...]) -> np.ndarray:
+    def entry_mask(
+        self, day: dt.date, kinds: tuple[str, ...], statuses: tuple[str, ...]
+    ) -> np.ndarray:
         key = ("mask", day, kinds, statuses)
         if key not in self._cache:
             d = np.datetime64(day, "D")
@@ -114,11 +130,40 @@ class RegisterOverlay:
         """Sorted unique unit rows with a counted entry valid on ``day``."""
         key = ("units", day, counted.kinds, counted.statuses)
         if key not in self._cache:
-            self._cache[key] = np.unique(self.unit[self.entry_mask(day, counted.kinds, counted.statuses)])
+            self._cache[key] = np.unique(
+                self.unit[self.entry_mask(day, counted.kinds, counted.statuses)]
+            )
+        return self._cache[key]
+
+    def counted_index(self, day: dt.date, counted: Counted) -> CountedIndex:
+        """A spatial index over just the counted dwellings: distance queries touch only them."""
+        key = ("index", day, counted.kinds, counted.statuses)
+        if key not in self._cache:
+            units = self.counted_units(day, counted)
+            geoms = np.array([self.dataset.unit_geometry(int(u)) for u in units], dtype=object)
+            self._cache[key] = CountedIndex(units, geoms, shapely.STRtree(geoms))
         return self._cache[key]
 
     def entries_of(self, unit: int) -> list[RegisterEntry]:
         return [self.entries[i] for i in np.flatnonzero(self.unit == unit)]
+
+
+@dataclass(frozen=True)
+class CountedIndex:
+    """Counted units with their footprint geometry (union of panden, or point) and an STRtree."""
+
+    units: np.ndarray
+    geoms: np.ndarray
+    tree: shapely.STRtree
+
+    def within(self, geom: shapely.Geometry, distance: float) -> tuple[np.ndarray, np.ndarray]:
+        """Counted units within ``distance`` of ``geom`` and their exact distances, nearest first."""
+        hits = self.tree.query(geom, predicate="dwithin", distance=distance)
+        if len(hits) == 0:
+            return self.units[:0], np.zeros(0)
+        dist = shapely.distance(self.geoms[hits], geom)
+        order = np.lexsort((self.units[hits], dist))
+        return self.units[hits][order], dist[order]
 
 
 @dataclass
@@ -151,6 +196,16 @@ class Context:
         """Counted units on the check date, without the application's own unit."""
         units = self.register.counted_units(self.application.date, counted)
         return units[units != self.unit]
+
+    def counted_within(
+        self, counted: Counted, geom: shapely.Geometry, distance: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Counted units (not the application's) within ``distance`` m of ``geom``, with distances."""
+        units, dist = self.register.counted_index(self.application.date, counted).within(
+            geom, distance
+        )
+        keep = units != self.unit
+        return units[keep], dist[keep]
 
     def is_counted(self, units: np.ndarray, counted: Counted) -> np.ndarray:
         return np.isin(units, self.counted(counted))

@@ -21,13 +21,17 @@ class ZoneLimit(Strict):
 class Exception_(Strict):
     """A larger dwelling may house more persons after review (Tiel)."""
 
-    min_area_m2: int = Field(ge=1, description="dwelling area (BAG oppervlakte) from which it applies")
+    min_area_m2: int = Field(
+        ge=1, description="dwelling area (BAG oppervlakte) from which it applies"
+    )
     limit: int = Field(ge=1, description="persons allowed under the exception")
 
 
 class Params(Strict):
     limit: int = Field(ge=1, description="persons per dwelling")
-    zone_limits: tuple[ZoneLimit, ...] = Field((), description="other limits inside zones; first match wins")
+    zone_limits: tuple[ZoneLimit, ...] = Field(
+        (), description="other limits inside zones; first match wins"
+    )
     exception: Exception_ | None = None
 
 
@@ -39,10 +43,16 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         if layer.coverage(ctx.point, zl.zone.names, zl.zone.kinds) >= 1.0:
             limit, where = zl.limit, ", ".join(zl.zone.names or (zl.zone.layer,))
             break
-    measured = {"persons": persons}
-    lim = {"max_persons": limit, "zone": where}
+    measured: dict[str, object] = {"persons": persons}
+    lim: dict[str, object] = {"max_persons": limit, "zone": where}
     if persons <= limit:
-        return outcome(rule, "pass", f"{persons} personen; maximaal {limit} toegestaan ({where}).", measured=measured, limit=lim)
+        return outcome(
+            rule,
+            "pass",
+            f"{persons} personen; maximaal {limit} toegestaan ({where}).",
+            measured=measured,
+            limit=lim,
+        )
     exc = p.exception
     area = int(ctx.dataset.unit_oppervlakte[ctx.unit])
     if exc is not None and area >= exc.min_area_m2 and persons <= exc.limit:
@@ -52,10 +62,15 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         text = (
             f"{persons} personen is meer dan {limit}, maar de woning is {area} m² (vanaf "
             f"{exc.min_area_m2} m² kan een uitzondering tot {exc.limit} personen). Beoordeel de "
-            "uitzondering" + (f"; opgegeven reden: {reason}." if reason else "; er is geen reden opgegeven.")
+            "uitzondering"
+            + (f"; opgegeven reden: {reason}." if reason else "; er is geen reden opgegeven.")
         )
         measured["exception_reason"] = reason
         return outcome(rule, "review", text, measured=measured, limit=lim)
     return outcome(
-        rule, "fail", f"{persons} personen is meer dan het maximum van {limit} ({where}).", measured=measured, limit=lim
+        rule,
+        "fail",
+        f"{persons} personen is meer dan het maximum van {limit} ({where}).",
+        measured=measured,
+        limit=lim,
     )

@@ -52,4 +52,6 @@ def share_verdict(
         f"{after} ({fmt(after / total) if total else '-'}). Toegestaan: {fmt(float(share))}"
         f" = {float(allowed):g} woningen (afronding {rounding})."
     )
-    return outcome(rule, "pass" if ok else "fail", text, measured=measured, limit=limit, evidence=evidence)
+    return outcome(
+        rule, "pass" if ok else "fail", text, measured=measured, limit=limit, evidence=evidence
+    )

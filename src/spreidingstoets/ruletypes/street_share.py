@@ -12,7 +12,15 @@ from typing import Literal
 from pydantic import Field
 
 from spreidingstoets.model import RuleOutcome
-from spreidingstoets.ruletypes.base import Context, Counted, Dwelling, RuleSpec, Strict, fmt_pct, outcome
+from spreidingstoets.ruletypes.base import (
+    Context,
+    Counted,
+    Dwelling,
+    RuleSpec,
+    Strict,
+    fmt_pct,
+    outcome,
+)
 from spreidingstoets.ruletypes.share import allowed_count, share_verdict
 
 NAME = "street_share"
@@ -31,7 +39,11 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     ds = ctx.dataset
     street = int(ds.unit_street[ctx.unit])
     if street < 0:
-        return outcome(rule, "review", "Het adres ligt niet aan een openbare ruimte in de BAG; beoordeel handmatig.")
+        return outcome(
+            rule,
+            "review",
+            "Het adres ligt niet aan een openbare ruimte in de BAG; beoordeel handmatig.",
+        )
     members = ds.street_units.members(street)
     dwellings = members[ctx.dwellings(p.dwelling)[members]]
     total = len(dwellings) + (0 if ctx.dwellings(p.dwelling)[ctx.unit] else 1)
@@ -40,6 +52,15 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     allowed = allowed_count(p.max_share, total, p.rounding)
     name = f"{ds.street_naam[street]} ({ds.street_id[street]})"
     evidence = [ctx.evidence("same_street", int(u)) for u in existing_units]
-    return share_verdict(rule, p.max_share, p.rounding, existing, total, allowed, f"de straat {name}", evidence,
-                         extra={"openbare_ruimte": str(ds.street_id[street]), "straat": str(ds.street_naam[street])},
-                         fmt=fmt_pct)
+    return share_verdict(
+        rule,
+        p.max_share,
+        p.rounding,
+        existing,
+        total,
+        allowed,
+        f"de straat {name}",
+        evidence,
+        extra={"openbare_ruimte": str(ds.street_id[street]), "straat": str(ds.street_naam[street])},
+        fmt=fmt_pct,
+    )

@@ -1,0 +1,153 @@
+"""At most a share of the dwellings in an area polygon (wijk) or in one pand may be regulated.
+
+Den Haag 5% per wijk (``group: area`` with a wijk layer), Amsterdam 25% per staircase
+(``group: pand``; the BAG has no staircases, so the pand is the nearest group it knows). The
+test is the one of street_share: ``(existing + 1) / dwellings <= share`` on exact fractions, or
+with the allowed count rounded.
+
+* ``area``: the group is the polygon of the ``zone`` layer that covers the application's BAG
+  point (a point on the boundary is inside; with overlapping polygons the first in the layer's
+  deterministic order). Members are the units whose point lies in that polygon (boundary
+  included). An application outside every polygon gets ``not_applicable``.
+* ``pand``: the group is every unit in the application's pand(s).
+
+The application's own unit is in the denominator even when it is not (yet) a dwelling.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from spreidingstoets.dataset.core import Dataset
+from spreidingstoets.model import RuleOutcome
+from spreidingstoets.ruletypes.base import (
+    Context,
+    Counted,
+    Dwelling,
+    RuleSpec,
+    Strict,
+    ZoneRef,
+    fmt_pct,
+    outcome,
+)
+from spreidingstoets.ruletypes.not_adjacent import in_sorted
+from spreidingstoets.ruletypes.share import allowed_count, share_verdict
+from spreidingstoets.zoning import ZoningLayer
+
+DEFAULT_COUNTED = Counted.model_validate({})
+
+NAME = "area_share"
+
+
+class Params(Strict):
+    group: Literal["area", "pand"] = Field(
+        description="area: the polygon of `zone` holding the application; pand: its pand(s)"
+    )
+    zone: ZoneRef | None = Field(
+        default=None,
+        description="required for group 'area': the layer (and designations) of the areas",
+    )
+    max_share: Decimal = Field(gt=0, le=1, description="fraction, e.g. 0.05 for 5%")
+    rounding: Literal["exact", "floor", "ceil", "half_up"] = Field(
+        default="exact", description="how the allowed count share * dwellings is rounded"
+    )
+    counted: Counted = Field(default=DEFAULT_COUNTED, description="which register entries count")
+    dwelling: Dwelling = Field(default=Dwelling(), description="what is a dwelling (woning)")
+    min_dwellings: int = Field(
+        default=0, ge=0, description="groups with fewer dwellings than this are not_applicable"
+    )
+
+    @model_validator(mode="after")
+    def _zone_matches_group(self) -> Params:
+        if self.group == "area" and self.zone is None:
+            raise ValueError("zone: required when group is 'area' (the layer of the areas)")
+        if self.group == "pand" and self.zone is not None:
+            raise ValueError("zone: only used with group 'area'; leave it out for group 'pand'")
+        return self
+
+
+def area_members(ds: Dataset, layer: ZoningLayer, index: int) -> np.ndarray:
+    """Sorted units whose point lies in polygon ``index`` of ``layer`` (cached on ``ds``)."""
+    cache: dict[tuple[ZoningLayer, int], np.ndarray] = ds.__dict__.setdefault("_area_members", {})
+    key = (layer, index)
+    if key not in cache:
+        hits = ds.point_tree.query(layer.geometry[index], predicate="intersects")
+        cache[key] = np.sort(hits)
+    return cache[key]
+
+
+def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
+    ds = ctx.dataset
+    is_dwelling = ctx.dwellings(p.dwelling)
+    limit_info = {"group": p.group, "min_dwellings": p.min_dwellings}
+    if p.group == "area":
+        assert p.zone is not None  # the validator guarantees it
+        layer = ctx.layer(p.zone.layer)
+        hits = layer.zones_at(ctx.point, p.zone.names, p.zone.kinds)
+        if not hits:
+            names = f" ({', '.join(p.zone.names)})" if p.zone.names else ""
+            return outcome(
+                rule,
+                "not_applicable",
+                f"De woning ligt in geen enkel gebied van laag {p.zone.layer}{names}; de regel "
+                "per gebied geldt hier niet.",
+                limit={"max_share": float(p.max_share), "rounding": p.rounding, **limit_info},
+            )
+        hit = hits[0]
+        members = area_members(ds, layer, hit.index)
+        where = f"het gebied {hit.naam} ({hit.identificatie})"
+        extra: dict[str, object] = {
+            "group": "area",
+            "layer": p.zone.layer,
+            "gebied": hit.naam,
+            "gebied_id": hit.identificatie,
+        }
+        relation = "same_area"
+    else:
+        fps = ctx.footprints
+        if len(fps) == 0:
+            return outcome(
+                rule,
+                "not_applicable",
+                "De aanvraag ligt in geen pand in de BAG; de regel per pand geldt hier niet.",
+                limit={"max_share": float(p.max_share), "rounding": p.rounding, **limit_info},
+            )
+        members = np.unique(ds.fp_units.gather(fps))
+        panden = [ds.footprint_identificatie(int(f)) for f in fps]
+        where = f"pand {', '.join(panden)}"
+        extra = {"group": "pand", "pand": panden}
+        relation = "same_pand"
+
+    dwellings = members[is_dwelling[members]]
+    total = len(dwellings) + (0 if is_dwelling[ctx.unit] else 1)
+    if total < p.min_dwellings:
+        return outcome(
+            rule,
+            "not_applicable",
+            f"In {where} zijn {total} woningen, minder dan {p.min_dwellings}; de regel geldt "
+            "hier niet.",
+            measured={"dwellings": total, **extra},
+            limit={"max_share": float(p.max_share), "rounding": p.rounding, **limit_info},
+        )
+    counted = ctx.counted(p.counted)
+    existing_units = dwellings[in_sorted(dwellings, counted)]
+    allowed = allowed_count(p.max_share, total, p.rounding)
+    evidence = [ctx.evidence(relation, int(u)) for u in existing_units]
+    result = share_verdict(
+        rule,
+        p.max_share,
+        p.rounding,
+        len(existing_units),
+        total,
+        allowed,
+        where,
+        evidence,
+        extra=extra,
+        fmt=fmt_pct,
+    )
+    result.limit["min_dwellings"] = p.min_dwellings
+    return result

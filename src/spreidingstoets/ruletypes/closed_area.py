@@ -1,0 +1,54 @@
+"""No new permits inside listed areas (nulquotum); a location partly inside asks for review.
+
+Rotterdam and Eindhoven close whole neighbourhoods. The location is the application's pand
+footprint(s), or its point when the unit has no footprint; a footprint that only touches an
+area along its boundary is outside.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from spreidingstoets.model import Outcome, RuleOutcome
+from spreidingstoets.ruletypes.base import Context, RuleSpec, Strict, ZoneRef, fmt_pct, outcome
+from spreidingstoets.ruletypes.zoning import EPS, describe, located, zone_evidence
+
+NAME = "closed_area"
+
+
+class Params(Strict):
+    zone: ZoneRef = Field(
+        description="the closed areas: a layer, optionally narrowed by names/kinds"
+    )
+
+
+def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
+    layer = ctx.layer(p.zone.layer)
+    geom = ctx.geometry
+    is_point = geom.geom_type == "Point"
+    cov = layer.coverage(geom, p.zone.names, p.zone.kinds)
+    hits = located(layer.zones_at(geom, p.zone.names, p.zone.kinds))
+    where = "Het adres" if is_point else "Het pand"
+    areas = describe(hits, partial=not is_point)
+    measured = {
+        "measure": "point" if is_point else "footprint",
+        "coverage": round(cov, 4),
+        "areas": [h.naam for h in hits],
+    }
+    scope = ", ".join(f'"{n}"' for n in p.zone.names) if p.zone.names else f"laag '{p.zone.layer}'"
+    limit = {"closed_areas": list(p.zone.names) if p.zone.names else None, "layer": p.zone.layer}
+    evidence = zone_evidence(hits)
+    result: Outcome
+    if cov >= 1 - EPS:
+        result, text = (
+            "fail",
+            f"{where} ligt in een gesloten gebied (nulquotum): {areas}. Hier worden geen nieuwe vergunningen verleend.",
+        )
+    elif cov > EPS:
+        result, text = (
+            "review",
+            f"{where} ligt voor {fmt_pct(cov)} in een gesloten gebied (nulquotum): {areas}. Beoordeel of de locatie tot het gebied hoort.",
+        )
+    else:
+        result, text = "pass", f"{where} ligt niet in een gesloten gebied ({scope})."
+    return outcome(rule, result, text, measured=measured, limit=limit, evidence=evidence)

@@ -1,0 +1,186 @@
+"""A leefbaarheidstoets: never decides alone, always asks for review with a checklist and facts.
+
+Tiel weighs the effects on the surroundings (complaints, the street, the building) after the
+other rules. This rule gathers what the data can tell: register entries within a radius of the
+pand (all statuses by default, because revoked and expired permits are history that matters),
+the register history of the unit itself, and the dwellings nearby. Complaint data and other
+municipal sources are not linked; the message says so and lists the checklist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import numpy as np
+import shapely
+from pydantic import Field
+
+from spreidingstoets.model import RuleOutcome
+from spreidingstoets.register.snapshot import COUNTED_STATUSES, STATUSES, RegisterEntry
+from spreidingstoets.ruletypes.base import (
+    Context,
+    Counted,
+    Dwelling,
+    RuleSpec,
+    Strict,
+    fmt_m,
+    outcome,
+)
+
+NAME = "livability_review"
+
+DEFAULT_CHECKLIST: tuple[str, ...] = (
+    "Overlast en klachten in de omgeving (meldingen bij gemeente, politie en verhuurder)",
+    "Parkeerdruk in de straat en het aantal auto's van de bewoners",
+    "Afvalinzameling: voldoende containers en een vaste regeling voor het aanbieden",
+    "Geluid en gehorigheid van het gebouw (scheidingswanden, vloeren, buren)",
+    "Beheer en bereikbaarheid van de verhuurder of beheerder (contactpersoon, huisregels)",
+    "Cumulatie met andere voorzieningen en kamerverhuurpanden in de straat",
+)
+
+STATUS_NL = {
+    "granted": "verleend",
+    "tolerated": "gedoogd",
+    "pending": "in behandeling",
+    "illegal": "bekend illegaal",
+    "revoked": "ingetrokken",
+    "expired": "verlopen",
+}
+
+NOT_LINKED = ("klachtenregistratie", "parkeerdruk", "afvalinzameling", "bouwfysica (geluid)")
+
+
+class Params(Strict):
+    checklist: tuple[str, ...] = Field(
+        default=DEFAULT_CHECKLIST,
+        min_length=1,
+        description="points the officer must weigh, in Dutch",
+    )
+    radius_m: float = Field(
+        default=100.0,
+        ge=0,
+        description="register entries within this footprint distance are listed, m",
+    )
+    counted: Counted = Field(
+        default=Counted.model_validate({"statuses": STATUSES}),
+        description="register entries to list: all kinds and all statuses by default "
+        "(revoked and expired too), on any date",
+    )
+
+
+def _detail(e: RegisterEntry, day: dt.date) -> dict[str, object]:
+    return {
+        "register_id": e.id,
+        "kind": e.kind,
+        "status": e.status,
+        "persons": e.persons,
+        "reference": e.reference,
+        "valid_from": e.valid_from.isoformat() if e.valid_from else None,
+        "valid_until": e.valid_until.isoformat() if e.valid_until else None,
+        # would count under the default (granted, tolerated, pending, illegal; valid that day)
+        "active_on_check_date": e.status in COUNTED_STATUSES and e.valid_on(day),
+    }
+
+
+def _per_status(entries: list[RegisterEntry]) -> dict[str, int]:
+    counts = Counter(e.status for e in entries)
+    return {s: counts[s] for s in STATUSES if counts[s]}
+
+
+def _status_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {STATUS_NL.get(s, s)}" for s, n in counts.items())
+
+
+def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
+    ds, reg = ctx.dataset, ctx.register
+    geom, point = ctx.geometry, ctx.point
+    r = p.radius_m
+    what = "het adres" if geom.geom_type == "Point" else "het pand"
+
+    # Units within the radius: through their footprints, and through their points for units
+    # without one (a unit's point lies on its footprint, so this adds no far units).
+    near_fps = ds.footprints_within(geom, r)
+    by_point = ds.point_tree.query(geom, predicate="dwithin", distance=r)
+    units = np.unique(np.concatenate([ds.fp_units.gather(near_fps), by_point]).astype(np.int64))
+    units = units[units != ctx.unit]
+
+    selected = np.isin(reg.kind, list(p.counted.kinds)) & np.isin(
+        reg.status, list(p.counted.statuses)
+    )
+    distance: dict[int, float] = {}
+    nearby: list[tuple[float, str, int, RegisterEntry]] = []
+    for i in np.flatnonzero(selected & np.isin(reg.unit, units)):
+        u = int(reg.unit[i])
+        if u not in distance:
+            distance[u] = float(shapely.distance(geom, ds.unit_geometry(u)))
+        if distance[u] <= r:
+            nearby.append((distance[u], ds.unit_label(u), int(i), reg.entries[i]))
+    nearby.sort(key=lambda t: (t[0], t[1], t[2]))
+    own = [reg.entries[i] for i in np.flatnonzero(selected & (reg.unit == ctx.unit))]
+
+    evidence = [
+        ctx.evidence(
+            "register_entry",
+            ctx.unit,
+            **_detail(e, ctx.application.date),
+        )
+        for e in own
+    ]
+    for d, _label, _i, e in nearby:
+        u = ds.unit_index(e.verblijfsobject_id)
+        evidence.append(
+            ctx.evidence(
+                "nearby_entry",
+                u,
+                distance_m=round(d, 2),
+                point_distance_m=round(float(shapely.distance(point, ds.unit_point(u))), 2),
+                **_detail(e, ctx.application.date),
+            )
+        )
+
+    near_entries = [t[3] for t in nearby]
+    near_status = _per_status(near_entries)
+    dwellings_near = int(ctx.dwellings(Dwelling())[units].sum()) if len(units) else 0
+    own_status = _per_status(own)
+    measured = {
+        "radius_m": r,
+        "nearby_entries": len(near_entries),
+        "nearby_units": len({e.verblijfsobject_id for e in near_entries}),
+        "nearby_by_status": near_status,
+        "nearby_by_kind": dict(sorted(Counter(e.kind for e in near_entries).items())),
+        "dwellings_within_radius": dwellings_near,
+        "own_history": len(own),
+        "own_history_by_status": own_status,
+        "available": [
+            "register: vergunningen en bekende gevallen (alle datums)",
+            "BAG: panden, adressen en woningen binnen de straal",
+        ],
+        "not_available": list(NOT_LINKED),
+    }
+    limit = {"radius_m": r}
+
+    if near_entries:
+        facts = (
+            f"Binnen {fmt_m(r)} van {what} staan {len(near_entries)} registratie(s) op "
+            f"{measured['nearby_units']} adres(sen) ({_status_text(near_status)}); de dichtstbijzijnde "
+            f"is {nearby[0][1]} op {fmt_m(nearby[0][0])}."
+        )
+    else:
+        facts = f"Binnen {fmt_m(r)} van {what} staan geen registraties."
+    facts += f" In die straal liggen {dwellings_near} andere woningen."
+    if own:
+        refs = ", ".join(
+            f"{STATUS_NL.get(e.status, e.status)} ({e.reference or 'geen kenmerk'})" for e in own
+        )
+        facts += f" Eerdere registraties op dit adres: {refs}."
+    else:
+        facts += " Op dit adres staat nog niets in het register."
+    checklist = " ".join(f"{n}) {item}." for n, item in enumerate(p.checklist, 1))
+    text = (
+        "Leefbaarheidstoets: beoordeel handmatig; deze regel beslist niet zelf. "
+        f"{facts} De klachtenregistratie is niet gekoppeld; raadpleeg de klachtenregistratie "
+        "van de gemeente, handhaving en de wijkagent. "
+        f"Weeg mee: {checklist}"
+    )
+    return outcome(rule, "review", text, measured=measured, limit=limit, evidence=evidence)

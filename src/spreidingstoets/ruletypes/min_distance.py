@@ -1,0 +1,260 @@
+"""No counted dwelling within R metres of the application (footprint or point distance).
+
+Aalsmeer 100 m (woonwijken and linten only), Tilburg 50 m (25 m in busy ribbons), Rotterdam
+50 m, Eindhoven 30 m.
+
+Measuring (``measure``):
+
+* ``footprint`` (default): the closest distance between the application's pand footprint(s)
+  and the other unit's pand footprint(s); two units in the same pand are 0 m apart. A unit
+  without a footprint is measured from its point.
+* ``point``: the distance between the two BAG unit points.
+
+Both distances are reported for every counted unit found; the chosen one decides.
+
+Verdict for the nearest counted unit at distance ``d`` (R the radius in effect, b the review
+band):
+
+* ``b > 0``: ``d < R - b`` fails; ``R - b <= d <= R + b`` is ``review`` (both band edges
+  belong to the band: R = 100, b = 1 gives 98.99 fail, 99.00 to 101.00 review, 101.01 pass);
+  ``d > R + b`` passes. ``inclusive`` does not matter then, because R lies inside the band.
+* ``b == 0``: ``d < R`` fails (``d <= R`` with ``inclusive``), otherwise pass.
+
+Distances are compared unrounded, except that they are snapped to the micrometre (1e-6 m) to
+remove the floating-point noise of coordinates near (150 000, 430 000): BAG coordinates have
+millimetre resolution, so this never changes a real comparison (99.995 m stays below 100 m).
+The JSON shows them rounded to 0.01 m.
+
+Zones (``applies_in``, ``exempt_in``, ``zone_radii``) are tested at the application's BAG
+point (a point on a zone boundary is inside).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import shapely
+from pydantic import Field
+
+from spreidingstoets.dataset.core import Dataset
+from spreidingstoets.model import RuleOutcome
+from spreidingstoets.ruletypes.base import (
+    Context,
+    Counted,
+    RuleSpec,
+    Strict,
+    ZoneRef,
+    fmt_m,
+    outcome,
+)
+from spreidingstoets.ruletypes.not_adjacent import in_sorted
+
+DEFAULT_COUNTED = Counted.model_validate({})
+
+NAME = "min_distance"
+
+SNAP = 6  # decimals (micrometres) distances are snapped to before comparing
+MAX_LISTED = 5  # addresses named in a message
+
+
+class ZoneRadius(Strict):
+    """A different radius inside some zones (Tilburg: 25 m in busy ribbons)."""
+
+    zone: ZoneRef = Field(description="zones where this radius applies")
+    radius_m: float = Field(gt=0, description="radius in metres inside those zones")
+
+
+class Params(Strict):
+    radius_m: float = Field(gt=0, description="radius R in metres: no counted dwelling closer")
+    measure: Literal["footprint", "point"] = Field(
+        default="footprint",
+        description="footprint: closest distance between pand footprints (same pand = 0 m); "
+        "point: distance between the BAG unit points",
+    )
+    inclusive: bool = Field(
+        default=False,
+        description="False: distance < R violates; True: distance <= R violates (only matters "
+        "when review_band_m is 0)",
+    )
+    review_band_m: float = Field(
+        default=1.0,
+        ge=0,
+        description="distances with R - band <= d <= R + band (edges included) give review "
+        "instead of pass/fail (BAG geometry accuracy); 0 switches review off",
+    )
+    applies_in: ZoneRef | None = Field(
+        default=None,
+        description="the rule applies only when the application's point lies in these zones",
+    )
+    exempt_in: ZoneRef | None = Field(
+        default=None,
+        description="the rule does not apply when the application's point lies in these zones",
+    )
+    zone_radii: tuple[ZoneRadius, ...] = Field(
+        default=(), description="other radii inside zones; the first zone containing the point wins"
+    )
+    counted: Counted = Field(default=DEFAULT_COUNTED, description="which register entries count")
+
+
+def _zone_label(zone: ZoneRef) -> str:
+    return ", ".join(zone.names or (zone.layer,))
+
+
+def _inside(ctx: Context, zone: ZoneRef) -> bool:
+    layer = ctx.layer(zone.layer)
+    return layer.coverage(ctx.point, zone.names, zone.kinds) >= 1.0
+
+
+def _fmt_r(value: float) -> str:
+    return f"{value:g}".replace(".", ",") + " m"
+
+
+def _fmt_d(d: float, radius: float, band: float) -> str:
+    """Metres with two decimals, or three when two would hide which side of an edge d is on."""
+    text = fmt_m(d)
+    for edge in (radius, radius - band, radius + band):
+        if d != edge and text == fmt_m(edge):
+            return f"{d:.3f}".replace(".", ",") + " m"
+    return text
+
+
+def _has_active_footprint(ds: Dataset) -> np.ndarray:
+    """Per unit: whether it has at least one active footprint (cached on the dataset)."""
+    cache = ds.__dict__
+    if "_unit_has_active_fp" not in cache:
+        ptr, idx = ds.unit_fps.ptr, ds.unit_fps.idx
+        rows = np.repeat(np.arange(ds.n_units), np.diff(ptr))
+        active = np.bincount(rows, weights=ds.fp_active[idx], minlength=ds.n_units)
+        cache["_unit_has_active_fp"] = active > 0
+    result: np.ndarray = cache["_unit_has_active_fp"]
+    return result
+
+
+def _candidates(ctx: Context, counted: np.ndarray, reach: float, measure: str) -> np.ndarray:
+    """Counted units that may lie within ``reach`` metres (a superset, sorted, unique)."""
+    ds = ctx.dataset
+    if len(counted) == 0:
+        return counted
+    if measure == "point":
+        near = ds.units_near_point(ds.unit_xy[ctx.unit], reach)
+        return near[in_sorted(near, counted)]
+    fps = ds.footprints_within(ctx.geometry, reach)
+    parts = [ds.fp_units.gather(fps), ds.fp_units.gather(ctx.footprints)]
+    # Counted units the footprint tree cannot find: no footprint, or only inactive ones.
+    parts.append(counted[~_has_active_footprint(ds)[counted]])
+    units = np.unique(np.concatenate(parts))
+    return units[in_sorted(units, counted)]
+
+
+def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
+    ds = ctx.dataset
+    if p.exempt_in is not None and _inside(ctx, p.exempt_in):
+        return outcome(
+            rule,
+            "not_applicable",
+            f"De afstandsregel geldt hier niet: de woning ligt in {_zone_label(p.exempt_in)} "
+            f"(laag {p.exempt_in.layer}), waar de regel is uitgezonderd.",
+            limit={"exempt_in": p.exempt_in.model_dump(mode="json")},
+        )
+    if p.applies_in is not None and not _inside(ctx, p.applies_in):
+        return outcome(
+            rule,
+            "not_applicable",
+            f"De afstandsregel geldt hier niet: de woning ligt niet in {_zone_label(p.applies_in)} "
+            f"(laag {p.applies_in.layer}), de enige gebieden waar de regel geldt.",
+            limit={"applies_in": p.applies_in.model_dump(mode="json")},
+        )
+    radius, where = p.radius_m, "algemeen"
+    for zr in p.zone_radii:
+        if _inside(ctx, zr.zone):
+            radius, where = zr.radius_m, _zone_label(zr.zone)
+            break
+    band = p.review_band_m
+    reach = radius + band
+
+    units = _candidates(ctx, ctx.counted(p.counted), reach, p.measure)
+    own = ctx.geometry
+    if len(units):
+        geoms = [ds.unit_geometry(int(u)) for u in units]
+        fp_d = np.round(shapely.distance(own, geoms), SNAP)
+        same_pand = in_sorted(units, np.unique(ds.fp_units.gather(ctx.footprints)))
+        fp_d[same_pand] = 0.0
+        pt_d = np.round(np.hypot(*(ds.unit_xy[units] - ds.unit_xy[ctx.unit]).T), SNAP)
+    else:
+        fp_d = pt_d = np.zeros(0)
+        same_pand = np.zeros(0, bool)
+    d = fp_d if p.measure == "footprint" else pt_d
+    keep = d <= reach
+    units, fp_d, pt_d, d, same_pand = units[keep], fp_d[keep], pt_d[keep], d[keep], same_pand[keep]
+    order = np.lexsort((units, d))
+    units, fp_d, pt_d, d, same_pand = (
+        units[order],
+        fp_d[order],
+        pt_d[order],
+        d[order],
+        same_pand[order],
+    )
+
+    violates = (d <= radius) if p.inclusive else (d < radius)
+    within = int(violates.sum())
+    # With a band, R itself lies inside the band, so only d < R - b fails outright.
+    decisive = (d < radius - band) if band > 0 else violates
+    fail = bool(decisive.any())
+    review = not fail and band > 0 and bool(len(d))  # every unit left lies within R + b
+
+    how = "tussen de pandcontouren" if p.measure == "footprint" else "tussen de BAG-punten"
+    measured = {
+        "nearest_m": round(float(d[0]), 2) if len(d) else None,
+        "nearest_footprint_m": round(float(fp_d.min()), 2) if len(d) else None,
+        "nearest_point_m": round(float(pt_d.min()), 2) if len(d) else None,
+        "within_radius": within,
+        "within_band": len(d) if band > 0 else 0,
+        "measure": p.measure,
+        "zone": where,
+    }
+    limit = {"radius_m": radius, "inclusive": p.inclusive, "review_band_m": band, "zone": where}
+    evidence = [
+        ctx.evidence(
+            "within_distance",
+            int(u),
+            distance_m=round(float(f), 2),
+            point_distance_m=round(float(q), 2),
+            within_radius=bool(v),
+            same_pand=bool(s),
+        )
+        for u, f, q, v, s in zip(units, fp_d, pt_d, violates, same_pand, strict=True)
+    ]
+    cmp = "<=" if p.inclusive else "<"
+    zone_text = "" if where == "algemeen" else f" (straal voor {where})"
+
+    def name(i: int) -> str:
+        extra = " (zelfde pand)" if same_pand[i] else ""
+        return f"{ds.unit_label(int(units[i]))} op {_fmt_d(float(d[i]), radius, band)}{extra}"
+
+    if fail:
+        close = np.flatnonzero(decisive)
+        more = len(close) - MAX_LISTED
+        rule_text = (
+            f"afstand {cmp} {_fmt_r(radius)} is niet toegestaan"
+            if band == 0
+            else (f"ook met de marge van {_fmt_r(band)} te dichtbij")
+        )
+        text = (
+            f"Binnen {_fmt_r(radius)}{zone_text} ligt al een meetellende woning, gemeten {how} "
+            f"({rule_text}): "
+            + "; ".join(name(int(i)) for i in close[:MAX_LISTED])
+            + (f"; en nog {more}" if more > 0 else "")
+            + "."
+        )
+        return outcome(rule, "fail", text, measured=measured, limit=limit, evidence=evidence)
+    if review:
+        text = (
+            f"De dichtstbijzijnde meetellende woning, {name(0)} ({how}), ligt binnen "
+            f"{_fmt_r(band)} van de straal van {_fmt_r(radius)}{zone_text}. Dat valt binnen de "
+            "meetonnauwkeurigheid van de BAG-geometrie: beoordeel handmatig."
+        )
+        return outcome(rule, "review", text, measured=measured, limit=limit, evidence=evidence)
+    nearest = f" Dichtstbijzijnde: {name(0)}." if len(d) else ""
+    text = f"Geen meetellende woning binnen {_fmt_r(radius)}{zone_text}, gemeten {how}.{nearest}"
+    return outcome(rule, "pass", text, measured=measured, limit=limit, evidence=evidence)

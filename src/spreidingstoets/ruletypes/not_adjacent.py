@@ -1,0 +1,149 @@
+"""No counted dwelling next to the application: same pand, shared wall or nearby house number.
+
+Tiel (no two next to each other), Heusden (always two houses in between: ``house_numbers: 2``).
+
+* ``same_pand``: another counted unit in one of the application's panden.
+* ``shared_wall``: a counted unit in another pand whose footprint lies within ``tolerance_m``
+  of one of the application's panden (0.5 m by default: touching walls, with BAG slack).
+  Across the street or behind an alley wider than the tolerance is not adjacent.
+* ``house_numbers``: a counted unit on the same side of the same street (BAG openbare ruimte,
+  same parity) within N house-number ranks. Ranks count the house numbers that exist, so a
+  missing number is skipped (with 5, 9, 11 on a side and no 7, 9 is one rank from 5).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from pydantic import Field
+
+from spreidingstoets.dataset.core import Dataset
+from spreidingstoets.model import Evidence, RuleOutcome
+from spreidingstoets.ruletypes.base import Context, Counted, RuleSpec, Strict, fmt_m, outcome
+
+DEFAULT_COUNTED = Counted.model_validate({})
+
+NAME = "not_adjacent"
+
+MAX_LISTED = 5
+RELATION_TEXT = {
+    "same_pand": "in hetzelfde pand",
+    "adjacent_pand": "in een aangrenzend pand",
+    "side_neighbour": "huisnummerbuur",
+}
+
+
+def in_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """``np.isin(values, sorted_set)`` for a sorted ``sorted_set``, without its overhead."""
+    if len(sorted_set) == 0 or len(values) == 0:
+        return np.zeros(len(values), bool)
+    i = np.searchsorted(sorted_set, values)
+    i[i == len(sorted_set)] = 0
+    return np.asarray(sorted_set[i] == values)
+
+
+def neighbour_footprints(
+    ds: Dataset, fps: np.ndarray, tolerance: float, geom: shapely.Geometry | None = None
+) -> np.ndarray:
+    """Active footprints within ``tolerance`` metres of ``fps``, without ``fps`` (sorted).
+
+    Uses the stored adjacency graph when the tolerance is the dataset's, else an STRtree query
+    around ``geom`` (the union of ``fps`` unless given).
+    """
+    if len(fps) == 0:
+        return fps
+    if tolerance == ds.adjacency_tolerance:
+        near = np.unique(ds.fp_adjacent.gather(fps))
+    else:
+        if geom is None:
+            geom = ds.fp_geom[fps[0]] if len(fps) == 1 else shapely.union_all(ds.fp_geom[fps])
+        near = ds.footprints_within(geom, tolerance)
+    return near[~in_sorted(near, np.sort(fps))]
+
+
+class Params(Strict):
+    same_pand: bool = Field(
+        default=True, description="another counted dwelling in the same pand fails"
+    )
+    shared_wall: bool = Field(
+        default=True,
+        description="a counted dwelling in a pand within tolerance_m of the application's fails",
+    )
+    tolerance_m: float = Field(
+        default=0.5, ge=0, description="footprints closer than this (metres) share a wall"
+    )
+    house_numbers: int = Field(
+        default=0,
+        ge=0,
+        description="also fail on a counted dwelling within this many house-number ranks on the "
+        "same side of the street (Heusden: 2 = always two houses in between); 0 = off",
+    )
+    counted: Counted = Field(default=DEFAULT_COUNTED, description="which register entries count")
+
+
+def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
+    ds = ctx.dataset
+    counted = ctx.counted(p.counted)
+    own_fps = ctx.footprints
+    found: dict[int, Evidence] = {}
+    counts = {"same_pand": 0, "adjacent_pand": 0, "side_neighbour": 0}
+
+    def add(units: np.ndarray, relation: str, **detail: object) -> None:
+        for u in units[in_sorted(units, counted)]:
+            u = int(u)
+            if u in found:
+                continue
+            extra = dict(detail)
+            if relation == "adjacent_pand":
+                dist = float(shapely.distance(ctx.geometry, ds.unit_geometry(u)))
+                extra["distance_m"] = round(dist, 2)
+            if relation == "side_neighbour":
+                extra["rank_distance"] = abs(int(ds.side_rank[u]) - int(ds.side_rank[ctx.unit]))
+            found[u] = ctx.evidence(relation, u, **extra)
+            counts[relation] += 1
+
+    if p.same_pand and len(own_fps):
+        mates = ds.fp_units.gather(own_fps)
+        add(np.unique(mates[mates != ctx.unit]), "same_pand")
+    if p.shared_wall and len(own_fps):
+        near = neighbour_footprints(ds, own_fps, p.tolerance_m, ctx.geometry)
+        units = ds.fp_units.gather(near)
+        add(np.unique(units[units != ctx.unit]), "adjacent_pand")
+    if p.house_numbers > 0:
+        add(np.sort(ds.side_neighbours(ctx.unit, p.house_numbers)), "side_neighbour")
+
+    order = list(RELATION_TEXT)
+    evidence = sorted(
+        found.values(), key=lambda e: (order.index(e.relation), e.verblijfsobject or "")
+    )
+    measured = {**counts, "total": len(found)}
+    limit = {
+        "same_pand": p.same_pand,
+        "shared_wall": p.shared_wall,
+        "tolerance_m": p.tolerance_m,
+        "house_numbers": p.house_numbers,
+    }
+    checks = []
+    if p.same_pand:
+        checks.append("hetzelfde pand")
+    if p.shared_wall:
+        checks.append(f"aangrenzende panden (binnen {fmt_m(p.tolerance_m)})")
+    if p.house_numbers:
+        checks.append(f"{p.house_numbers} huisnummer(s) aan weerszijden aan dezelfde straatkant")
+    scope = ", ".join(checks) or "niets (alle controles uit)"
+    if not found:
+        return outcome(
+            rule,
+            "pass",
+            f"Geen meetellende woning naast de aanvraag; gecontroleerd: {scope}.",
+            measured=measured,
+            limit=limit,
+        )
+    listed = "; ".join(f"{e.address} ({RELATION_TEXT[e.relation]})" for e in evidence[:MAX_LISTED])
+    more = len(evidence) - MAX_LISTED
+    text = (
+        f"Er ligt al een meetellende woning naast de aanvraag: {listed}"
+        + (f"; en nog {more}" if more > 0 else "")
+        + f". Gecontroleerd: {scope}."
+    )
+    return outcome(rule, "fail", text, measured=measured, limit=limit, evidence=evidence)

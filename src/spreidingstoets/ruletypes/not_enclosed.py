@@ -1,0 +1,249 @@
+"""Granting must not leave an ordinary dwelling with counted dwellings on both sides (Tiel).
+
+After granting, the application counts as a counted dwelling. An ordinary dwelling D (a
+dwelling by ``dwelling`` that is not counted) is *enclosed* when
+
+* (``shared_wall``) D's pand has at least two neighbouring panden (footprints within
+  ``tolerance_m``) that hold a dwelling, and every one of them holds a counted dwelling; or
+* (``house_numbers``) the nearest house-number rank below D and the nearest above D on the
+  same side of its street both hold a counted dwelling. Only ranks holding a dwelling or a
+  counted unit are "present": a missing number, a shop or a dwelling under construction is
+  skipped (with 12 counted, no 14 and 16 counted, 14's absence makes 12 and 16 neighbours).
+
+Only dwellings next to the application can become enclosed by granting it, so only those are
+tested: the ordinary dwellings in the panden next to the application's pand, and the ordinary
+dwellings at the nearest present rank below and above it.
+
+Flats: the BAG knows no floor or position of a unit inside a pand, so dwellings within one
+pand have no sides. A pand with several dwellings is treated as one block: its ordinary
+dwellings are enclosed when the pand is (rule a), whatever else it holds. Dwellings in the
+application's own pand are not tested by rule a (granting does not change their pand's
+neighbours). Units sharing a house number (toevoegingen) share one rank; a rank holds a
+counted dwelling when any unit at it does.
+
+Outcome: ``fail`` when granting newly encloses a dwelling; ``review`` when the dwellings that
+are enclosed after granting were already enclosed before (the application changes nothing for
+them, e.g. a second counted unit in an already counted pand); ``pass`` otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from pydantic import Field
+
+from spreidingstoets.dataset.core import Dataset
+from spreidingstoets.model import Evidence, RuleOutcome
+from spreidingstoets.ruletypes.base import (
+    Context,
+    Counted,
+    Dwelling,
+    RuleSpec,
+    Strict,
+    fmt_m,
+    outcome,
+)
+from spreidingstoets.ruletypes.not_adjacent import in_sorted, neighbour_footprints
+
+DEFAULT_COUNTED = Counted.model_validate({})
+
+NAME = "not_enclosed"
+
+MAX_LISTED = 5
+VIA_TEXT = {"shared_wall": "gedeelde muren", "house_numbers": "huisnummers"}
+
+
+class Params(Strict):
+    shared_wall: bool = Field(
+        default=True,
+        description="enclosure by the neighbouring panden (footprints within tolerance_m)",
+    )
+    house_numbers: bool = Field(
+        default=True, description="enclosure by the house-number neighbours on the same street side"
+    )
+    tolerance_m: float = Field(
+        default=0.5, ge=0, description="footprints closer than this (metres) share a wall"
+    )
+    counted: Counted = Field(default=DEFAULT_COUNTED, description="which register entries count")
+    dwelling: Dwelling = Field(default=Dwelling(), description="what is a dwelling (woning)")
+
+
+@dataclass
+class _Enclosure:
+    via: list[str] = field(default_factory=list)
+    by: set[int] = field(default_factory=set)
+    new: bool = False
+
+
+class _World:
+    """Counted and present units in one state of the register (before or after granting)."""
+
+    def __init__(self, dwelling: np.ndarray, counted: np.ndarray) -> None:
+        self.dwelling = dwelling
+        self.counted = counted  # sorted, unique
+
+    def is_counted(self, units: np.ndarray) -> np.ndarray:
+        return in_sorted(units, self.counted)
+
+    def present(self, units: np.ndarray) -> np.ndarray:
+        return np.asarray(self.dwelling[units] | self.is_counted(units))
+
+
+def _pand_enclosure(ds: Dataset, pand: int, tol: float, world: _World) -> np.ndarray | None:
+    """Counted units around ``pand`` if it is enclosed in ``world``, else None."""
+    near = neighbour_footprints(ds, np.array([pand], np.int64), tol)
+    holders = 0
+    by: list[np.ndarray] = []
+    for f in near:
+        units = ds.fp_units.members(int(f))
+        if not world.present(units).any():
+            continue  # a shed, a shop: not a dwelling neighbour
+        counted = units[world.is_counted(units)]
+        if len(counted) == 0:
+            return None
+        holders += 1
+        by.append(counted)
+    return np.concatenate(by) if holders >= 2 else None
+
+
+def _side_slots(
+    members: np.ndarray, ranks: np.ndarray, world: _World
+) -> tuple[np.ndarray, np.ndarray]:
+    keep = world.present(members)
+    return members[keep], ranks[keep]
+
+
+def _rank_units(units: np.ndarray, ranks: np.ndarray, rank: int) -> np.ndarray:
+    lo, hi = np.searchsorted(ranks, rank, "left"), np.searchsorted(ranks, rank, "right")
+    return units[lo:hi]
+
+
+def _around(units: np.ndarray, ranks: np.ndarray, rank: int) -> tuple[np.ndarray, np.ndarray]:
+    """Units at the nearest present rank below and above ``rank`` (empty when none)."""
+    lo, hi = np.searchsorted(ranks, rank, "left"), np.searchsorted(ranks, rank, "right")
+    below = _rank_units(units, ranks, int(ranks[lo - 1])) if lo > 0 else units[:0]
+    above = _rank_units(units, ranks, int(ranks[hi])) if hi < len(ranks) else units[:0]
+    return below, above
+
+
+def _side_enclosure(
+    ds: Dataset, unit: int, members: np.ndarray, ranks: np.ndarray, world: _World
+) -> np.ndarray | None:
+    units, rks = _side_slots(members, ranks, world)
+    below, above = _around(units, rks, int(ds.side_rank[unit]))
+    below, above = below[world.is_counted(below)], above[world.is_counted(above)]
+    if len(below) and len(above):
+        return np.concatenate([below, above])
+    return None
+
+
+def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
+    ds = ctx.dataset
+    app = ctx.unit
+    dwelling = ctx.dwellings(p.dwelling)
+    before_counted = ctx.counted(p.counted)
+    before = _World(dwelling, before_counted)
+    after = _World(dwelling, np.union1d(before_counted, np.array([app], before_counted.dtype)))
+    found: dict[int, _Enclosure] = {}
+    checked: set[int] = set()
+
+    def record(units: np.ndarray, via: str, by: np.ndarray, was: np.ndarray | None) -> None:
+        for d in units:
+            e = found.setdefault(int(d), _Enclosure())
+            e.via.append(via)
+            e.by.update(int(u) for u in by if u != app)
+            e.new = e.new or was is None
+
+    if p.shared_wall and len(ctx.footprints):
+        for f in neighbour_footprints(ds, ctx.footprints, p.tolerance_m, ctx.geometry):
+            units = ds.fp_units.members(int(f))
+            ordinary = units[dwelling[units] & ~after.is_counted(units)]
+            if len(ordinary) == 0:
+                continue
+            checked.update(int(u) for u in ordinary)
+            by = _pand_enclosure(ds, int(f), p.tolerance_m, after)
+            if by is not None:
+                record(
+                    ordinary, "shared_wall", by, _pand_enclosure(ds, int(f), p.tolerance_m, before)
+                )
+
+    key = int(ds.side_key[app])
+    if p.house_numbers and key >= 0:
+        members = ds.side_order.members(key)
+        ranks = ds.side_rank[members]
+        units, rks = _side_slots(members, ranks, after)
+        for side in _around(units, rks, int(ds.side_rank[app])):
+            for d in side[dwelling[side] & ~after.is_counted(side)]:
+                checked.add(int(d))
+                by = _side_enclosure(ds, int(d), members, ranks, after)
+                if by is not None:
+                    was = _side_enclosure(ds, int(d), members, ranks, before)
+                    record(np.array([d]), "house_numbers", by, was)
+
+    new = sorted(u for u, e in found.items() if e.new)
+    old = sorted(u for u, e in found.items() if not e.new)
+    evidence: list[Evidence] = []
+    for u in new + old:
+        e = found[u]
+        evidence.append(
+            ctx.evidence(
+                "enclosed_neighbour",
+                u,
+                via=sorted(set(e.via)),
+                enclosed_before=not e.new,
+                enclosed_by=[ds.unit_identificatie(b) for b in sorted(e.by)],
+            )
+        )
+    seen: set[int] = set()
+    for u in new + old:
+        for b in sorted(found[u].by):
+            if b not in seen:
+                seen.add(b)
+                evidence.append(ctx.evidence("enclosing", b, encloses=ds.unit_identificatie(u)))
+
+    measured = {"enclosed": len(new), "already_enclosed": len(old), "checked": len(checked)}
+    limit = {
+        "shared_wall": p.shared_wall,
+        "house_numbers": p.house_numbers,
+        "tolerance_m": p.tolerance_m,
+    }
+    checks = [
+        text
+        for on, text in (
+            (p.shared_wall, f"aangrenzende panden (binnen {fmt_m(p.tolerance_m)})"),
+            (p.house_numbers, "huisnummerburen aan dezelfde straatkant"),
+        )
+        if on
+    ]
+    scope = " en ".join(checks) or "niets (alle controles uit)"
+
+    def describe(u: int) -> str:
+        e = found[u]
+        by = ", ".join(ds.unit_label(b) for b in sorted(e.by)) or "-"
+        via = " en ".join(VIA_TEXT[v] for v in sorted(set(e.via)))
+        return f"{ds.unit_label(u)} (via {via}; meetellend ernaast: {by} en de aanvraag)"
+
+    def listing(units: list[int]) -> str:
+        more = len(units) - MAX_LISTED
+        return "; ".join(describe(u) for u in units[:MAX_LISTED]) + (
+            f"; en nog {more}" if more > 0 else ""
+        )
+
+    if new:
+        text = (
+            "Na verlening zou een gewone woning aan beide kanten meetellende woningen hebben "
+            f"(ingesloten): {listing(new)}. Gecontroleerd: {scope}."
+        )
+        return outcome(rule, "fail", text, measured=measured, limit=limit, evidence=evidence)
+    if old:
+        text = (
+            f"Ingesloten woning naast de aanvraag, maar dat was zij al vóór deze aanvraag: "
+            f"{listing(old)}. De aanvraag verandert daar niets aan; beoordeel handmatig."
+        )
+        return outcome(rule, "review", text, measured=measured, limit=limit, evidence=evidence)
+    text = (
+        f"Verlening sluit geen gewone woning in; {len(checked)} buurwoning(en) gecontroleerd "
+        f"op {scope}."
+    )
+    return outcome(rule, "pass", text, measured=measured, limit=limit)
