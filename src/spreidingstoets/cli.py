@@ -79,9 +79,23 @@ def import_(
         float, typer.Option(help="Adjacency tolerance between footprints, metres")
     ] = 0.5,
     force: Annotated[bool, typer.Option(help="Replace an existing dataset")] = False,
+    layer: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Zoning/area layer NAME=FILE (IMRO GML, GeoPackage, GeoJSON); repeatable"
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON")] = False,
 ) -> None:
     """Read a BAG source and write a compiled, indexed dataset (all or nothing)."""
+    from spreidingstoets.zoning import read_zoning
+
+    layers = {}
+    for item in layer or []:
+        name, sep, file = item.partition("=")
+        if not sep or not name or not file:
+            raise InputError(f"--layer {item!r}: use NAME=FILE, e.g. bestemmingsplan=plan.gml")
+        layers[name.strip()] = read_zoning(Path(file.strip()))
     from spreidingstoets.dataset.compile import write_dataset
     from spreidingstoets.dataset.sources import read_source
     from spreidingstoets.dataset.tables import merge_tables
@@ -101,6 +115,7 @@ def import_(
             out_dir,
             tolerance=tolerance,
             force=force,
+            layers=layers,
             progress=lambda m: bar.update(task, description=m),
         )
     if as_json:
@@ -222,7 +237,7 @@ def render_verdict(verdict: Any, warning: str | None = None) -> None:
         f"{p.ruleset_version}{' variant ' + p.variant if p.variant else ''}"
     )
     label, style = OVERALL_STYLE[verdict.outcome]
-    out.print(Panel(f"{head}\n\n[{style}]{label}[/]: {verdict.message}", expand=False))
+    out.print(Panel(f"{head}\n\n[{style}]{label}[/]\n{verdict.message}", expand=False))
     table = Table(show_lines=True)
     table.add_column("regel")
     table.add_column("uitkomst")

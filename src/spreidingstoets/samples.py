@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from spreidingstoets.errors import SourceError
+from spreidingstoets.zoning import ZoningLayer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = Path(os.environ.get("SPREIDINGSTOETS_SAMPLE", REPO_ROOT / "data" / "bag_sample"))
@@ -34,9 +35,24 @@ def sample_dataset_path(_query: str | None = None) -> Path:
     from spreidingstoets.dataset.tables import merge_tables
 
     extracts = sample_extracts()
-    digest = hashlib.sha256("".join(file_sha256(p) for p in extracts).encode()).hexdigest()[:16]
+    inputs = sorted(
+        p for p in SAMPLE_DIR.rglob("*") if p.is_file() and p.suffix in (".zip", ".gml", ".geojson")
+    )
+    digest = hashlib.sha256("".join(file_sha256(p) for p in inputs).encode()).hexdigest()[:16]
     target = cache_dir() / f"sample-{digest}"
     if not (target / "manifest.json").is_file():
         tables = merge_tables([read_source(p) for p in extracts])
-        write_dataset(tables, SAMPLE_DIR, target, force=target.exists())
+        write_dataset(tables, SAMPLE_DIR, target, force=target.exists(), layers=sample_layers())
     return target
+
+
+def sample_layers() -> dict[str, ZoningLayer]:
+    """Zoning and area layers of the sample: ``<gemeente>/layers/<name>.*`` and zoning plans."""
+    from spreidingstoets.zoning import read_zoning
+
+    found: dict[str, list[ZoningLayer]] = {}
+    for path in sorted(SAMPLE_DIR.glob("*/zoning/*.gml")):
+        found.setdefault("bestemmingsplan", []).append(read_zoning(path))
+    for path in sorted(SAMPLE_DIR.glob("*/layers/*.geojson")):
+        found.setdefault(path.stem, []).append(read_zoning(path))
+    return {name: ZoningLayer.concat(parts) for name, parts in found.items()}

@@ -257,6 +257,22 @@ class ZoningLayer:
 
     # -- basic protocol ----------------------------------------------------------------
 
+    @classmethod
+    def concat(cls, layers: list[ZoningLayer]) -> ZoningLayer:
+        """One layer from several (plans of neighbouring municipalities)."""
+        if len(layers) == 1:
+            return layers[0]
+        return cls(
+            np.concatenate([la.geometry for la in layers]),
+            np.concatenate([la.kind for la in layers]),
+            np.concatenate([la.naam for la in layers]),
+            np.concatenate([la.identificatie for la in layers]),
+            np.concatenate([la.plan_id for la in layers]),
+            source=", ".join(la.source for la in layers),
+            repairs=sum(la.repairs for la in layers),
+            skipped=sum(la.skipped for la in layers),
+        )
+
     def __len__(self) -> int:
         return len(self.geometry)
 
