@@ -28,7 +28,14 @@ import numpy as np
 import shapely
 
 REPO = Path(__file__).resolve().parents[1]
-WEESP = REPO.parent / "shared" / "data" / "bag" / "gob-bagextract-weesp-0457" / "BAGGEM0457L-15102021.zip"
+WEESP = (
+    REPO.parent
+    / "shared"
+    / "data"
+    / "bag"
+    / "gob-bagextract-weesp-0457"
+    / "BAGGEM0457L-15102021.zip"
+)
 RULES = REPO / "benchmarks" / "bench_rules.yaml"
 RESULTS = REPO / "benchmarks" / "results"
 DAY = dt.date(2026, 3, 1)
@@ -82,7 +89,11 @@ def engine_answers(verdict) -> tuple[int, int, set[str], set[str]]:  # type: ign
     by = {r.type: r for r in verdict.rules}
     share = by["street_share"].measured
     adjacent = {e.verblijfsobject for e in by["not_adjacent"].evidence}
-    near = {e.verblijfsobject for e in by["min_distance"].evidence if e.distance_m is not None and e.distance_m < RADIUS}
+    near = {
+        e.verblijfsobject
+        for e in by["min_distance"].evidence
+        if e.distance_m is not None and e.distance_m < RADIUS
+    }
     return share["dwellings"], share["existing"], adjacent, near
 
 
@@ -103,7 +114,11 @@ class PostGIS:
         c.execute("CREATE TABLE counted (unit int PRIMARY KEY)")
         active = np.flatnonzero(ds.fp_active)
         with c.cursor().copy("COPY fp (id, geom) FROM STDIN") as cp:
-            for f, wkb in zip(active, shapely.to_wkb(ds.fp_geom[active], hex=True, include_srid=False), strict=True):
+            for f, wkb in zip(
+                active,
+                shapely.to_wkb(ds.fp_geom[active], hex=True, include_srid=False),
+                strict=True,
+            ):
                 cp.write_row((int(f), f"SRID=28992;{wkb}"))
         with c.cursor().copy("COPY unit (id, street, woning) FROM STDIN") as cp:
             for u in range(ds.n_units):
@@ -176,8 +191,12 @@ def naive_check(ds, u: int, counted: list[int]) -> tuple[int, int, set[int], set
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, help="compiled dataset (default: Weesp, compiled here)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--data", type=Path, help="compiled dataset (default: Weesp, compiled here)"
+    )
     parser.add_argument("--register", type=int, default=300, help="register entries")
     parser.add_argument("--apps", type=int, default=1000, help="applications")
     parser.add_argument("--naive-apps", type=int, default=50)
@@ -194,9 +213,15 @@ def main() -> None:
     snapshot, counted = make_register(ds, args.register, rng)
     overlay = overlay_for(ds, snapshot)
     full = load_ruleset(RULES).version_on(DAY)
-    core = load_ruleset(RULES, variant=REPO / "benchmarks" / "bench_core_variant.yaml").version_on(DAY)
+    core = load_ruleset(RULES, variant=REPO / "benchmarks" / "bench_core_variant.yaml").version_on(
+        DAY
+    )
     counted_set = set(counted.tolist())
-    candidates = [int(u) for u in np.flatnonzero(ds.woning & (ds.unit_street >= 0)) if int(u) not in counted_set]
+    candidates = [
+        int(u)
+        for u in np.flatnonzero(ds.woning & (ds.unit_street >= 0))
+        if int(u) not in counted_set
+    ]
     units = rng.sample(candidates, min(args.apps, len(candidates)))
     apps = [Application(unit=u, kind="arbeidsmigranten", persons=4, date=DAY) for u in units]
     for a in apps[:20]:  # warm caches (overlay masks, address index) as a running service would
@@ -227,7 +252,9 @@ def main() -> None:
             times = []
             for a in apps:
                 t0 = time.perf_counter_ns()
-                answer = pg.check(a.unit, int(ds.unit_street[a.unit]), ds.unit_fps.members(a.unit).tolist())
+                answer = pg.check(
+                    a.unit, int(ds.unit_street[a.unit]), ds.unit_fps.members(a.unit).tolist()
+                )
                 times.append(time.perf_counter_ns() - t0)
                 mismatches["postgis"] += answer != _as_units(ds, engine_answers(verdicts[a.unit]))
             results["postgis-core"] = percentiles(times)
@@ -253,22 +280,39 @@ def main() -> None:
         "python": sys.version.split()[0],
     }
     base = results.get("postgis-core")
-    print(f"dataset {ds.dataset_id}: {ds.n_units:,} units, {int(ds.woning.sum()):,} woningen, register {args.register}")
-    print(f"{'path':22} {'p50 ms':>9} {'p99 ms':>9} {'mean ms':>9} {'vs postgis p50':>15} {'p99':>7}")
+    print(
+        f"dataset {ds.dataset_id}: {ds.n_units:,} units, {int(ds.woning.sum()):,} woningen, register {args.register}"
+    )
+    print(
+        f"{'path':22} {'p50 ms':>9} {'p99 ms':>9} {'mean ms':>9} {'vs postgis p50':>15} {'p99':>7}"
+    )
     for label, r in results.items():
         if "p50_ms" not in r:
             continue
-        ratio = f"{base['p50_ms'] / r['p50_ms']:14.1f}x {base['p99_ms'] / r['p99_ms']:6.1f}x" if base else ""
+        ratio = (
+            f"{base['p50_ms'] / r['p50_ms']:14.1f}x {base['p99_ms'] / r['p99_ms']:6.1f}x"
+            if base
+            else ""
+        )
         print(f"{label:22} {r['p50_ms']:9.3f} {r['p99_ms']:9.3f} {r['mean_ms']:9.3f} {ratio}")
-    print(f"engine-full batch: {results['engine-full batch']['apps_per_s']:.0f} applications/s (with JSON)")
+    print(
+        f"engine-full batch: {results['engine-full batch']['apps_per_s']:.0f} applications/s (with JSON)"
+    )
     print(f"answers differing from the engine: {mismatches}")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"check-{ds.dataset_id}.json").write_text(json.dumps(report, indent=2))
 
 
-def _as_units(ds, answer: tuple[int, int, set[str], set[str]]) -> tuple[int, int, set[int], set[int]]:  # type: ignore[no-untyped-def]
+def _as_units(
+    ds, answer: tuple[int, int, set[str], set[str]]
+) -> tuple[int, int, set[int], set[int]]:  # type: ignore[no-untyped-def]
     dwellings, existing, adjacent, near = answer
-    return dwellings, existing, {ds.unit_index(v) for v in adjacent}, {ds.unit_index(v) for v in near}
+    return (
+        dwellings,
+        existing,
+        {ds.unit_index(v) for v in adjacent},
+        {ds.unit_index(v) for v in near},
+    )
 
 
 if __name__ == "__main__":

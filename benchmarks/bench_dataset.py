@@ -18,7 +18,14 @@ import textwrap
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-WEESP = REPO.parent / "shared" / "data" / "bag" / "gob-bagextract-weesp-0457" / "BAGGEM0457L-15102021.zip"
+WEESP = (
+    REPO.parent
+    / "shared"
+    / "data"
+    / "bag"
+    / "gob-bagextract-weesp-0457"
+    / "BAGGEM0457L-15102021.zip"
+)
 RESULTS = REPO / "benchmarks" / "results"
 
 PHASE = textwrap.dedent(
@@ -72,18 +79,29 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if WEESP.exists():
             weesp = Path(tmp) / "weesp"
-            rows.append(("Weesp import (read + compile + write)", phase("import", str(WEESP), str(weesp))))
+            rows.append(
+                ("Weesp import (read + compile + write)", phase("import", str(WEESP), str(weesp)))
+            )
             rows.append(("Weesp load + index", phase("load", str(weesp))))
         else:
             print(f"skipping Weesp: {WEESP} not present")
         national = args.keep or Path(tmp) / "national"
-        rows.append((f"synthetic {args.national:,} units: generate + compile + write", phase("generate", str(args.national), str(national))))
-        rows.append((f"synthetic {args.national:,} units: load + index", phase("load", str(national))))
+        rows.append(
+            (
+                f"synthetic {args.national:,} units: generate + compile + write",
+                phase("generate", str(args.national), str(national)),
+            )
+        )
+        rows.append(
+            (f"synthetic {args.national:,} units: load + index", phase("load", str(national)))
+        )
     print(f"{'phase':60} {'seconds':>9} {'peak MB':>9}")
     for label, r in rows:
         print(f"{label:60} {r['seconds']:9.2f} {r['peak_mb']:9.0f}")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "dataset.json").write_text(json.dumps([{"label": label, **r} for label, r in rows], indent=2))
+    (RESULTS / "dataset.json").write_text(
+        json.dumps([{"label": label, **r} for label, r in rows], indent=2)
+    )
 
 
 if __name__ == "__main__":

@@ -41,12 +41,29 @@ class Town:
 
     def street(self, naam: str) -> str:
         sid = self._id("30")
-        self.streets.append({"identificatie": sid, "naam": naam, "type": "Weg", "woonplaats": "9001", "status": "Naamgeving uitgegeven"})
+        self.streets.append(
+            {
+                "identificatie": sid,
+                "naam": naam,
+                "type": "Weg",
+                "woonplaats": "9001",
+                "status": "Naamgeving uitgegeven",
+            }
+        )
         return sid
 
-    def pand(self, x: float, y: float, w: float = 5.0, d: float = 10.0, status: str = "Pand in gebruik") -> str:
+    def pand(
+        self, x: float, y: float, w: float = 5.0, d: float = 10.0, status: str = "Pand in gebruik"
+    ) -> str:
         pid = self._id("10")
-        self.panden.append({"identificatie": pid, "status": status, "bouwjaar": 1960, "geometry": shapely.box(X0 + x, Y0 + y, X0 + x + w, Y0 + y + d)})
+        self.panden.append(
+            {
+                "identificatie": pid,
+                "status": status,
+                "bouwjaar": 1960,
+                "geometry": shapely.box(X0 + x, Y0 + y, X0 + x + w, Y0 + y + d),
+            }
+        )
         return pid
 
     def unit(
@@ -63,17 +80,52 @@ class Town:
         postcode: str = "9999AA",
     ) -> str:
         nid = self._id("20")
-        self.nums.append({"identificatie": nid, "huisnummer": huisnummer, "huisletter": huisletter, "toevoeging": toevoeging, "postcode": postcode, "openbare_ruimte": street, "woonplaats": None, "status": "Naamgeving uitgegeven"})
-        geom = shapely.union_all([p["geometry"] for p in self.panden if p["identificatie"] in panden])
+        self.nums.append(
+            {
+                "identificatie": nid,
+                "huisnummer": huisnummer,
+                "huisletter": huisletter,
+                "toevoeging": toevoeging,
+                "postcode": postcode,
+                "openbare_ruimte": street,
+                "woonplaats": None,
+                "status": "Naamgeving uitgegeven",
+            }
+        )
+        geom = shapely.union_all(
+            [p["geometry"] for p in self.panden if p["identificatie"] in panden]
+        )
         vid = self._id("01")
-        self.vbos.append({"identificatie": vid, "status": status, "gebruiksdoel": list(gebruiksdoel), "oppervlakte": oppervlakte, "hoofdadres": nid, "nevenadressen": [], "panden": panden, "geometry": geom.point_on_surface()})
+        self.vbos.append(
+            {
+                "identificatie": vid,
+                "status": status,
+                "gebruiksdoel": list(gebruiksdoel),
+                "oppervlakte": oppervlakte,
+                "hoofdadres": nid,
+                "nevenadressen": [],
+                "panden": panden,
+                "geometry": geom.point_on_surface(),
+            }
+        )
         return vid
 
-    def house(self, street: str, huisnummer: int, x: float, y: float, w: float = 5.0, d: float = 10.0, **kw: object) -> str:
+    def house(
+        self,
+        street: str,
+        huisnummer: int,
+        x: float,
+        y: float,
+        w: float = 5.0,
+        d: float = 10.0,
+        **kw: object,
+    ) -> str:
         """A pand with one dwelling; returns the verblijfsobject id."""
         return self.unit(street, huisnummer, [self.pand(x, y, w, d)], **kw)  # type: ignore[arg-type]
 
-    def row(self, street: str, numbers: list[int], x: float = 0.0, y: float = 0.0, w: float = 5.0) -> list[str]:
+    def row(
+        self, street: str, numbers: list[int], x: float = 0.0, y: float = 0.0, w: float = 5.0
+    ) -> list[str]:
         """Terraced houses sharing walls, left to right."""
         return [self.house(street, n, x + i * w, y, w) for i, n in enumerate(numbers)]
 
@@ -82,7 +134,16 @@ class Town:
             verblijfsobjecten=pd.DataFrame(self.vbos, columns=VERBLIJFSOBJECT_COLUMNS),
             nummeraanduidingen=pd.DataFrame(self.nums, columns=NUMMERAANDUIDING_COLUMNS),
             openbare_ruimten=pd.DataFrame(self.streets, columns=OPENBARE_RUIMTE_COLUMNS),
-            woonplaatsen=pd.DataFrame([{"identificatie": "9001", "naam": self.woonplaats, "status": "Woonplaats aangewezen"}], columns=WOONPLAATS_COLUMNS),
+            woonplaatsen=pd.DataFrame(
+                [
+                    {
+                        "identificatie": "9001",
+                        "naam": self.woonplaats,
+                        "status": "Woonplaats aangewezen",
+                    }
+                ],
+                columns=WOONPLAATS_COLUMNS,
+            ),
             panden=pd.DataFrame(self.panden, columns=PAND_COLUMNS),
             extract_date=dt.date(2026, 1, 1),
             reference_date=dt.date(2026, 1, 1),

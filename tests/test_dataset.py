@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from builders import Town
-from conftest import DOESBURG, WEESP, need, run_cli
 from lxml import etree
 
+from builders import Town
+from conftest import DOESBURG, WEESP, need, run_cli
 from spreidingstoets.dataset.address import AddressNotFound, find_address, status_rank
 from spreidingstoets.dataset.compile import write_dataset
 from spreidingstoets.dataset.core import load_dataset
@@ -43,7 +43,10 @@ def test_weesp_manifest_counts_match_provenance(weesp_dir: Path) -> None:
     assert manifest["extract_date"] == "2021-10-15"
     assert manifest["reference_date"] == "2021-10-15"
     assert manifest["gemeentecodes"] == ["0457"]
-    assert manifest["sources"][0]["sha256"] == "2e13ea08648fa23fbf1cc4a8d5f9f4e2a094479a7bffafd31e3ad4bbcfb77e04"
+    assert (
+        manifest["sources"][0]["sha256"]
+        == "2e13ea08648fa23fbf1cc4a8d5f9f4e2a094479a7bffafd31e3ad4bbcfb77e04"
+    )
 
 
 def test_weesp_dwellings_lie_on_231_streets(weesp) -> None:  # type: ignore[no-untyped-def]
@@ -51,7 +54,11 @@ def test_weesp_dwellings_lie_on_231_streets(weesp) -> None:  # type: ignore[no-u
     assert (streets >= 0).all()
     assert len(np.unique(streets)) == 231
     largest = pd.Series(weesp.street_naam[streets]).value_counts().head(3)
-    assert largest.to_dict() == {"Sinnigvelderstraat": 330, "Heemraadweg": 291, "Keulsevaartstraat": 228}
+    assert largest.to_dict() == {
+        "Sinnigvelderstraat": 330,
+        "Heemraadweg": 291,
+        "Keulsevaartstraat": 228,
+    }
 
 
 def test_weesp_voorkomen_choice_depends_on_date(tmp_path: Path) -> None:
@@ -61,7 +68,9 @@ def test_weesp_voorkomen_choice_depends_on_date(tmp_path: Path) -> None:
     assert old.reference_date == dt.date(2012, 1, 1)
     assert len(old.verblijfsobjecten) < len(new.verblijfsobjecten)
     # an object present in both may have another voorkomen (status) then
-    both = old.verblijfsobjecten.merge(new.verblijfsobjecten, on="identificatie", suffixes=("_old", "_new"))
+    both = old.verblijfsobjecten.merge(
+        new.verblijfsobjecten, on="identificatie", suffixes=("_old", "_new")
+    )
     assert (both["status_old"] != both["status_new"]).any()
 
 
@@ -70,7 +79,13 @@ def test_select_voorkomens_keeps_the_one_valid_on_the_date() -> None:
         {
             "identificatie": ["a", "a", "a", "b", "c"],
             "voorkomenIdentificatie": [1, 2, 3, 1, 1],
-            "beginGeldigheid": ["2010-01-01", "2015-01-01", "2020-01-01", "2010-01-01", "2010-01-01"],
+            "beginGeldigheid": [
+                "2010-01-01",
+                "2015-01-01",
+                "2020-01-01",
+                "2010-01-01",
+                "2010-01-01",
+            ],
             "eindGeldigheid": ["2015-01-01", "2020-01-01", None, None, "2012-01-01"],
             "tijdstipInactief": [None, None, None, None, None],
             "status": ["x1", "x2", "x3", "y", "z"],
@@ -121,9 +136,19 @@ def test_nlextract_small_sample_folder_imports(tmp_path: Path) -> None:
     folder = need(DOESBURG / "BAGNLDL-15092020-small-expand")
     tables = read_source(folder)
     assert tables.extract_date == dt.date(2020, 9, 15)
-    for code, table in [("VBO", "verblijfsobjecten"), ("NUM", "nummeraanduidingen"), ("PND", "panden"), ("OPR", "openbare_ruimten"), ("LIG", "ligplaatsen"), ("STA", "standplaatsen"), ("WPL", "woonplaatsen")]:
+    for code, table in [
+        ("VBO", "verblijfsobjecten"),
+        ("NUM", "nummeraanduidingen"),
+        ("PND", "panden"),
+        ("OPR", "openbare_ruimten"),
+        ("LIG", "ligplaatsen"),
+        ("STA", "standplaatsen"),
+        ("WPL", "woonplaatsen"),
+    ]:
         xml = next(folder.glob(f"0221{code}*.xml")).read_bytes()
-        assert set(getattr(tables, table).identificatie) == _independent_current(xml, "2020-09-15"), code
+        assert set(getattr(tables, table).identificatie) == _independent_current(
+            xml, "2020-09-15"
+        ), code
     manifest = write_dataset(tables, folder, tmp_path / "small")
     assert manifest["counts"]["ligplaatsen"] == 2
 
@@ -170,8 +195,21 @@ def test_weesp_side_order_is_house_number_order(weesp) -> None:  # type: ignore[
             if int(weesp.addr_huisnummer[weesp.unit_hoofdadres[v]]) % 2 == number % 2
         ]
         higher = sorted(n for n in set(same_side) if n > number)
-        got = sorted({int(weesp.addr_huisnummer[weesp.unit_hoofdadres[v]]) for v in weesp.side_neighbours(int(u), 1)} - {number})
-        want = sorted(({max(n for n in set(same_side) if n < number)} if any(n < number for n in same_side) else set()) | ({higher[0]} if higher else set()))
+        got = sorted(
+            {
+                int(weesp.addr_huisnummer[weesp.unit_hoofdadres[v]])
+                for v in weesp.side_neighbours(int(u), 1)
+            }
+            - {number}
+        )
+        want = sorted(
+            (
+                {max(n for n in set(same_side) if n < number)}
+                if any(n < number for n in same_side)
+                else set()
+            )
+            | ({higher[0]} if higher else set())
+        )
         assert got == want
 
 
@@ -192,7 +230,9 @@ def test_weesp_every_object_found_by_postcode_and_by_text(weesp) -> None:  # typ
         if a < 0:
             continue
         number = f"{ds.addr_huisnummer[a]}{_suffix(ds, a)}"
-        queries = [f"{ds.street_naam[ds.addr_street[a]]} {number} {ds.woonplaats_naam[ds.addr_woonplaats[a]]}"]
+        queries = [
+            f"{ds.street_naam[ds.addr_street[a]]} {number} {ds.woonplaats_naam[ds.addr_woonplaats[a]]}"
+        ]
         if ds.addr_postcode[a]:
             queries.append(f"{ds.addr_postcode[a]} {number}")
         for query in queries:
@@ -203,7 +243,9 @@ def test_weesp_every_object_found_by_postcode_and_by_text(weesp) -> None:  # typ
                 assert ds.unit_identificatie(u) in str(exc), (query, str(exc))
                 continue
             if got != u:  # a withdrawn object whose address a live successor now carries
-                assert status_rank(str(ds.unit_status[got])) < status_rank(str(ds.unit_status[u])), query
+                assert status_rank(str(ds.unit_status[got])) < status_rank(
+                    str(ds.unit_status[u])
+                ), query
                 assert ds.unit_hoofdadres[got] >= 0
             checked += 1
         assert find_address(ds, ds.unit_identificatie(u)).unit == u
@@ -212,7 +254,12 @@ def test_weesp_every_object_found_by_postcode_and_by_text(weesp) -> None:  # typ
 
 @pytest.mark.parametrize(
     "query",
-    ["m nijhoffstr 116", "M.Nijhoffstraat 116, Weesp", "m.nijhoffstraat 116 weesp", "0457010000004976"],
+    [
+        "m nijhoffstr 116",
+        "M.Nijhoffstraat 116, Weesp",
+        "m.nijhoffstraat 116 weesp",
+        "0457010000004976",
+    ],
 )
 def test_weesp_free_text_forms(weesp, query: str) -> None:  # type: ignore[no-untyped-def]
     assert find_address(weesp, query).label == "M.Nijhoffstraat 116, Weesp"
@@ -252,10 +299,18 @@ def test_address_forms_on_a_built_town(tmp_path: Path) -> None:
 # ---- the PDOK BAG GeoPackage -----------------------------------------------------------------
 
 
-def _write_bag_gpkg(path: Path, crs: str = "EPSG:28992", layers: tuple[str, ...] = ("pand", "verblijfsobject", "woonplaats")) -> None:
+def _write_bag_gpkg(
+    path: Path,
+    crs: str = "EPSG:28992",
+    layers: tuple[str, ...] = ("pand", "verblijfsobject", "woonplaats"),
+) -> None:
     x, y = 150000.0, 430000.0
     panden = gpd.GeoDataFrame(
-        {"identificatie": ["0001100000000001", "0001100000000002"], "bouwjaar": [1930, 1931], "status": ["Pand in gebruik"] * 2},
+        {
+            "identificatie": ["0001100000000001", "0001100000000002"],
+            "bouwjaar": [1930, 1931],
+            "status": ["Pand in gebruik"] * 2,
+        },
         geometry=[shapely.box(x, y, x + 5, y + 10), shapely.box(x + 5, y, x + 10, y + 10)],
         crs="EPSG:28992",
     )
@@ -276,7 +331,11 @@ def _write_bag_gpkg(path: Path, crs: str = "EPSG:28992", layers: tuple[str, ...]
         geometry=[shapely.Point(x + 2, y + 5), shapely.Point(x + 7, y + 5)],
         crs="EPSG:28992",
     )
-    wpl = gpd.GeoDataFrame({"identificatie": ["1234"], "woonplaats": ["Tiel"]}, geometry=[shapely.box(x - 100, y - 100, x + 100, y + 100)], crs="EPSG:28992")
+    wpl = gpd.GeoDataFrame(
+        {"identificatie": ["1234"], "woonplaats": ["Tiel"]},
+        geometry=[shapely.box(x - 100, y - 100, x + 100, y + 100)],
+        crs="EPSG:28992",
+    )
     frames = {"pand": panden, "verblijfsobject": vbo, "woonplaats": wpl}
     for name in layers:
         frames[name].to_crs(crs).to_file(path, layer=name, driver="GPKG")
@@ -300,7 +359,7 @@ def test_geopackage_reader(tmp_path: Path) -> None:
 def test_geopackage_without_layers_is_refused(tmp_path: Path) -> None:
     gpkg = tmp_path / "other.gpkg"
     _write_bag_gpkg(gpkg, layers=("woonplaats",))
-    with pytest.raises(SourceError, match="layer.*pand.*missing"):
+    with pytest.raises(SourceError, match=r"layer.*pand.*missing"):
         read_source(gpkg)
 
 
@@ -372,7 +431,11 @@ def test_bad_sources_fail_cleanly(tmp_path: Path, make, expected: str) -> None: 
     assert len(lines) == 1 and "fout:" in lines[0] and expected in lines[0], result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()
-    assert not any(p.name.startswith(".dataset.tmp") for p in out.parent.glob(".*")) if out.parent.exists() else True
+    assert (
+        not any(p.name.startswith(".dataset.tmp") for p in out.parent.glob(".*"))
+        if out.parent.exists()
+        else True
+    )
 
 
 def test_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -34,12 +34,20 @@ OVERALL_TEXT = {
 
 
 def overlay_for(dataset: Dataset, snapshot: RegisterSnapshot) -> RegisterOverlay:
-    """The register overlay for a snapshot, built once per register revision."""
-    cache: OrderedDict[str, RegisterOverlay] = dataset.__dict__.setdefault("_overlays", OrderedDict())
-    overlay = cache.get(snapshot.revision)
-    if overlay is None or overlay.snapshot is not snapshot and overlay.snapshot != snapshot:
+    """The register overlay for a snapshot, built once per snapshot object.
+
+    Keyed by the snapshot's identity as well as its revision, so two snapshots that carry the
+    same revision label but other entries can never share an overlay; the cached overlay holds
+    its snapshot, so the identity cannot be reused while it is cached.
+    """
+    cache: OrderedDict[tuple[str, int], RegisterOverlay] = dataset.__dict__.setdefault(
+        "_overlays", OrderedDict()
+    )
+    key = (snapshot.revision, id(snapshot))
+    overlay = cache.get(key)
+    if overlay is None:
         overlay = RegisterOverlay.build(dataset, snapshot)
-        cache[snapshot.revision] = overlay
+        cache[key] = overlay
         while len(cache) > _OVERLAYS_KEPT:
             cache.popitem(last=False)
     return overlay

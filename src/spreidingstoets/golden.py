@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from spreidingstoets.dataset.address import find_address
 from spreidingstoets.dataset.core import Dataset
 from spreidingstoets.errors import InputError, SpreidingstoetsError
-from spreidingstoets.model import Overall, Outcome
+from spreidingstoets.model import Outcome, Overall
 from spreidingstoets.register.snapshot import RegisterEntry, RegisterSnapshot
 from spreidingstoets.ruleset import RULES_DIR, load_ruleset, load_yaml
 from spreidingstoets.service import check, make_application, open_snapshot
@@ -116,11 +116,16 @@ class GoldenReport:
         return {
             "passed": self.passed,
             "failed": self.failed,
-            "cases": [{"file": c.file, "name": c.name, "ok": c.ok, "problems": c.problems} for c in self.cases],
+            "cases": [
+                {"file": c.file, "name": c.name, "ok": c.ok, "problems": c.problems}
+                for c in self.cases
+            ],
         }
 
 
-def _with_entries(ds: Dataset, base: RegisterSnapshot, extra: list[ExtraEntry], tag: str) -> RegisterSnapshot:
+def _with_entries(
+    ds: Dataset, base: RegisterSnapshot, extra: list[ExtraEntry], tag: str
+) -> RegisterSnapshot:
     if not extra:
         return base
     entries = list(base.entries)
@@ -143,7 +148,9 @@ def _with_entries(ds: Dataset, base: RegisterSnapshot, extra: list[ExtraEntry], 
     return RegisterSnapshot(tuple(entries), f"{base.revision}+{tag}")
 
 
-def run_case(case: Case, ruleset_id: str, ds: Dataset, base: RegisterSnapshot, file: str) -> CaseResult:
+def run_case(
+    case: Case, ruleset_id: str, ds: Dataset, base: RegisterSnapshot, file: str
+) -> CaseResult:
     result = CaseResult(file, case.name)
     try:
         ruleset = load_ruleset(ruleset_id, sets=case.set)
@@ -166,9 +173,13 @@ def run_case(case: Case, ruleset_id: str, ds: Dataset, base: RegisterSnapshot, f
         result.problems.append(f"error: {exc}")
         return result
     if case.expect.error:
-        result.problems.append(f"expected an error containing {case.expect.error!r}, got {verdict.outcome}")
+        result.problems.append(
+            f"expected an error containing {case.expect.error!r}, got {verdict.outcome}"
+        )
     if case.expect.outcome and verdict.outcome != case.expect.outcome:
-        result.problems.append(f"overall: expected {case.expect.outcome}, got {verdict.outcome} ({verdict.message})")
+        result.problems.append(
+            f"overall: expected {case.expect.outcome}, got {verdict.outcome} ({verdict.message})"
+        )
     by_id = {r.rule: r for r in verdict.rules}
     for rule, want in case.expect.rules.items():
         got = by_id.get(rule)
@@ -181,7 +192,9 @@ def run_case(case: Case, ruleset_id: str, ds: Dataset, base: RegisterSnapshot, f
         measured = got_rule.measured if got_rule else {}
         for key, want_value in values.items():
             if measured.get(key) != want_value:
-                result.problems.append(f"{rule}.measured.{key}: expected {want_value!r}, got {measured.get(key)!r}")
+                result.problems.append(
+                    f"{rule}.measured.{key}: expected {want_value!r}, got {measured.get(key)!r}"
+                )
     for rule, ids in case.expect.evidence.items():
         got_rule = by_id.get(rule)
         have = {e.verblijfsobject for e in got_rule.evidence} if got_rule else set()

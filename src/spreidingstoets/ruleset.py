@@ -73,6 +73,11 @@ def _construct_mapping(
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# Dates stay text here so that pydantic reports an impossible date with its file, rule and key.
+_StrictLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
+)
 
 
 def load_yaml(path: Path) -> Any:

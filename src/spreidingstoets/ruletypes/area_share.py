@@ -38,8 +38,6 @@ from spreidingstoets.ruletypes.not_adjacent import in_sorted
 from spreidingstoets.ruletypes.share import allowed_count, share_verdict
 from spreidingstoets.zoning import ZoningLayer
 
-DEFAULT_COUNTED = Counted.model_validate({})
-
 NAME = "area_share"
 
 
@@ -55,7 +53,7 @@ class Params(Strict):
     rounding: Literal["exact", "floor", "ceil", "half_up"] = Field(
         default="exact", description="how the allowed count share * dwellings is rounded"
     )
-    counted: Counted = Field(default=DEFAULT_COUNTED, description="which register entries count")
+    counted: Counted = Field(default=Counted(), description="which register entries count")
     dwelling: Dwelling = Field(default=Dwelling(), description="what is a dwelling (woning)")
     min_dwellings: int = Field(
         default=0, ge=0, description="groups with fewer dwellings than this are not_applicable"

@@ -137,9 +137,20 @@ class RegisterOverlay:
 
     def counted_index(self, day: dt.date, counted: Counted) -> CountedIndex:
         """A spatial index over just the counted dwellings: distance queries touch only them."""
-        key = ("index", day, counted.kinds, counted.statuses)
+        return self.index_for(counted.kinds, counted.statuses, day)
+
+    def index_for(
+        self, kinds: tuple[str, ...], statuses: tuple[str, ...], day: dt.date | None
+    ) -> CountedIndex:
+        """Spatial index over units with entries of these kinds and statuses (valid on ``day``,
+        or on any date when ``day`` is None: the register's history)."""
+        key = ("index", day, kinds, statuses)
         if key not in self._cache:
-            units = self.counted_units(day, counted)
+            if day is None:
+                mask = np.isin(self.kind, list(kinds)) & np.isin(self.status, list(statuses))
+                units = np.unique(self.unit[mask & (self.unit >= 0)])
+            else:
+                units = self.counted_units(day, Counted(kinds=kinds, statuses=statuses))  # type: ignore[arg-type]
             geoms = np.array([self.dataset.unit_geometry(int(u)) for u in units], dtype=object)
             self._cache[key] = CountedIndex(units, geoms, shapely.STRtree(geoms))
         return self._cache[key]

@@ -98,25 +98,22 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     r = p.radius_m
     what = "het adres" if geom.geom_type == "Point" else "het pand"
 
-    # Units within the radius: through their footprints, and through their points for units
-    # without one (a unit's point lies on its footprint, so this adds no far units).
-    near_fps = ds.footprints_within(geom, r)
-    by_point = ds.point_tree.query(geom, predicate="dwithin", distance=r)
-    units = np.unique(np.concatenate([ds.fp_units.gather(near_fps), by_point]).astype(np.int64))
-    units = units[units != ctx.unit]
-
+    # Register history near the application, through an index over units with entries only.
+    history = reg.index_for(p.counted.kinds, p.counted.statuses, None)
+    near_units, near_dist = history.within(geom, r)
+    distance = {
+        int(u): float(d) for u, d in zip(near_units, near_dist, strict=True) if u != ctx.unit
+    }
     selected = np.isin(reg.kind, list(p.counted.kinds)) & np.isin(
         reg.status, list(p.counted.statuses)
     )
-    distance: dict[int, float] = {}
-    nearby: list[tuple[float, str, int, RegisterEntry]] = []
-    for i in np.flatnonzero(selected & np.isin(reg.unit, units)):
-        u = int(reg.unit[i])
-        if u not in distance:
-            distance[u] = float(shapely.distance(geom, ds.unit_geometry(u)))
-        if distance[u] <= r:
-            nearby.append((distance[u], ds.unit_label(u), int(i), reg.entries[i]))
+    nearby: list[tuple[float, str, int, RegisterEntry]] = [
+        (distance[int(reg.unit[i])], ds.unit_label(int(reg.unit[i])), int(i), reg.entries[i])
+        for i in np.flatnonzero(selected & np.isin(reg.unit, list(distance)))
+    ]
     nearby.sort(key=lambda t: (t[0], t[1], t[2]))
+    units = ds.point_tree.query(geom, predicate="dwithin", distance=r)
+    units = units[units != ctx.unit]
     own = [reg.entries[i] for i in np.flatnonzero(selected & (reg.unit == ctx.unit))]
 
     evidence = [

@@ -37,7 +37,6 @@ import numpy as np
 import shapely
 from pydantic import Field
 
-from spreidingstoets.dataset.core import Dataset
 from spreidingstoets.model import RuleOutcome
 from spreidingstoets.ruletypes.base import (
     Context,
@@ -49,8 +48,6 @@ from spreidingstoets.ruletypes.base import (
     outcome,
 )
 from spreidingstoets.ruletypes.not_adjacent import in_sorted
-
-DEFAULT_COUNTED = Counted.model_validate({})
 
 NAME = "min_distance"
 
@@ -94,7 +91,7 @@ class Params(Strict):
     zone_radii: tuple[ZoneRadius, ...] = Field(
         default=(), description="other radii inside zones; the first zone containing the point wins"
     )
-    counted: Counted = Field(default=DEFAULT_COUNTED, description="which register entries count")
+    counted: Counted = Field(default=Counted(), description="which register entries count")
 
 
 def _zone_label(zone: ZoneRef) -> str:
@@ -119,32 +116,26 @@ def _fmt_d(d: float, radius: float, band: float) -> str:
     return text
 
 
-def _has_active_footprint(ds: Dataset) -> np.ndarray:
-    """Per unit: whether it has at least one active footprint (cached on the dataset)."""
-    cache = ds.__dict__
-    if "_unit_has_active_fp" not in cache:
-        ptr, idx = ds.unit_fps.ptr, ds.unit_fps.idx
-        rows = np.repeat(np.arange(ds.n_units), np.diff(ptr))
-        active = np.bincount(rows, weights=ds.fp_active[idx], minlength=ds.n_units)
-        cache["_unit_has_active_fp"] = active > 0
-    result: np.ndarray = cache["_unit_has_active_fp"]
-    return result
+def _measure(ctx: Context, counted: Counted, reach: float, measure: str) -> tuple[np.ndarray, ...]:
+    """Counted units within ``reach`` by ``measure``: (units, footprint m, point m, same pand).
 
-
-def _candidates(ctx: Context, counted: np.ndarray, reach: float, measure: str) -> np.ndarray:
-    """Counted units that may lie within ``reach`` metres (a superset, sorted, unique)."""
+    Footprint: the register's STRtree over just the counted units (their footprint union, or
+    their point when they have none; inactive panden included, so a counted dwelling under
+    construction is measured too). Point: the unit-point tree, filtered to counted units.
+    """
     ds = ctx.dataset
-    if len(counted) == 0:
-        return counted
-    if measure == "point":
-        near = ds.units_near_point(ds.unit_xy[ctx.unit], reach)
-        return near[in_sorted(near, counted)]
-    fps = ds.footprints_within(ctx.geometry, reach)
-    parts = [ds.fp_units.gather(fps), ds.fp_units.gather(ctx.footprints)]
-    # Counted units the footprint tree cannot find: no footprint, or only inactive ones.
-    parts.append(counted[~_has_active_footprint(ds)[counted]])
-    units = np.unique(np.concatenate(parts))
-    return units[in_sorted(units, counted)]
+    xy = ds.unit_xy[ctx.unit]
+    if measure == "footprint":
+        units, fp_d = ctx.counted_within(counted, ctx.geometry, reach)
+        pt_d = np.hypot(*(ds.unit_xy[units] - xy).T) if len(units) else np.zeros(0)
+    else:
+        near = ds.units_near_point(xy, reach)
+        units = near[in_sorted(near, ctx.counted(counted))]
+        pt_d = np.hypot(*(ds.unit_xy[units] - xy).T) if len(units) else np.zeros(0)
+        geoms = [ds.unit_geometry(int(u)) for u in units]
+        fp_d = shapely.distance(ctx.geometry, geoms) if len(units) else np.zeros(0)
+    same_pand = in_sorted(units, np.unique(ds.fp_units.gather(ctx.footprints)))
+    return units, np.round(fp_d, SNAP), np.round(pt_d, SNAP), same_pand
 
 
 def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
@@ -173,28 +164,11 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     band = p.review_band_m
     reach = radius + band
 
-    units = _candidates(ctx, ctx.counted(p.counted), reach, p.measure)
-    own = ctx.geometry
-    if len(units):
-        geoms = [ds.unit_geometry(int(u)) for u in units]
-        fp_d = np.round(shapely.distance(own, geoms), SNAP)
-        same_pand = in_sorted(units, np.unique(ds.fp_units.gather(ctx.footprints)))
-        fp_d[same_pand] = 0.0
-        pt_d = np.round(np.hypot(*(ds.unit_xy[units] - ds.unit_xy[ctx.unit]).T), SNAP)
-    else:
-        fp_d = pt_d = np.zeros(0)
-        same_pand = np.zeros(0, bool)
+    units, fp_d, pt_d, same_pand = _measure(ctx, p.counted, reach, p.measure)
     d = fp_d if p.measure == "footprint" else pt_d
-    keep = d <= reach
-    units, fp_d, pt_d, d, same_pand = units[keep], fp_d[keep], pt_d[keep], d[keep], same_pand[keep]
-    order = np.lexsort((units, d))
-    units, fp_d, pt_d, d, same_pand = (
-        units[order],
-        fp_d[order],
-        pt_d[order],
-        d[order],
-        same_pand[order],
-    )
+    keep = d <= reach  # the tree's dwithin may include a hair beyond after snapping
+    order = np.lexsort((units[keep], d[keep]))
+    units, fp_d, pt_d, d, same_pand = (a[keep][order] for a in (units, fp_d, pt_d, d, same_pand))
 
     violates = (d <= radius) if p.inclusive else (d < radius)
     within = int(violates.sum())
@@ -229,8 +203,8 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     zone_text = "" if where == "algemeen" else f" (straal voor {where})"
 
     def name(i: int) -> str:
-        extra = " (zelfde pand)" if same_pand[i] else ""
-        return f"{ds.unit_label(int(units[i]))} op {_fmt_d(float(d[i]), radius, band)}{extra}"
+        extra = ", zelfde pand" if same_pand[i] else ""
+        return f"{ds.unit_label(int(units[i]))} ({_fmt_d(float(d[i]), radius, band)}{extra})"
 
     if fail:
         close = np.flatnonzero(decisive)
@@ -250,11 +224,15 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         return outcome(rule, "fail", text, measured=measured, limit=limit, evidence=evidence)
     if review:
         text = (
-            f"De dichtstbijzijnde meetellende woning, {name(0)} ({how}), ligt binnen "
+            f"De dichtstbijzijnde meetellende woning is {name(0)}, gemeten {how}: binnen "
             f"{_fmt_r(band)} van de straal van {_fmt_r(radius)}{zone_text}. Dat valt binnen de "
-            "meetonnauwkeurigheid van de BAG-geometrie: beoordeel handmatig."
+            "meetonnauwkeurigheid van de BAG-geometrie; beoordeel handmatig."
         )
         return outcome(rule, "review", text, measured=measured, limit=limit, evidence=evidence)
     nearest = f" Dichtstbijzijnde: {name(0)}." if len(d) else ""
-    text = f"Geen meetellende woning binnen {_fmt_r(radius)}{zone_text}, gemeten {how}.{nearest}"
+    margin = f", ook niet binnen de marge van {_fmt_r(band)} daarbuiten" if band > 0 else ""
+    text = (
+        f"Geen meetellende woning binnen {_fmt_r(radius)}{zone_text}{margin}, gemeten {how}."
+        f"{nearest}"
+    )
     return outcome(rule, "pass", text, measured=measured, limit=limit, evidence=evidence)

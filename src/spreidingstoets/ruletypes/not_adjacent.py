@@ -21,8 +21,6 @@ from spreidingstoets.dataset.core import Dataset
 from spreidingstoets.model import Evidence, RuleOutcome
 from spreidingstoets.ruletypes.base import Context, Counted, RuleSpec, Strict, fmt_m, outcome
 
-DEFAULT_COUNTED = Counted.model_validate({})
-
 NAME = "not_adjacent"
 
 MAX_LISTED = 5
@@ -37,7 +35,7 @@ def in_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     """``np.isin(values, sorted_set)`` for a sorted ``sorted_set``, without its overhead."""
     if len(sorted_set) == 0 or len(values) == 0:
         return np.zeros(len(values), bool)
-    i = np.searchsorted(sorted_set, values)
+    i = sorted_set.searchsorted(values)
     i[i == len(sorted_set)] = 0
     return np.asarray(sorted_set[i] == values)
 
@@ -78,7 +76,7 @@ class Params(Strict):
         description="also fail on a counted dwelling within this many house-number ranks on the "
         "same side of the street (Heusden: 2 = always two houses in between); 0 = off",
     )
-    counted: Counted = Field(default=DEFAULT_COUNTED, description="which register entries count")
+    counted: Counted = Field(default=Counted(), description="which register entries count")
 
 
 def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:

@@ -46,8 +46,6 @@ from spreidingstoets.ruletypes.base import (
 )
 from spreidingstoets.ruletypes.not_adjacent import in_sorted, neighbour_footprints
 
-DEFAULT_COUNTED = Counted.model_validate({})
-
 NAME = "not_enclosed"
 
 MAX_LISTED = 5
@@ -65,7 +63,7 @@ class Params(Strict):
     tolerance_m: float = Field(
         default=0.5, ge=0, description="footprints closer than this (metres) share a wall"
     )
-    counted: Counted = Field(default=DEFAULT_COUNTED, description="which register entries count")
+    counted: Counted = Field(default=Counted(), description="which register entries count")
     dwelling: Dwelling = Field(default=Dwelling(), description="what is a dwelling (woning)")
 
 
@@ -128,9 +126,9 @@ def _around(units: np.ndarray, ranks: np.ndarray, rank: int) -> tuple[np.ndarray
 
 
 def _side_enclosure(
-    ds: Dataset, unit: int, members: np.ndarray, ranks: np.ndarray, world: _World
+    ds: Dataset, unit: int, slots: tuple[np.ndarray, np.ndarray], world: _World
 ) -> np.ndarray | None:
-    units, rks = _side_slots(members, ranks, world)
+    units, rks = slots
     below, above = _around(units, rks, int(ds.side_rank[unit]))
     below, above = below[world.is_counted(below)], above[world.is_counted(above)]
     if len(below) and len(above):
@@ -172,13 +170,16 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     if p.house_numbers and key >= 0:
         members = ds.side_order.members(key)
         ranks = ds.side_rank[members]
-        units, rks = _side_slots(members, ranks, after)
-        for side in _around(units, rks, int(ds.side_rank[app])):
+        slots = _side_slots(members, ranks, after)
+        slots_before: tuple[np.ndarray, np.ndarray] | None = None
+        for side in _around(*slots, int(ds.side_rank[app])):
             for d in side[dwelling[side] & ~after.is_counted(side)]:
                 checked.add(int(d))
-                by = _side_enclosure(ds, int(d), members, ranks, after)
+                by = _side_enclosure(ds, int(d), slots, after)
                 if by is not None:
-                    was = _side_enclosure(ds, int(d), members, ranks, before)
+                    if slots_before is None:
+                        slots_before = _side_slots(members, ranks, before)
+                    was = _side_enclosure(ds, int(d), slots_before, before)
                     record(np.array([d]), "house_numbers", by, was)
 
     new = sorted(u for u, e in found.items() if e.new)

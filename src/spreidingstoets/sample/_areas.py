@@ -20,7 +20,7 @@ MARGIN_M = 20.0
 
 
 def _rounded(geom: shapely.Geometry) -> dict[str, object]:
-    return mapping(shapely.set_precision(geom, 0.01))  # type: ignore[no-any-return]
+    return dict(mapping(shapely.set_precision(geom, 0.01)))
 
 
 def area_geojson(town: Town, areas: dict[str, str] = AALSMEER_AREAS) -> bytes:
@@ -37,7 +37,11 @@ def area_geojson(town: Town, areas: dict[str, str] = AALSMEER_AREAS) -> bytes:
     if "woonwijk" in hulls:
         hulls["woonwijk"] = hulls["woonwijk"].difference(special)
     features = [
-        {"type": "Feature", "properties": {"naam": n, "kind": "gebied"}, "geometry": _rounded(hulls[n])}
+        {
+            "type": "Feature",
+            "properties": {"naam": n, "kind": "gebied"},
+            "geometry": _rounded(hulls[n]),
+        }
         for n in sorted(hulls)
     ]
     collection = {
