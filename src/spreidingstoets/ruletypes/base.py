@@ -112,18 +112,21 @@ class RegisterOverlay:
         )
 
     def entry_mask(
-        self, day: dt.date, kinds: tuple[str, ...], statuses: tuple[str, ...]
+        self, day: dt.date | None, kinds: tuple[str, ...], statuses: tuple[str, ...]
     ) -> np.ndarray:
+        """Entries of these kinds and statuses on units in the dataset, valid on ``day``
+        (any date when None)."""
         key = ("mask", day, kinds, statuses)
         if key not in self._cache:
-            d = np.datetime64(day, "D")
-            self._cache[key] = (
+            mask = (
                 np.isin(self.kind, list(kinds))
                 & np.isin(self.status, list(statuses))
-                & (self.valid_from <= d)
-                & (self.valid_until >= d)
                 & (self.unit >= 0)
             )
+            if day is not None:
+                d = np.datetime64(day, "D")
+                mask &= (self.valid_from <= d) & (self.valid_until >= d)
+            self._cache[key] = mask
         return self._cache[key]
 
     def counted_units(self, day: dt.date, counted: Counted) -> np.ndarray:
@@ -146,11 +149,7 @@ class RegisterOverlay:
         or on any date when ``day`` is None: the register's history)."""
         key = ("index", day, kinds, statuses)
         if key not in self._cache:
-            if day is None:
-                mask = np.isin(self.kind, list(kinds)) & np.isin(self.status, list(statuses))
-                units = np.unique(self.unit[mask & (self.unit >= 0)])
-            else:
-                units = self.counted_units(day, Counted(kinds=kinds, statuses=statuses))  # type: ignore[arg-type]
+            units = np.unique(self.unit[self.entry_mask(day, kinds, statuses)])
             geoms = np.array([self.dataset.unit_geometry(int(u)) for u in units], dtype=object)
             self._cache[key] = CountedIndex(units, geoms, shapely.STRtree(geoms))
         return self._cache[key]

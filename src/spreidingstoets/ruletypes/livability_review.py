@@ -13,7 +13,6 @@ import datetime as dt
 from collections import Counter
 
 import numpy as np
-import shapely
 from pydantic import Field
 
 from spreidingstoets.model import RuleOutcome
@@ -94,7 +93,7 @@ def _status_text(counts: dict[str, int]) -> str:
 
 def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     ds, reg = ctx.dataset, ctx.register
-    geom, point = ctx.geometry, ctx.point
+    geom = ctx.geometry
     r = p.radius_m
     what = "het adres" if geom.geom_type == "Point" else "het pand"
 
@@ -104,15 +103,17 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     distance = {
         int(u): float(d) for u, d in zip(near_units, near_dist, strict=True) if u != ctx.unit
     }
-    selected = np.isin(reg.kind, list(p.counted.kinds)) & np.isin(
-        reg.status, list(p.counted.statuses)
-    )
+    selected = reg.entry_mask(None, p.counted.kinds, p.counted.statuses)
+    candidates = np.flatnonzero(selected)
     nearby: list[tuple[float, str, int, RegisterEntry]] = [
         (distance[int(reg.unit[i])], ds.unit_label(int(reg.unit[i])), int(i), reg.entries[i])
-        for i in np.flatnonzero(selected & np.isin(reg.unit, list(distance)))
+        for i in candidates
+        if int(reg.unit[i]) in distance
     ]
     nearby.sort(key=lambda t: (t[0], t[1], t[2]))
-    units = ds.point_tree.query(geom, predicate="dwithin", distance=r)
+    # Dwellings around: BAG points within r of the application's point (cheap, and a context
+    # figure, not a test, so point distance is precise enough).
+    units = ds.units_near_point(ds.unit_xy[ctx.unit], r)
     units = units[units != ctx.unit]
     own = [reg.entries[i] for i in np.flatnonzero(selected & (reg.unit == ctx.unit))]
 
@@ -124,14 +125,15 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         )
         for e in own
     ]
-    for d, _label, _i, e in nearby:
-        u = ds.unit_index(e.verblijfsobject_id)
+    here = ds.unit_xy[ctx.unit]
+    for d, _label, i, e in nearby:
+        u = int(reg.unit[i])
         evidence.append(
             ctx.evidence(
                 "nearby_entry",
                 u,
                 distance_m=round(d, 2),
-                point_distance_m=round(float(shapely.distance(point, ds.unit_point(u))), 2),
+                point_distance_m=round(float(np.hypot(*(ds.unit_xy[u] - here))), 2),
                 **_detail(e, ctx.application.date),
             )
         )
@@ -151,7 +153,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         "own_history_by_status": own_status,
         "available": [
             "register: vergunningen en bekende gevallen (alle datums)",
-            "BAG: panden, adressen en woningen binnen de straal",
+            "BAG: panden, adressen en woningen binnen de straal (woningen: BAG-punt tot BAG-punt)",
         ],
         "not_available": list(NOT_LINKED),
     }
