@@ -116,20 +116,7 @@ class SampleRegister:
         for path in self.paths:
             digest.update(path.read_bytes())
             for row in parse_csv(path):
-                entries.append(
-                    RegisterEntry(
-                        id=len(entries) + 1,
-                        verblijfsobject_id=row.verblijfsobject_id,
-                        kind=row.kind,
-                        status=row.status,
-                        persons=row.persons,
-                        beds=row.beds,
-                        valid_from=row.valid_from,
-                        valid_until=row.valid_until,
-                        source=row.source or f"voorbeeld {path.parent.name}",
-                        reference=row.reference,
-                    )
-                )
+                entries.append(row.as_entry(len(entries) + 1, f"voorbeeld {path.parent.name}"))
         return RegisterSnapshot(tuple(entries), f"sample@{digest.hexdigest()[:12]}")
 
 

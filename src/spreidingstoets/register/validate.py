@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from .snapshot import KINDS, STATUSES
+from .snapshot import KINDS, STATUSES, RegisterEntry
 
 _VBO_RE = re.compile(r"\d{16}")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -114,3 +114,18 @@ class EntryFields(BaseModel):
     @classmethod
     def _text(cls, value: Any) -> str:
         return "" if value is None else str(value).strip()
+
+    def as_entry(self, entry_id: int, source: str | None = None) -> RegisterEntry:
+        """The entry as the engine sees it (``source`` fills in an empty source)."""
+        return RegisterEntry(
+            id=entry_id,
+            verblijfsobject_id=self.verblijfsobject_id,
+            kind=self.kind,
+            status=self.status,
+            persons=self.persons,
+            beds=self.beds,
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+            source=self.source or source or "",
+            reference=self.reference,
+        )
