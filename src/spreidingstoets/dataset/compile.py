@@ -299,8 +299,15 @@ def woning_mask(
     doel: str = "woonfunctie",
 ) -> np.ndarray:
     """A dwelling (woning): verblijfsobject with the gebruiksdoel, in use, with an address."""
-    has_doel = pd.Series(gebruiksdoel, dtype=object).str.split(";").map(lambda g: doel in g)
-    return np.isin(status, statuses) & has_doel.to_numpy(bool) & (hoofdadres >= 0)
+    in_use = per_value(status, lambda s: s in statuses)
+    has_doel = per_value(gebruiksdoel, lambda g: doel in str(g).split(";"))
+    return in_use & has_doel & (hoofdadres >= 0)
+
+
+def per_value(values: np.ndarray, test: Callable[[object], bool]) -> np.ndarray:
+    """Apply ``test`` once per distinct value (there are few) instead of once per row."""
+    codes, uniques = pd.factorize(values)
+    return np.array([test(u) for u in uniques] + [False], dtype=bool)[codes]
 
 
 def file_sha256(path: Path) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 import shapely
+from scipy.spatial import cKDTree
 
 from spreidingstoets.dataset.compile import DATA_FILES, WONING_STATUSES, woning_mask
 from spreidingstoets.errors import SourceError
@@ -54,6 +55,15 @@ class Csr:
 
 def _col(table: Any, name: str) -> np.ndarray:
     return table.column(name).to_numpy(zero_copy_only=False)
+
+
+def _labels(table: Any, name: str) -> np.ndarray:
+    """A text column with few distinct values (status, gebruiksdoel, postcode) as an object
+    array whose elements share one str object per value: 8 bytes a row instead of a copy."""
+    encoded = table.column(name).combine_chunks().dictionary_encode()
+    values = np.array([v or "" for v in encoded.dictionary.to_pylist()] + [""], dtype=object)
+    codes = encoded.indices.fill_null(len(values) - 1).to_numpy()
+    return values[codes]
 
 
 @dataclass
@@ -105,7 +115,7 @@ class Dataset:
     side_order: Csr  # per side key: units sorted by rank
     fp_tree: shapely.STRtree = field(repr=False)
     fp_tree_rows: np.ndarray = field(repr=False)  # tree position -> footprint row
-    point_tree: shapely.STRtree = field(repr=False)
+    point_tree: cKDTree = field(repr=False)  # over unit_xy
     layers: dict[str, ZoningLayer] = field(default_factory=dict)  # zoning / area polygons
 
     # ---- look-ups -------------------------------------------------------------------------
@@ -188,8 +198,18 @@ class Dataset:
         return np.sort(self.fp_tree_rows[hits])
 
     def units_near_point(self, xy: Sequence[float], distance: float) -> np.ndarray:
-        hits = self.point_tree.query(shapely.Point(xy), predicate="dwithin", distance=distance)
-        return np.sort(hits)
+        hits = self.point_tree.query_ball_point(np.asarray(xy, dtype=float), r=distance)
+        return np.sort(np.asarray(hits, dtype=np.int64))
+
+    def units_in_polygon(self, polygon: shapely.Geometry) -> np.ndarray:
+        """Units whose point lies in (or on the boundary of) ``polygon``, sorted."""
+        xmin, ymin, xmax, ymax = polygon.bounds
+        centre = ((xmin + xmax) / 2, (ymin + ymax) / 2)
+        reach = float(np.hypot(xmax - xmin, ymax - ymin)) / 2
+        near = self.units_near_point(centre, reach)
+        x, y = self.unit_xy[near, 0], self.unit_xy[near, 1]
+        inside = shapely.intersects_xy(polygon, x, y)
+        return near[inside]
 
     def side_neighbours(self, i: int, n: int) -> np.ndarray:
         """Units on the same street side within ``n`` house-number ranks of unit ``i``."""
@@ -252,9 +272,9 @@ def load_dataset(path: Path | str) -> Dataset:
     unit_id = _col(units, "identificatie").astype("S16")
     hoofdadres = _col(units, "hoofdadres").astype(np.int32)
     street = _col(units, "openbare_ruimte").astype(np.int32)
-    unit_type = _col(units, "objecttype").astype(str)
-    status = _col(units, "status").astype(str)
-    doel = _col(units, "gebruiksdoel").astype(str)
+    unit_type = _labels(units, "objecttype")
+    status = _labels(units, "status")
+    doel = _labels(units, "gebruiksdoel")
     xy = np.column_stack([_col(units, "x"), _col(units, "y")])
 
     fp_geom = shapely.from_wkb(_col(fps, "geometry"))
@@ -301,14 +321,14 @@ def load_dataset(path: Path | str) -> Dataset:
         addr_unit=_col(addrs, "unit").astype(np.int32),
         addr_hoofd=_col(addrs, "hoofdadres").astype(bool),
         addr_huisnummer=addr_num,
-        addr_huisletter=np.array([v or "" for v in _col(addrs, "huisletter")], dtype=object),
-        addr_toevoeging=np.array([v or "" for v in _col(addrs, "toevoeging")], dtype=object),
-        addr_postcode=np.array([v or "" for v in _col(addrs, "postcode")], dtype=object),
+        addr_huisletter=_labels(addrs, "huisletter"),
+        addr_toevoeging=_labels(addrs, "toevoeging"),
+        addr_postcode=_labels(addrs, "postcode"),
         addr_street=_col(addrs, "openbare_ruimte").astype(np.int32),
         addr_woonplaats=_col(addrs, "woonplaats").astype(np.int32),
         fp_id=_col(fps, "identificatie").astype("S16"),
-        fp_kind=_col(fps, "kind").astype(str),
-        fp_status=_col(fps, "status").astype(str),
+        fp_kind=_labels(fps, "kind"),
+        fp_status=_labels(fps, "status"),
         fp_bouwjaar=_col(fps, "bouwjaar").astype(np.int32),
         fp_active=fp_active,
         fp_geom=fp_geom,
@@ -328,7 +348,7 @@ def load_dataset(path: Path | str) -> Dataset:
         side_order=side_order,
         fp_tree=shapely.STRtree(fp_geom[active_rows]),
         fp_tree_rows=active_rows.astype(np.int32),
-        point_tree=shapely.STRtree(shapely.points(xy)),
+        point_tree=cKDTree(xy),
     )
     layer_dir = path / LAYERS_DIR
     if layer_dir.is_dir():

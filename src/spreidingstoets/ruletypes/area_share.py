@@ -73,7 +73,7 @@ def area_members(ds: Dataset, layer: ZoningLayer, index: int) -> np.ndarray:
     cache: dict[tuple[ZoningLayer, int], np.ndarray] = ds.__dict__.setdefault("_area_members", {})
     key = (layer, index)
     if key not in cache:
-        hits = ds.point_tree.query(layer.geometry[index], predicate="intersects")
+        hits = ds.units_in_polygon(layer.geometry[index])
         cache[key] = np.sort(hits)
     return cache[key]
 
