@@ -138,14 +138,19 @@ def export_command(
     ] = None,
     data: Annotated[
         Path | None,
-        typer.Option("--data", help="Compiled dataset folder (gpkg: verblijfsobject points)."),
+        typer.Option(
+            "--data",
+            help="Compiled dataset folder (gpkg: verblijfsobject points); default the sample.",
+        ),
     ] = None,
 ) -> None:
     """Export the register as CSV, or as a GeoPackage point layer in EPSG:28992."""
     chosen = fmt or (ExportFormat.gpkg if out.suffix.lower() == ".gpkg" else ExportFormat.csv)
     with _errors():
         if chosen is ExportFormat.gpkg and data is None:
-            raise InputError("--format gpkg needs --data DIR (the compiled dataset)")
+            from spreidingstoets.samples import sample_dataset_path
+
+            data = sample_dataset_path()  # like check: the bundled sample by default
         with Register.open(register, create=False) as reg:
             if chosen is ExportFormat.gpkg:
                 assert data is not None
