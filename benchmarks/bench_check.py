@@ -300,7 +300,7 @@ def main() -> None:
     )
     print(f"answers differing from the engine: {mismatches}")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"check-{ds.dataset_id}.json").write_text(json.dumps(report, indent=2))
+    (RESULTS / f"check-{ds.sha256[:12]}.json").write_text(json.dumps(report, indent=2))
 
 
 def _as_units(

@@ -8,8 +8,8 @@ the CLI's ``--json`` output, the API's responses and the audit log. The engine b
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,22 +33,34 @@ class Application:
     address_query: str | None = None
 
 
-class Evidence(BaseModel):
-    """One fact behind a rule outcome: a dwelling, building, zone or register entry."""
+@dataclass(slots=True)
+class Evidence:
+    """One fact behind a rule outcome: a dwelling, building, zone or register entry.
 
-    model_config = ConfigDict(extra="forbid")
+    A plain dataclass (pydantic serialises and describes it inside the verdict) because a
+    check builds dozens of these and this is several times cheaper than a model.
+    """
 
-    relation: str = Field(
-        description="how it relates to the application: same_street, same_pand, adjacent_pand, "
-        "side_neighbour, within_distance, enclosed_neighbour, zone, register_entry, nearby_entry, "
-        "application"
-    )
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
+    relation: Annotated[
+        str,
+        Field(
+            description="how it relates to the application: same_street, same_pand, "
+            "adjacent_pand, side_neighbour, within_distance, enclosed_neighbour, enclosing, "
+            "same_area, zone, register_entry, nearby_entry, application"
+        ),
+    ]
     verblijfsobject: str | None = None
     address: str | None = None
     pand: str | None = None
-    distance_m: float | None = Field(None, description="closest footprint distance, metres")
-    point_distance_m: float | None = Field(None, description="point-to-point distance, metres")
-    detail: dict[str, Any] = Field(default_factory=dict)
+    distance_m: Annotated[float | None, Field(description="closest footprint distance, metres")] = (
+        None
+    )
+    point_distance_m: Annotated[
+        float | None, Field(description="point-to-point distance, metres")
+    ] = None
+    detail: dict[str, Any] = field(default_factory=dict)
 
 
 class RuleOutcome(BaseModel):

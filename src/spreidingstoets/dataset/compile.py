@@ -382,7 +382,14 @@ def write_dataset(
             }
             for p in source_files(source)
         ]
-        codes = "-".join(tables.gemeentecodes) or "bag"
+        gemeenten = tables.gemeentecodes
+        codes = (
+            "-".join(gemeenten)
+            if 0 < len(gemeenten) <= 4
+            else f"{len(gemeenten)}gem"
+            if gemeenten
+            else "bag"
+        )
         manifest: dict[str, object] = {
             "format_version": FORMAT_VERSION,
             "software": f"spreidingstoets {__version__}",

@@ -235,7 +235,7 @@ class Context:
         """Evidence about another unit: its identificatie, address and first pand."""
         ds = self.dataset
         fps = ds.unit_fps.members(unit)
-        return Evidence.model_construct(
+        return Evidence(
             relation=relation,
             verblijfsobject=ds.unit_identificatie(unit),
             address=ds.unit_label(unit),

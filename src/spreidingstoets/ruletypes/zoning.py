@@ -94,7 +94,7 @@ def zone_evidence(
         }
         if role is not None:
             detail["role"] = role.get(h.index)
-        out.append(Evidence.model_construct(relation="zone", distance_m=None, detail=detail))
+        out.append(Evidence(relation="zone", detail=detail))
     return out
 
 
