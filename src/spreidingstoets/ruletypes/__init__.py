@@ -13,6 +13,7 @@ from spreidingstoets.ruletypes import (
     area_share,
     beds_per_location,
     closed_area,
+    dwelling_status,
     floor_area_per_person,
     livability_review,
     max_persons,
@@ -42,6 +43,7 @@ def _register(*modules: ModuleType) -> dict[str, RuleType]:
 
 
 REGISTRY: dict[str, RuleType] = _register(
+    dwelling_status,
     max_persons,
     floor_area_per_person,
     min_dwelling_area,

@@ -36,6 +36,7 @@ DEFAULT_CHECKLIST: tuple[str, ...] = (
     "Geluid en gehorigheid van het gebouw (scheidingswanden, vloeren, buren)",
     "Beheer en bereikbaarheid van de verhuurder of beheerder (contactpersoon, huisregels)",
     "Cumulatie met andere voorzieningen en kamerverhuurpanden in de straat",
+    "Aantal ingeschreven bewoners in de BRP tegenover het aangevraagde of vergunde aantal",
 )
 
 STATUS_NL = {
@@ -47,7 +48,13 @@ STATUS_NL = {
     "expired": "verlopen",
 }
 
-NOT_LINKED = ("klachtenregistratie", "parkeerdruk", "afvalinzameling", "bouwfysica (geluid)")
+NOT_LINKED = (
+    "klachtenregistratie",
+    "bevolkingsregister (BRP)",
+    "parkeerdruk",
+    "afvalinzameling",
+    "bouwfysica (geluid)",
+)
 
 
 class Params(Strict):
