@@ -204,7 +204,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from spreidingstoets.engine import evaluate, overlay_for
-    from spreidingstoets.model import Application
+    from spreidingstoets.model import Application, verdict_json
     from spreidingstoets.ruleset import load_ruleset
 
     rng = random.Random(7)
@@ -240,7 +240,7 @@ def main() -> None:
         results[label] = percentiles(times)
     t0 = time.perf_counter()
     for a in apps:
-        evaluate(a, ds, overlay, full).model_dump_json()
+        verdict_json(evaluate(a, ds, overlay, full))
     results["engine-full batch"] = {"apps_per_s": len(apps) / (time.perf_counter() - t0)}
 
     mismatches = {"postgis": 0, "naive": 0}

@@ -18,7 +18,7 @@ from builders import Town
 from conftest import run_cli
 from spreidingstoets.engine import evaluate
 from spreidingstoets.errors import InputError
-from spreidingstoets.model import Application, verdict_schema
+from spreidingstoets.model import Application, verdict_json, verdict_schema
 from spreidingstoets.register.snapshot import RegisterEntry, RegisterSnapshot
 from spreidingstoets.ruleset import RulesetError, load_ruleset, ruleset_schema
 from spreidingstoets.service import make_application, open_snapshot
@@ -142,7 +142,7 @@ def test_verdict_has_provenance_and_validates_against_schema(sample_ds) -> None:
         sample_ds, address="Kwartelstraat 7 Tiel", kind="arbeidsmigranten", persons=4, date=DAY
     )
     verdict = evaluate(app, sample_ds, snapshot, ruleset.version_on(DAY))
-    data = json.loads(verdict.model_dump_json())
+    data = json.loads(verdict_json(verdict))
     validate(data, verdict_schema())
     prov = data["provenance"]
     assert prov["ruleset"] == "tiel" and prov["ruleset_version"] == "2023"
@@ -153,7 +153,7 @@ def test_verdict_has_provenance_and_validates_against_schema(sample_ds) -> None:
     assert all(r["source"] for r in data["rules"])
     # recomputing gives the same bytes
     again = evaluate(app, sample_ds, snapshot, ruleset.version_on(DAY))
-    assert again.model_dump_json() == verdict.model_dump_json()
+    assert verdict_json(again) == verdict_json(verdict)
 
 
 def test_check_cli_json_exit_codes_and_bad_input() -> None:

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from spreidingstoets import __version__
 from spreidingstoets.errors import InputError, SpreidingstoetsError
+from spreidingstoets.model import verdict_json
 
 app = typer.Typer(
     help="spreidingstoets: toets vergunningaanvragen voor kamerverhuur en huisvesting van "
@@ -344,7 +345,7 @@ def check(
     )
     verdict = service.check(app_, ds, snapshot, ruleset)
     if as_json:
-        sys.stdout.write(verdict.model_dump_json(indent=2) + "\n")
+        sys.stdout.write(verdict_json(verdict, indent=2) + "\n")
     else:
         render_verdict(verdict, warning)
     raise typer.Exit(EXIT_OF[verdict.outcome])
@@ -422,7 +423,7 @@ def run_batch(
         task = bar.add_task("toetsen", total=len(apps))
         for a in apps:
             verdict = service.check(a, ds, snapshot, ruleset)
-            lines.append(verdict.model_dump_json())
+            lines.append(verdict_json(verdict))
             worst = max(worst, EXIT_OF[verdict.outcome])
             bar.advance(task)
     payload = "\n".join(lines) + ("\n" if lines else "")

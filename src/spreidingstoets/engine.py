@@ -95,12 +95,12 @@ def evaluate(
     overall = combine([r.outcome for r in results])
     failed = ", ".join(f"{r.rule} ({r.type})" for r in results if r.outcome == "fail")
     review = ", ".join(f"{r.rule} ({r.type})" for r in results if r.outcome == "review")
-    return Verdict.model_construct(
+    return Verdict(
         outcome=overall,
         message=OVERALL_TEXT[overall].format(failed=failed, review=review),
         application=resolved(application, dataset),
         rules=results,
-        provenance=Provenance.model_construct(
+        provenance=Provenance(
             ruleset=version.ruleset_id,
             ruleset_version=version.version,
             ruleset_sha256=version.sha256,
@@ -117,7 +117,7 @@ def resolved(app: Application, ds: Dataset) -> ResolvedApplication:
     u = app.unit
     a = int(ds.unit_hoofdadres[u])
     s = int(ds.unit_street[u])
-    return ResolvedApplication.model_construct(
+    return ResolvedApplication(
         verblijfsobject=ds.unit_identificatie(u),
         objecttype=str(ds.unit_type[u]),
         address=ds.unit_label(u),

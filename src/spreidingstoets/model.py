@@ -1,8 +1,8 @@
 """Domain types: the application, the verdict and its parts.
 
-The verdict types are pydantic models so that one JSON Schema (``verdict_schema()``) describes
-the CLI's ``--json`` output, the API's responses and the audit log. The engine builds them with
-``model_construct`` (no re-validation) because it is the only producer.
+The verdict types are dataclasses that pydantic serialises and describes, so that one JSON
+Schema (``verdict_schema()``) describes the CLI's ``--json`` output, the API's responses and the
+audit log.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field, TypeAdapter
 
 Outcome = Literal["pass", "fail", "review", "not_applicable"]
 Overall = Literal["allowed", "refused", "review"]
@@ -63,25 +63,33 @@ class Evidence:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-class RuleOutcome(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+@dataclass(slots=True, kw_only=True)
+class RuleOutcome:
+    """The outcome of one rule for one application."""
 
-    rule: str = Field(description="rule id within the ruleset")
-    type: str = Field(description="rule type, e.g. street_share")
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
+    rule: Annotated[str, Field(description="rule id within the ruleset")]
+    type: Annotated[str, Field(description="rule type, e.g. street_share")]
     outcome: Outcome
-    message: str = Field(description="explanation in Dutch for the permit officer")
-    measured: dict[str, Any] = Field(default_factory=dict)
-    limit: dict[str, Any] = Field(default_factory=dict)
-    parameters: dict[str, Any] = Field(default_factory=dict, description="all parameters used")
-    defaults: list[str] = Field(
-        default_factory=list, description="parameters that were not set and took their default"
+    message: Annotated[str, Field(description="explanation in Dutch for the permit officer")]
+    measured: dict[str, Any] = field(default_factory=dict)
+    limit: dict[str, Any] = field(default_factory=dict)
+    parameters: Annotated[dict[str, Any], Field(description="all parameters used")] = field(
+        default_factory=dict
     )
-    evidence: list[Evidence] = Field(default_factory=list)
-    source: str = Field("", description="policy reference (document, article)")
+    defaults: Annotated[
+        list[str], Field(description="parameters that were not set and took their default")
+    ] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    source: Annotated[str, Field(description="policy reference (document, article)")] = ""
 
 
-class ResolvedApplication(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+@dataclass(slots=True, kw_only=True)
+class ResolvedApplication:
+    """The application as resolved against the dataset."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
 
     verblijfsobject: str
     objecttype: str
@@ -101,8 +109,11 @@ class ResolvedApplication(BaseModel):
     status: str
 
 
-class Provenance(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+@dataclass(slots=True, kw_only=True)
+class Provenance:
+    """Everything needed to reproduce a verdict."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
 
     ruleset: str
     ruleset_version: str
@@ -114,16 +125,34 @@ class Provenance(BaseModel):
     engine_version: str
 
 
-class Verdict(BaseModel):
-    """The answer to one application. Same inputs -> the same JSON."""
+@dataclass(slots=True, kw_only=True)
+class Verdict:
+    """The answer to one application. Same inputs -> the same JSON.
 
-    model_config = ConfigDict(extra="forbid")
+    Plain dataclasses, serialised and described by pydantic (``verdict_json``,
+    ``verdict_schema``): a check builds dozens of these parts, and models cost several times
+    more to construct.
+    """
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
 
     outcome: Overall
     message: str
     application: ResolvedApplication
     rules: list[RuleOutcome]
     provenance: Provenance
+
+
+VERDICT = TypeAdapter(Verdict)
+
+
+def verdict_json(verdict: Verdict, indent: int | None = None) -> str:
+    """The verdict as JSON text: the form the CLI, the API and the audit log store."""
+    return VERDICT.dump_json(verdict, indent=indent).decode()
+
+
+def verdict_from_json(text: str | bytes) -> Verdict:
+    return VERDICT.validate_json(text)
 
 
 def combine(outcomes: list[str]) -> Overall:
@@ -136,7 +165,7 @@ def combine(outcomes: list[str]) -> Overall:
 
 
 def verdict_schema() -> dict[str, Any]:
-    schema = Verdict.model_json_schema()
+    schema = VERDICT.json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://spreidingstoets.nl/schema/verdict-1.json"
     return schema

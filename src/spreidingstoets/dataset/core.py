@@ -174,7 +174,12 @@ class Dataset:
         return label
 
     def unit_label(self, i: int) -> str:
-        return self.address_label(int(self.unit_hoofdadres[i]))
+        """The hoofdadres label of a unit (cached: evidence asks for the same few often)."""
+        cache: dict[int, str] = self.__dict__.setdefault("_labels", {})
+        label = cache.get(i)
+        if label is None:
+            label = cache[i] = self.address_label(int(self.unit_hoofdadres[i]))
+        return label
 
     def unit_gebruiksdoelen(self, i: int) -> list[str]:
         text = str(self.unit_gebruiksdoel[i])

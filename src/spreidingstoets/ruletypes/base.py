@@ -138,6 +138,15 @@ class RegisterOverlay:
             )
         return self._cache[key]
 
+    def counted_mask(self, day: dt.date, counted: Counted) -> np.ndarray:
+        """Per dataset unit: has a counted entry on ``day`` (one boolean array per spec)."""
+        key = ("unit_mask", day, counted.kinds, counted.statuses)
+        if key not in self._cache:
+            mask = np.zeros(self.dataset.n_units, bool)
+            mask[self.counted_units(day, counted)] = True
+            self._cache[key] = mask
+        return self._cache[key]
+
     def counted_index(self, day: dt.date, counted: Counted) -> CountedIndex:
         """A spatial index over just the counted dwellings: distance queries touch only them."""
         return self.index_for(counted.kinds, counted.statuses, day)
@@ -154,8 +163,15 @@ class RegisterOverlay:
             self._cache[key] = CountedIndex(units, geoms, shapely.STRtree(geoms))
         return self._cache[key]
 
-    def entries_of(self, unit: int) -> list[RegisterEntry]:
-        return [self.entries[i] for i in np.flatnonzero(self.unit == unit)]
+    def entry_rows(self, unit: int) -> list[int]:
+        """Rows of the entries on ``unit``, in register order (an index built once)."""
+        by_unit: dict[int, list[int]] | None = self._cache.get("by_unit")
+        if by_unit is None:
+            by_unit = {}
+            for i, u in enumerate(self.unit.tolist()):
+                by_unit.setdefault(u, []).append(i)
+            self._cache["by_unit"] = by_unit
+        return by_unit.get(unit, [])
 
 
 @dataclass(frozen=True)
@@ -168,10 +184,16 @@ class CountedIndex:
 
     def within(self, geom: shapely.Geometry, distance: float) -> tuple[np.ndarray, np.ndarray]:
         """Counted units within ``distance`` of ``geom`` and their exact distances, nearest first."""
-        hits = self.tree.query(geom, predicate="dwithin", distance=distance)
+        # Envelope candidates, then one exact distance each (dwithin would compute it twice).
+        xmin, ymin, xmax, ymax = geom.bounds
+        hits = self.tree.query(
+            shapely.box(xmin - distance, ymin - distance, xmax + distance, ymax + distance)
+        )
         if len(hits) == 0:
             return self.units[:0], np.zeros(0)
         dist = shapely.distance(self.geoms[hits], geom)
+        close = dist <= distance
+        hits, dist = hits[close], dist[close]
         order = np.lexsort((self.units[hits], dist))
         return self.units[hits][order], dist[order]
 
@@ -218,7 +240,9 @@ class Context:
         return units[keep], dist[keep]
 
     def is_counted(self, units: np.ndarray, counted: Counted) -> np.ndarray:
-        return np.isin(units, self.counted(counted))
+        """Per unit in ``units``: counted on the check date (the application's own never)."""
+        mask = self.register.counted_mask(self.application.date, counted)[units]
+        return mask & (units != self.unit)
 
     def dwellings(self, spec: Dwelling) -> np.ndarray:
         if spec.gebruiksdoel == "woonfunctie" and tuple(spec.statuses) == WONING_STATUSES:
@@ -259,7 +283,7 @@ def outcome(
     limit: dict[str, Any] | None = None,
     evidence: list[Evidence] | None = None,
 ) -> RuleOutcome:
-    return RuleOutcome.model_construct(
+    return RuleOutcome(
         rule=rule.id,
         type=rule.type,
         outcome=result,

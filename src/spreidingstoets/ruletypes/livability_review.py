@@ -111,18 +111,18 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         int(u): float(d) for u, d in zip(near_units, near_dist, strict=True) if u != ctx.unit
     }
     selected = reg.entry_mask(None, p.counted.kinds, p.counted.statuses)
-    candidates = np.flatnonzero(selected)
     nearby: list[tuple[float, str, int, RegisterEntry]] = [
-        (distance[int(reg.unit[i])], ds.unit_label(int(reg.unit[i])), int(i), reg.entries[i])
-        for i in candidates
-        if int(reg.unit[i]) in distance
+        (d, ds.unit_label(u), i, reg.entries[i])
+        for u, d in distance.items()
+        for i in reg.entry_rows(u)
+        if selected[i]
     ]
     nearby.sort(key=lambda t: (t[0], t[1], t[2]))
     # Dwellings around: BAG points within r of the application's point (cheap, and a context
     # figure, not a test, so point distance is precise enough).
     units = ds.units_near_point(ds.unit_xy[ctx.unit], r)
     units = units[units != ctx.unit]
-    own = [reg.entries[i] for i in np.flatnonzero(selected & (reg.unit == ctx.unit))]
+    own = [reg.entries[i] for i in reg.entry_rows(ctx.unit) if selected[i]]
 
     evidence = [
         ctx.evidence(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from decimal import Decimal
@@ -11,9 +12,14 @@ from spreidingstoets.model import Evidence, RuleOutcome
 from spreidingstoets.ruletypes.base import RuleSpec, outcome
 
 
+@functools.lru_cache(maxsize=64)
+def _fraction(share: Decimal) -> Fraction:
+    return Fraction(share)
+
+
 def allowed_count(share: Decimal, total: int, rounding: str) -> Fraction:
     """How many regulated dwellings the group may hold; a Fraction under ``exact``."""
-    raw = Fraction(share) * total
+    raw = _fraction(share) * total
     if rounding == "exact":
         return raw
     if rounding == "floor":
