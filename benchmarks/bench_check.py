@@ -5,7 +5,9 @@
     python benchmarks/bench_check.py --no-postgis           # without the PostGIS anchor
 
 The same applications run, in one process and one run, through:
-  engine-full   the full check (every rule of benchmarks/bench_rules.yaml) -> Verdict
+  engine-full   the full check (every rule of benchmarks/bench_rules.yaml: Tiel's rules plus a
+                100 m distance rule) -> Verdict
+  engine-tiel   the full check with rules/tiel.yaml (version 2023) -> Verdict
   engine-core   the three core checks only (street share, adjacency, distance) -> Verdict
   postgis       the three core checks as SQL on PostGIS with GiST indexes (local socket/TCP)
   naive         the three core checks as plain Python loops over all units / register entries
@@ -229,7 +231,8 @@ def main() -> None:
 
     results: dict[str, dict[str, float]] = {}
     verdicts = {}
-    for label, version in (("engine-full", full), ("engine-core", core)):
+    tiel = load_ruleset("tiel").version_on(DAY)
+    for label, version in (("engine-full", full), ("engine-tiel", tiel), ("engine-core", core)):
         times = []
         for a in apps:
             t0 = time.perf_counter_ns()

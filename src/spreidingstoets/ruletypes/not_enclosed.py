@@ -44,7 +44,7 @@ from spreidingstoets.ruletypes.base import (
     fmt_m,
     outcome,
 )
-from spreidingstoets.ruletypes.not_adjacent import in_sorted, neighbour_footprints
+from spreidingstoets.ruletypes.not_adjacent import neighbour_footprints
 
 NAME = "not_enclosed"
 
@@ -77,12 +77,15 @@ class _Enclosure:
 class _World:
     """Counted and present units in one state of the register (before or after granting)."""
 
-    def __init__(self, dwelling: np.ndarray, counted: np.ndarray) -> None:
+    def __init__(self, dwelling: np.ndarray, counted: np.ndarray, app: int, granted: bool) -> None:
         self.dwelling = dwelling
-        self.counted = counted  # sorted, unique
+        self.counted = counted  # per-unit mask of the register on the check date
+        self.app = app
+        self.granted = granted  # after granting the application counts, before it does not
 
     def is_counted(self, units: np.ndarray) -> np.ndarray:
-        return in_sorted(units, self.counted)
+        own = units == self.app
+        return (self.counted[units] & ~own) | own if self.granted else self.counted[units] & ~own
 
     def present(self, units: np.ndarray) -> np.ndarray:
         return np.asarray(self.dwelling[units] | self.is_counted(units))
@@ -140,9 +143,9 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     ds = ctx.dataset
     app = ctx.unit
     dwelling = ctx.dwellings(p.dwelling)
-    before_counted = ctx.counted(p.counted)
-    before = _World(dwelling, before_counted)
-    after = _World(dwelling, np.union1d(before_counted, np.array([app], before_counted.dtype)))
+    mask = ctx.register.counted_mask(ctx.application.date, p.counted)
+    before = _World(dwelling, mask, app, granted=False)
+    after = _World(dwelling, mask, app, granted=True)
     found: dict[int, _Enclosure] = {}
     checked: set[int] = set()
 
