@@ -357,16 +357,6 @@ def read_batch(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise InputError(f"{path}: bestand niet gevonden")
     text = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-        rows = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                try:
-                    rows.append({"_line": n, **json.loads(line)})
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"{path}: regel {n}: geen geldige JSON ({exc.msg})") from None
-        return rows
-    reader = csv.DictReader(text.splitlines())
     allowed = {
         "address",
         "verblijfsobject_id",
@@ -377,6 +367,27 @@ def read_batch(path: Path) -> list[dict[str, Any]]:
         "valid_until",
         "reason",
     }
+    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+        rows = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}: regel {n}: geen geldige JSON ({exc.msg})") from None
+            if not isinstance(row, dict):
+                raise InputError(
+                    f"{path}: regel {n}: verwacht een JSON-object met {', '.join(sorted(allowed))}"
+                )
+            unknown = set(row) - allowed
+            if unknown:
+                raise InputError(
+                    f"{path}: regel {n}: onbekende sleutel(s) {', '.join(sorted(unknown))}; geldig: {', '.join(sorted(allowed))}"
+                )
+            rows.append({"_line": n, **row})
+        return rows
+    reader = csv.DictReader(text.splitlines())
     unknown = set(reader.fieldnames or []) - allowed
     if unknown:
         raise InputError(
@@ -434,9 +445,13 @@ def run_batch(
         import tempfile
 
         fd, tmp = tempfile.mkstemp(dir=target.resolve().parent, prefix=f".{target.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(payload)
-        os.replace(tmp, target)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(payload)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     return worst
 
 
@@ -488,12 +503,16 @@ def rules_test(
         typer.Argument(help="Regelsets; standaard alle met gevallen in rules/tests/"),
     ] = None,
     data: Annotated[Path | None, typer.Option(help="Dataset (standaard: het voorbeeld)")] = None,
+    register: Annotated[
+        str | None,
+        typer.Option(help="Register: SQLite-bestand of database-URL (standaard: het voorbeeld)"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Run the golden cases in rules/tests/ and compare every rule's outcome."""
     from spreidingstoets.golden import run_golden
 
-    report = run_golden(names or None, data)
+    report = run_golden(names or None, data, register)
     if as_json:
         print_json(report.as_dict())
     else:

@@ -32,7 +32,7 @@ from spreidingstoets.dataset.address import find_address
 from spreidingstoets.dataset.core import Dataset
 from spreidingstoets.errors import InputError, SpreidingstoetsError
 from spreidingstoets.model import Outcome, Overall
-from spreidingstoets.register.snapshot import RegisterEntry, RegisterSnapshot
+from spreidingstoets.register.snapshot import Kind, RegisterEntry, RegisterSnapshot, Status
 from spreidingstoets.ruleset import RULES_DIR, load_ruleset, load_yaml
 from spreidingstoets.service import check, make_application, open_snapshot
 
@@ -42,8 +42,8 @@ class ExtraEntry(BaseModel):
 
     address: str | None = None
     verblijfsobject_id: str | None = None
-    kind: str
-    status: str = "granted"
+    kind: Kind
+    status: Status = "granted"
     persons: int | None = None
     beds: int | None = None
     valid_from: dt.date | None = None
@@ -215,12 +215,14 @@ def golden_files(names: list[str] | None, rules_dir: Path = RULES_DIR) -> list[P
     return files
 
 
-def run_golden(names: list[str] | None = None, data: Path | None = None) -> GoldenReport:
+def run_golden(
+    names: list[str] | None = None, data: Path | None = None, register: str | None = None
+) -> GoldenReport:
     from spreidingstoets.dataset.core import load_dataset
     from spreidingstoets.samples import sample_dataset_path
 
     ds = load_dataset(data or sample_dataset_path())
-    base = open_snapshot(None)
+    base = open_snapshot(register)
     results = []
     for path in golden_files(names):
         raw = load_yaml(path)

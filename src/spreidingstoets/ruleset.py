@@ -260,6 +260,18 @@ def _describe_loc(loc: list[Any], data: Any) -> str:
     return (", ".join(parts) + ": " if parts else "") + key_text
 
 
+def defaults_used(params: BaseModel, prefix: str = "") -> list[str]:
+    """Parameter paths that took their default, nested groups included (``counted.statuses``)."""
+    used = []
+    for name in type(params).model_fields:
+        value = getattr(params, name)
+        if name not in params.model_fields_set:
+            used.append(prefix + name)
+        elif isinstance(value, BaseModel):
+            used.extend(defaults_used(value, f"{prefix}{name}."))
+    return used
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -299,9 +311,7 @@ def _resolve(data: dict[str, Any], path: Path, variant: str | None) -> Ruleset:
                     source=rdef.source,
                     applies_to=tuple(rdef.applies_to or vdef.kinds),
                     parameters=_params_json(params),
-                    defaults=tuple(
-                        sorted(set(rtype.params.model_fields) - params.model_fields_set)
-                    ),
+                    defaults=tuple(sorted(defaults_used(params))),
                 )
             )
         canonical = json.dumps(

@@ -194,20 +194,24 @@ class AddressIndex:
 
         A word after the number may be a toevoeging ("12 bis", "12-2") or the woonplaats
         ("12 Tiel"); a hyphen or a digit makes it a toevoeging, otherwise both are tried.
+        Street names may hold numbers ("2e Dwarsstraat 12", "Laan 1940-1945 7"), so every
+        number is tried as the huisnummer, the first with words before it first.
         """
-        m = NUMBER.search(text)
-        if not m:
-            return []
-        number, letter = int(m.group(1)), m.group(2) or ""
-        before, rest = text[: m.start()].strip(), text[m.end() :]
-        plain = (number, letter, "", before, rest.strip(" ,"))
-        sm = SUFFIX.match(rest)
-        if not sm:
-            return [plain]
-        with_toev = (number, letter, sm.group(2), before, rest[sm.end() :].strip(" ,"))
-        if sm.group(1) or any(c.isdigit() for c in sm.group(2)):
-            return [with_toev, plain]
-        return [plain, with_toev]
+        readings: list[tuple[int, str, str, str, str]] = []
+        for m in NUMBER.finditer(text):
+            number, letter = int(m.group(1)), m.group(2) or ""
+            before, rest = text[: m.start()].strip(), text[m.end() :]
+            plain = (number, letter, "", before, rest.strip(" ,"))
+            sm = SUFFIX.match(rest)
+            if not sm:
+                readings.append(plain)
+                continue
+            with_toev = (number, letter, sm.group(2), before, rest[sm.end() :].strip(" ,"))
+            if sm.group(1) or any(c.isdigit() for c in sm.group(2)):
+                readings += [with_toev, plain]
+            else:
+                readings += [plain, with_toev]
+        return sorted(readings, key=lambda r: not r[3])  # stable: position order otherwise
 
     def _first(self, attempts: list[Callable[[], AddressMatch]]) -> AddressMatch:
         first: AddressNotFound | None = None
@@ -233,8 +237,9 @@ class AddressIndex:
             # "12 a" may be a toevoeging written without hyphen, "12-2" a letterless toevoeging
             letter, toev = "", letter
         exact = rows[(letters == letter) & (toevs == toev)]
-        if len(exact) > 1:
-            # A withdrawn object may keep the address its successor now has: prefer the live one.
+        if len(exact) > 1 and len(set(ds.addr_street[exact].tolist())) == 1:
+            # A withdrawn object may keep the address its successor now has: prefer the live
+            # one, but only on one street; across streets or woonplaatsen the user must choose.
             rank = np.array([status_rank(str(ds.unit_status[ds.addr_unit[a]])) for a in exact])
             exact = exact[rank == rank.min()]
         if len(exact) == 1:

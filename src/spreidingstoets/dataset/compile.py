@@ -94,6 +94,17 @@ def compile_tables(
     if len(tables.verblijfsobjecten) + len(tables.panden) == 0:
         raise SourceError("the source holds no verblijfsobjecten and no panden")
     vbo = tables.verblijfsobjecten
+    vbo_points = vbo["geometry"].to_numpy()
+    missing = shapely.is_missing(vbo_points) | shapely.is_empty(vbo_points)
+    if missing.any():
+        bad = vbo["identificatie"].to_numpy()[missing]
+        raise SourceError(
+            f"{missing.sum()} verblijfsobject(en) without geometry, e.g. {', '.join(map(str, bad[:3]))}"
+        )
+    # BAG 2.0 allows a vlak for a verblijfsobject: use a point on it, as for ligplaatsen
+    vbo_points = np.where(
+        shapely.get_type_id(vbo_points) == 0, vbo_points, shapely.point_on_surface(vbo_points)
+    )
     parts = [
         pd.DataFrame(
             {
@@ -102,8 +113,8 @@ def compile_tables(
                 "status": vbo["status"].astype(str),
                 "gebruiksdoel": [";".join(sorted(g)) for g in vbo["gebruiksdoel"]],
                 "oppervlakte": vbo["oppervlakte"].astype("int32"),
-                "x": shapely.get_x(vbo["geometry"].to_numpy()),
-                "y": shapely.get_y(vbo["geometry"].to_numpy()),
+                "x": shapely.get_x(vbo_points),
+                "y": shapely.get_y(vbo_points),
                 "hoofdadres_id": vbo["hoofdadres"],
                 "nevenadres_ids": vbo["nevenadressen"],
                 "pand_ids": vbo["panden"],
@@ -402,6 +413,7 @@ def write_dataset(
             "reference_date": tables.reference_date.isoformat() if tables.reference_date else None,
             "gemeentecodes": tables.gemeentecodes,
             "crs": "EPSG:28992",
+            "notes": tables.notes,
             "adjacency_tolerance_m": tolerance,
             "counts": count_objects(tables, compiled),
             "layers": {
@@ -416,7 +428,11 @@ def write_dataset(
         if out.exists():
             old = out.with_name(f".{out.name}.old-{os.getpid()}")
             out.rename(old)
-            tmp.rename(out)
+            try:
+                tmp.rename(out)
+            except BaseException:
+                old.rename(out)  # put the previous dataset back
+                raise
             shutil.rmtree(old)
         else:
             tmp.rename(out)

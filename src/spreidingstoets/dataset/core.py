@@ -203,14 +203,15 @@ class Dataset:
         return np.sort(self.fp_tree_rows[hits])
 
     def units_near_point(self, xy: Sequence[float], distance: float) -> np.ndarray:
-        hits = self.point_tree.query_ball_point(np.asarray(xy, dtype=float), r=distance)
+        # 1 µm of slack: a point exactly at ``distance`` must not be lost to float noise.
+        hits = self.point_tree.query_ball_point(np.asarray(xy, dtype=float), r=distance + 1e-6)
         return np.sort(np.asarray(hits, dtype=np.int64))
 
     def units_in_polygon(self, polygon: shapely.Geometry) -> np.ndarray:
         """Units whose point lies in (or on the boundary of) ``polygon``, sorted."""
         xmin, ymin, xmax, ymax = polygon.bounds
         centre = ((xmin + xmax) / 2, (ymin + ymax) / 2)
-        reach = float(np.hypot(xmax - xmin, ymax - ymin)) / 2
+        reach = float(np.hypot(xmax - xmin, ymax - ymin)) / 2 + 1e-3  # corners despite rounding
         near = self.units_near_point(centre, reach)
         x, y = self.unit_xy[near, 0], self.unit_xy[near, 1]
         inside = shapely.intersects_xy(polygon, x, y)

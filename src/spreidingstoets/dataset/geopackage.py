@@ -116,14 +116,20 @@ def read_geopackage(path: Path) -> BagTables:
         columns=PAND_COLUMNS,
     )
     tables = BagTables(panden=panden, source_kind="bag-geopackage")
-    woonplaatsen: dict[str, str] = {}  # naam -> identificatie
+    # Woonplaatsen and openbare ruimten are keyed by identificatie where the GeoPackage has it;
+    # only without it do names stand in (then two towns with one name would merge: say so).
+    woonplaatsen: dict[str, str] = {}  # woonplaats identificatie -> naam
+    by_name: dict[str, list[str]] = {}  # naam -> woonplaats identificaties
     if "woonplaats" in layers:
         wpl = _read_layer(path, layers["woonplaats"])
         ids = _col(wpl, "identificatie", "woonplaats").astype(str)  # type: ignore[union-attr]
         names = _col(wpl, "naam", "woonplaats").astype(str)  # type: ignore[union-attr]
-        woonplaatsen = dict(zip(names, ids, strict=True))
-    streets: dict[tuple[str, str], tuple[str, str]] = {}  # (woonplaats, naam) -> (id, wpl id)
+        for wid, naam in zip(ids, names, strict=True):
+            woonplaatsen[wid] = naam
+            by_name.setdefault(naam, []).append(wid)
+    streets: dict[str, tuple[str, str]] = {}  # openbare ruimte id -> (naam, woonplaats id)
     nums: list[dict[str, object]] = []
+    by_name_used = False
     for layer, table in (
         ("verblijfsobject", "verblijfsobjecten"),
         ("ligplaats", "ligplaatsen"),
@@ -135,6 +141,7 @@ def read_geopackage(path: Path) -> BagTables:
         ids = _col(df, "identificatie", layer).astype(str).to_numpy()  # type: ignore[union-attr]
         num_ids = _col(df, "nummeraanduiding", layer, False)
         opr_ids = _col(df, "openbare_ruimte_id", layer, False)
+        wpl_ids = _col(df, "woonplaats_id", layer, False)
         straat = _col(df, "straat", layer)
         wpl = _col(df, "woonplaats_naam", layer)
         huisnummer = pd.to_numeric(_col(df, "huisnummer", layer), errors="coerce")
@@ -148,12 +155,17 @@ def read_geopackage(path: Path) -> BagTables:
                 continue
             wpl_name = str(wpl.iloc[i]) if wpl is not None else ""
             naam = str(straat.iloc[i]) if straat is not None else ""
-            wpl_id = woonplaatsen.get(wpl_name) or _synthetic_id("9", "wpl:" + wpl_name)[:4]
-            woonplaatsen.setdefault(wpl_name, wpl_id)
-            key = (wpl_name, naam)
-            if key not in streets:
-                sid = _opt_str(opr_ids.iloc[i]) if opr_ids is not None else None
-                streets[key] = (sid or _synthetic_id("99", f"opr:{wpl_name}:{naam}"), wpl_id)
+            wpl_id = _opt_str(wpl_ids.iloc[i]) if wpl_ids is not None else None
+            if wpl_id is None:
+                known = by_name.get(wpl_name, [])
+                wpl_id = known[0] if len(known) == 1 else _synthetic_id("9", "wpl:" + wpl_name)[:4]
+                by_name_used = by_name_used or len(known) != 1
+            woonplaatsen.setdefault(wpl_id, wpl_name)
+            sid = _opt_str(opr_ids.iloc[i]) if opr_ids is not None else None
+            if sid is None:
+                sid = _synthetic_id("99", f"opr:{wpl_id}:{naam}")
+                by_name_used = True
+            streets.setdefault(sid, (naam, wpl_id))
             nid = (_opt_str(num_ids.iloc[i]) if num_ids is not None else None) or _synthetic_id(
                 "98", "num:" + ident
             )
@@ -165,7 +177,7 @@ def read_geopackage(path: Path) -> BagTables:
                     "huisletter": _opt_str(letters.iloc[i]) if letters is not None else None,
                     "toevoeging": _opt_str(toev.iloc[i]) if toev is not None else None,
                     "postcode": _opt_str(postcode.iloc[i]) if postcode is not None else None,
-                    "openbare_ruimte": streets[key][0],
+                    "openbare_ruimte": sid,
                     "woonplaats": None,
                     "status": "Naamgeving uitgegeven",
                 }
@@ -208,17 +220,22 @@ def read_geopackage(path: Path) -> BagTables:
     tables.openbare_ruimten = pd.DataFrame(
         [
             {"identificatie": sid, "naam": naam, "type": "Weg", "woonplaats": wid, "status": ""}
-            for (_, naam), (sid, wid) in sorted(streets.items())
+            for sid, (naam, wid) in sorted(streets.items())
         ],
         columns=OPENBARE_RUIMTE_COLUMNS,
     )
     tables.woonplaatsen = pd.DataFrame(
         [
             {"identificatie": wid, "naam": n, "status": ""}
-            for n, wid in sorted(woonplaatsen.items())
+            for wid, n in sorted(woonplaatsen.items())
         ],
         columns=WOONPLAATS_COLUMNS,
     )
+    if by_name_used:
+        tables.notes.append(
+            "GeoPackage without openbare_ruimte/woonplaats identificaties: streets were keyed by "
+            "woonplaats and name, so two streets of one name in one woonplaats count as one"
+        )
     return tables
 
 

@@ -61,6 +61,7 @@ class BagTables:
     reference_date: dt.date | None = None  # the date the voorkomens were chosen for
     gemeentecodes: list[str] = field(default_factory=list)
     source_kind: str = ""  # "lvbag-xml", "bag-geopackage", "synthetic"
+    notes: list[str] = field(default_factory=list)  # caveats about the source, for the manifest
 
 
 def merge_tables(parts: list[BagTables]) -> BagTables:
@@ -72,6 +73,7 @@ def merge_tables(parts: list[BagTables]) -> BagTables:
         reference_date=min((p.reference_date for p in parts if p.reference_date), default=None),
         gemeentecodes=sorted({c for p in parts for c in p.gemeentecodes}),
         source_kind="+".join(sorted({p.source_kind for p in parts})),
+        notes=[n for p in parts for n in p.notes],
     )
     for name in (
         "verblijfsobjecten",

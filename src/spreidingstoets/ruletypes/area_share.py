@@ -96,7 +96,8 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
                 limit={"max_share": float(p.max_share), "rounding": p.rounding, **limit_info},
             )
         hit = hits[0]
-        members = area_members(ds, layer, hit.index)
+        # the application lies in the polygon (zones_at found it there), whatever the rounding
+        members = np.union1d(area_members(ds, layer, hit.index), [ctx.unit])
         where = f"het gebied {hit.naam} ({hit.identificatie})"
         extra: dict[str, object] = {
             "group": "area",

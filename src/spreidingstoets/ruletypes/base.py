@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from spreidingstoets.zoning import ZoningLayer
 
 
+EPSILON_M = 1e-6  # candidate searches reach this far beyond a radius: float noise, not metres
+
+
 class Strict(BaseModel):
     """Base of all parameter models: unknown keys are errors, values are immutable."""
 
@@ -185,14 +188,15 @@ class CountedIndex:
     def within(self, geom: shapely.Geometry, distance: float) -> tuple[np.ndarray, np.ndarray]:
         """Counted units within ``distance`` of ``geom`` and their exact distances, nearest first."""
         # Envelope candidates, then one exact distance each (dwithin would compute it twice).
+        # A hair of slack (1 µm) so that a distance exactly at ``distance`` (computed as
+        # 101.00000000004 from mm coordinates) reaches the rule, which rounds before comparing.
+        reach = distance + EPSILON_M
         xmin, ymin, xmax, ymax = geom.bounds
-        hits = self.tree.query(
-            shapely.box(xmin - distance, ymin - distance, xmax + distance, ymax + distance)
-        )
+        hits = self.tree.query(shapely.box(xmin - reach, ymin - reach, xmax + reach, ymax + reach))
         if len(hits) == 0:
             return self.units[:0], np.zeros(0)
         dist = shapely.distance(self.geoms[hits], geom)
-        close = dist <= distance
+        close = dist <= reach
         hits, dist = hits[close], dist[close]
         order = np.lexsort((self.units[hits], dist))
         return self.units[hits][order], dist[order]

@@ -5,7 +5,7 @@ Tiel 4, Aalsmeer 6 in a woonwijk and 8 in a lint, Heusden 5.
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from spreidingstoets.model import RuleOutcome
 from spreidingstoets.ruletypes.base import Context, RuleSpec, Strict, ZoneRef, outcome
@@ -33,6 +33,14 @@ class Params(Strict):
         (), description="other limits inside zones; first match wins"
     )
     exception: Exception_ | None = None
+
+    @model_validator(mode="after")
+    def _exception_above_limit(self) -> Params:
+        if self.exception is not None and self.exception.limit <= self.limit:
+            raise ValueError(
+                f"exception.limit ({self.exception.limit}) must be above limit ({self.limit})"
+            )
+        return self
 
 
 def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:

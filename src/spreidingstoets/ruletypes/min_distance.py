@@ -35,7 +35,7 @@ from typing import Literal
 
 import numpy as np
 import shapely
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from spreidingstoets.model import RuleOutcome
 from spreidingstoets.ruletypes.base import (
@@ -92,6 +92,16 @@ class Params(Strict):
         default=(), description="other radii inside zones; the first zone containing the point wins"
     )
     counted: Counted = Field(default=Counted(), description="which register entries count")
+
+    @model_validator(mode="after")
+    def _band_below_radius(self) -> Params:
+        radii = [self.radius_m, *(z.radius_m for z in self.zone_radii)]
+        if self.review_band_m >= min(radii):
+            raise ValueError(
+                f"review_band_m ({self.review_band_m}) must be smaller than every radius "
+                f"({min(radii)}); otherwise the rule can never fail"
+            )
+        return self
 
 
 def _zone_label(zone: ZoneRef) -> str:

@@ -68,7 +68,9 @@ class Params(Strict):
         description="a counted dwelling in a pand within tolerance_m of the application's fails",
     )
     tolerance_m: float = Field(
-        default=0.5, ge=0, description="footprints closer than this (metres) share a wall"
+        default=0.5,
+        ge=0,
+        description="footprints within this distance (metres, inclusive) share a wall",
     )
     house_numbers: int = Field(
         default=0,

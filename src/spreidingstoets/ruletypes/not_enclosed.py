@@ -61,7 +61,9 @@ class Params(Strict):
         default=True, description="enclosure by the house-number neighbours on the same street side"
     )
     tolerance_m: float = Field(
-        default=0.5, ge=0, description="footprints closer than this (metres) share a wall"
+        default=0.5,
+        ge=0,
+        description="footprints within this distance (metres, inclusive) share a wall",
     )
     counted: Counted = Field(default=Counted(), description="which register entries count")
     dwelling: Dwelling = Field(default=Dwelling(), description="what is a dwelling (woning)")
@@ -91,9 +93,14 @@ class _World:
         return np.asarray(self.dwelling[units] | self.is_counted(units))
 
 
+def _block(ds: Dataset, pand: int) -> np.ndarray:
+    """The pand with every other pand of its units: a dwelling with an annex is one block."""
+    return np.union1d(ds.unit_fps.gather(ds.fp_units.members(pand)), [pand]).astype(np.int64)
+
+
 def _pand_enclosure(ds: Dataset, pand: int, tol: float, world: _World) -> np.ndarray | None:
-    """Counted units around ``pand`` if it is enclosed in ``world``, else None."""
-    near = neighbour_footprints(ds, np.array([pand], np.int64), tol)
+    """Counted units around ``pand`` (and its block) if it is enclosed in ``world``, else None."""
+    near = neighbour_footprints(ds, _block(ds, pand), tol)
     holders = 0
     by: list[np.ndarray] = []
     for f in near:
