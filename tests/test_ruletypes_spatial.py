@@ -324,7 +324,7 @@ SEVERITY = {"pass": 0, "review": 1, "fail": 2}
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    radius=st.floats(1, 150),
+    radius=st.floats(3, 150),
     band=st.sampled_from([0.0, 0.5, 1.0, 2.0]),
     inclusive=st.booleans(),
     measure=st.sampled_from(["footprint", "point"]),
