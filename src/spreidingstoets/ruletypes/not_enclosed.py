@@ -28,6 +28,7 @@ them, e.g. a second counted unit in an already counted pand); ``pass`` otherwise
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -77,7 +78,11 @@ class _Enclosure:
 
 
 class _World:
-    """Counted and present units in one state of the register (before or after granting)."""
+    """Counted and present units in one state of the register (before or after granting).
+
+    Works on Python ints: the neighbourhoods are a handful of units, where numpy's per-call
+    overhead would cost more than the work.
+    """
 
     def __init__(self, dwelling: np.ndarray, counted: np.ndarray, app: int, granted: bool) -> None:
         self.dwelling = dwelling
@@ -85,65 +90,57 @@ class _World:
         self.app = app
         self.granted = granted  # after granting the application counts, before it does not
 
-    def is_counted(self, units: np.ndarray) -> np.ndarray:
-        own = units == self.app
-        return (self.counted[units] & ~own) | own if self.granted else self.counted[units] & ~own
+    def counts(self, unit: int) -> bool:
+        return self.granted if unit == self.app else bool(self.counted[unit])
 
-    def present(self, units: np.ndarray) -> np.ndarray:
-        return np.asarray(self.dwelling[units] | self.is_counted(units))
+    def present(self, unit: int) -> bool:
+        return bool(self.dwelling[unit]) or self.counts(unit)
 
 
 def _block(ds: Dataset, pand: int) -> np.ndarray:
     """The pand with every other pand of its units: a dwelling with an annex is one block."""
-    return np.union1d(ds.unit_fps.gather(ds.fp_units.members(pand)), [pand]).astype(np.int64)
+    units = ds.fp_units.members(pand).tolist()
+    fps = {pand, *(f for u in units for f in ds.unit_fps.members(u).tolist())}
+    return np.array(sorted(fps), np.int64)
 
 
-def _pand_enclosure(ds: Dataset, pand: int, tol: float, world: _World) -> np.ndarray | None:
+def _pand_enclosure(ds: Dataset, pand: int, tol: float, world: _World) -> list[int] | None:
     """Counted units around ``pand`` (and its block) if it is enclosed in ``world``, else None."""
-    near = neighbour_footprints(ds, _block(ds, pand), tol)
     holders = 0
-    by: list[np.ndarray] = []
-    for f in near:
-        units = ds.fp_units.members(int(f))
-        if not world.present(units).any():
+    by: list[int] = []
+    for f in neighbour_footprints(ds, _block(ds, pand), tol).tolist():
+        units = ds.fp_units.members(f).tolist()
+        if not any(world.present(u) for u in units):
             continue  # a shed, a shop: not a dwelling neighbour
-        counted = units[world.is_counted(units)]
-        if len(counted) == 0:
+        counted = [u for u in units if world.counts(u)]
+        if not counted:
             return None
         holders += 1
-        by.append(counted)
-    return np.concatenate(by) if holders >= 2 else None
+        by += counted
+    return by if holders >= 2 else None
 
 
-def _side_slots(
-    members: np.ndarray, ranks: np.ndarray, world: _World
-) -> tuple[np.ndarray, np.ndarray]:
-    keep = world.present(members)
-    return members[keep], ranks[keep]
+Slots = tuple[list[int], list[int]]  # units present on a street side, and their ranks (sorted)
 
 
-def _rank_units(units: np.ndarray, ranks: np.ndarray, rank: int) -> np.ndarray:
-    lo, hi = np.searchsorted(ranks, rank, "left"), np.searchsorted(ranks, rank, "right")
-    return units[lo:hi]
+def _side_slots(members: list[int], ranks: list[int], world: _World) -> Slots:
+    keep = [(u, r) for u, r in zip(members, ranks, strict=True) if world.present(u)]
+    return [u for u, _ in keep], [r for _, r in keep]
 
 
-def _around(units: np.ndarray, ranks: np.ndarray, rank: int) -> tuple[np.ndarray, np.ndarray]:
+def _around(units: list[int], ranks: list[int], rank: int) -> tuple[list[int], list[int]]:
     """Units at the nearest present rank below and above ``rank`` (empty when none)."""
-    lo, hi = np.searchsorted(ranks, rank, "left"), np.searchsorted(ranks, rank, "right")
-    below = _rank_units(units, ranks, int(ranks[lo - 1])) if lo > 0 else units[:0]
-    above = _rank_units(units, ranks, int(ranks[hi])) if hi < len(ranks) else units[:0]
+    lo, hi = bisect_left(ranks, rank), bisect_right(ranks, rank)
+    below = units[bisect_left(ranks, ranks[lo - 1]) : lo] if lo > 0 else []
+    above = units[hi : bisect_right(ranks, ranks[hi])] if hi < len(ranks) else []
     return below, above
 
 
-def _side_enclosure(
-    ds: Dataset, unit: int, slots: tuple[np.ndarray, np.ndarray], world: _World
-) -> np.ndarray | None:
-    units, rks = slots
-    below, above = _around(units, rks, int(ds.side_rank[unit]))
-    below, above = below[world.is_counted(below)], above[world.is_counted(above)]
-    if len(below) and len(above):
-        return np.concatenate([below, above])
-    return None
+def _side_enclosure(ds: Dataset, unit: int, slots: Slots, world: _World) -> list[int] | None:
+    below, above = _around(*slots, int(ds.side_rank[unit]))
+    below = [u for u in below if world.counts(u)]
+    above = [u for u in above if world.counts(u)]
+    return below + above if below and above else None
 
 
 def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
@@ -156,41 +153,40 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     found: dict[int, _Enclosure] = {}
     checked: set[int] = set()
 
-    def record(units: np.ndarray, via: str, by: np.ndarray, was: np.ndarray | None) -> None:
+    def record(units: list[int], via: str, by: list[int], was: list[int] | None) -> None:
         for d in units:
-            e = found.setdefault(int(d), _Enclosure())
+            e = found.setdefault(d, _Enclosure())
             e.via.append(via)
-            e.by.update(int(u) for u in by if u != app)
+            e.by.update(u for u in by if u != app)
             e.new = e.new or was is None
 
+    def ordinary(units: list[int]) -> list[int]:
+        return [u for u in units if dwelling[u] and not after.counts(u)]
+
     if p.shared_wall and len(ctx.footprints):
-        for f in neighbour_footprints(ds, ctx.footprints, p.tolerance_m, ctx.geometry):
-            units = ds.fp_units.members(int(f))
-            ordinary = units[dwelling[units] & ~after.is_counted(units)]
-            if len(ordinary) == 0:
+        for f in neighbour_footprints(ds, ctx.footprints, p.tolerance_m, ctx.geometry).tolist():
+            plain = ordinary(ds.fp_units.members(f).tolist())
+            if not plain:
                 continue
-            checked.update(int(u) for u in ordinary)
-            by = _pand_enclosure(ds, int(f), p.tolerance_m, after)
+            checked.update(plain)
+            by = _pand_enclosure(ds, f, p.tolerance_m, after)
             if by is not None:
-                record(
-                    ordinary, "shared_wall", by, _pand_enclosure(ds, int(f), p.tolerance_m, before)
-                )
+                record(plain, "shared_wall", by, _pand_enclosure(ds, f, p.tolerance_m, before))
 
     key = int(ds.side_key[app])
     if p.house_numbers and key >= 0:
-        members = ds.side_order.members(key)
-        ranks = ds.side_rank[members]
+        members = ds.side_order.members(key).tolist()
+        ranks = ds.side_rank[members].tolist()
         slots = _side_slots(members, ranks, after)
-        slots_before: tuple[np.ndarray, np.ndarray] | None = None
+        slots_before: Slots | None = None
         for side in _around(*slots, int(ds.side_rank[app])):
-            for d in side[dwelling[side] & ~after.is_counted(side)]:
-                checked.add(int(d))
-                by = _side_enclosure(ds, int(d), slots, after)
+            for d in ordinary(side):
+                checked.add(d)
+                by = _side_enclosure(ds, d, slots, after)
                 if by is not None:
                     if slots_before is None:
                         slots_before = _side_slots(members, ranks, before)
-                    was = _side_enclosure(ds, int(d), slots_before, before)
-                    record(np.array([d]), "house_numbers", by, was)
+                    record([d], "house_numbers", by, _side_enclosure(ds, d, slots_before, before))
 
     new = sorted(u for u, e in found.items() if e.new)
     old = sorted(u for u, e in found.items() if not e.new)
