@@ -173,6 +173,16 @@ class Dataset:
             label += f", {self.woonplaats_naam[w]}"
         return label
 
+    def unit_facts(self, i: int) -> tuple[str, str, str | None]:
+        """(identificatie, hoofdadres label, first pand) of a unit, cached for evidence."""
+        cache: dict[int, tuple[str, str, str | None]] = self.__dict__.setdefault("_facts", {})
+        facts = cache.get(i)
+        if facts is None:
+            fps = self.unit_fps.members(i)
+            pand = self.footprint_identificatie(int(fps[0])) if len(fps) else None
+            facts = cache[i] = (self.unit_identificatie(i), self.unit_label(i), pand)
+        return facts
+
     def unit_label(self, i: int) -> str:
         """The hoofdadres label of a unit (cached: evidence asks for the same few often)."""
         cache: dict[int, str] = self.__dict__.setdefault("_labels", {})

@@ -261,13 +261,12 @@ class Context:
 
     def evidence(self, relation: str, unit: int, **extra: Any) -> Evidence:
         """Evidence about another unit: its identificatie, address and first pand."""
-        ds = self.dataset
-        fps = ds.unit_fps.members(unit)
+        vbo, address, pand = self.dataset.unit_facts(unit)
         return Evidence(
             relation=relation,
-            verblijfsobject=ds.unit_identificatie(unit),
-            address=ds.unit_label(unit),
-            pand=ds.footprint_identificatie(int(fps[0])) if len(fps) else None,
+            verblijfsobject=vbo,
+            address=address,
+            pand=pand,
             distance_m=extra.pop("distance_m", None),
             point_distance_m=extra.pop("point_distance_m", None),
             detail=extra,

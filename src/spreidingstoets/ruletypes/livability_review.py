@@ -10,9 +10,9 @@ municipal sources are not linked; the message says so and lists the checklist.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 
-import numpy as np
 from pydantic import Field
 
 from spreidingstoets.model import RuleOutcome
@@ -132,7 +132,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         )
         for e in own
     ]
-    here = ds.unit_xy[ctx.unit]
+    hx, hy = ds.unit_xy[ctx.unit].tolist()
     for d, _label, i, e in nearby:
         u = int(reg.unit[i])
         evidence.append(
@@ -140,7 +140,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
                 "nearby_entry",
                 u,
                 distance_m=round(d, 2),
-                point_distance_m=round(float(np.hypot(*(ds.unit_xy[u] - here))), 2),
+                point_distance_m=round(math.hypot(ds.unit_xy[u, 0] - hx, ds.unit_xy[u, 1] - hy), 2),
                 **_detail(e, ctx.application.date),
             )
         )

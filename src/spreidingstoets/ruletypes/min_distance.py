@@ -31,9 +31,9 @@ point (a point on a zone boundary is inside).
 
 from __future__ import annotations
 
-from typing import Literal
+import math
+from typing import Literal, NamedTuple
 
-import numpy as np
 import shapely
 from pydantic import Field, model_validator
 
@@ -47,7 +47,6 @@ from spreidingstoets.ruletypes.base import (
     fmt_m,
     outcome,
 )
-from spreidingstoets.ruletypes.not_adjacent import in_sorted
 
 NAME = "min_distance"
 
@@ -126,26 +125,39 @@ def _fmt_d(d: float, radius: float, band: float) -> str:
     return text
 
 
-def _measure(ctx: Context, counted: Counted, reach: float, measure: str) -> tuple[np.ndarray, ...]:
-    """Counted units within ``reach`` by ``measure``: (units, footprint m, point m, same pand).
+class Hit(NamedTuple):
+    unit: int
+    footprint_m: float  # snapped to the micrometre
+    point_m: float
+    same_pand: bool
+
+
+def _measure(ctx: Context, counted: Counted, reach: float, measure: str) -> list[Hit]:
+    """Counted units within ``reach`` by ``measure``, with both distances.
 
     Footprint: the register's STRtree over just the counted units (their footprint union, or
     their point when they have none; inactive panden included, so a counted dwelling under
     construction is measured too). Point: the unit-point tree, filtered to counted units.
+    A handful of units at most, so plain Python from here on.
     """
     ds = ctx.dataset
-    xy = ds.unit_xy[ctx.unit]
+    hx, hy = ds.unit_xy[ctx.unit].tolist()
     if measure == "footprint":
-        units, fp_d = ctx.counted_within(counted, ctx.geometry, reach)
-        pt_d = np.hypot(*(ds.unit_xy[units] - xy).T) if len(units) else np.zeros(0)
+        found, dist = ctx.counted_within(counted, ctx.geometry, reach)
+        units, fp_d = found.tolist(), dist.tolist()
     else:
-        near = ds.units_near_point(xy, reach)
-        units = near[in_sorted(near, ctx.counted(counted))]
-        pt_d = np.hypot(*(ds.unit_xy[units] - xy).T) if len(units) else np.zeros(0)
-        geoms = [ds.unit_geometry(int(u)) for u in units]
-        fp_d = shapely.distance(ctx.geometry, geoms) if len(units) else np.zeros(0)
-    same_pand = in_sorted(units, np.unique(ds.fp_units.gather(ctx.footprints)))
-    return units, np.round(fp_d, SNAP), np.round(pt_d, SNAP), same_pand
+        mask = ctx.register.counted_mask(ctx.application.date, counted)
+        units = [
+            u for u in ds.units_near_point((hx, hy), reach).tolist() if mask[u] and u != ctx.unit
+        ]
+        geoms = [ds.unit_geometry(u) for u in units]
+        fp_d = shapely.distance(ctx.geometry, geoms).tolist() if units else []
+    own = set(ds.fp_units.gather(ctx.footprints).tolist())
+    xy = ds.unit_xy
+    return [
+        Hit(u, round(f, SNAP), round(math.hypot(xy[u, 0] - hx, xy[u, 1] - hy), SNAP), u in own)
+        for u, f in zip(units, fp_d, strict=True)
+    ]
 
 
 def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
@@ -174,26 +186,28 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     band = p.review_band_m
     reach = radius + band
 
-    units, fp_d, pt_d, same_pand = _measure(ctx, p.counted, reach, p.measure)
-    d = fp_d if p.measure == "footprint" else pt_d
-    keep = d <= reach  # the tree's dwithin may include a hair beyond after snapping
-    order = np.lexsort((units[keep], d[keep]))
-    units, fp_d, pt_d, d, same_pand = (a[keep][order] for a in (units, fp_d, pt_d, d, same_pand))
+    def dist(h: Hit) -> float:
+        return h.footprint_m if p.measure == "footprint" else h.point_m
 
-    violates = (d <= radius) if p.inclusive else (d < radius)
-    within = int(violates.sum())
+    # the tree search reaches a hair beyond; after snapping, keep what lies within R + b
+    hits = sorted(
+        (h for h in _measure(ctx, p.counted, reach, p.measure) if dist(h) <= reach),
+        key=lambda h: (dist(h), h.unit),
+    )
+    d = [dist(h) for h in hits]
+    violates = [x <= radius if p.inclusive else x < radius for x in d]
     # With a band, R itself lies inside the band, so only d < R - b fails outright.
-    decisive = (d < radius - band) if band > 0 else violates
-    fail = bool(decisive.any())
-    review = not fail and band > 0 and bool(len(d))  # every unit left lies within R + b
+    decisive = [x < radius - band for x in d] if band > 0 else violates
+    fail = any(decisive)
+    review = not fail and band > 0 and bool(hits)  # every unit left lies within R + b
 
     how = "tussen de pandcontouren" if p.measure == "footprint" else "tussen de BAG-punten"
     measured = {
-        "nearest_m": round(float(d[0]), 2) if len(d) else None,
-        "nearest_footprint_m": round(float(fp_d.min()), 2) if len(d) else None,
-        "nearest_point_m": round(float(pt_d.min()), 2) if len(d) else None,
-        "within_radius": within,
-        "within_band": len(d) if band > 0 else 0,
+        "nearest_m": round(d[0], 2) if hits else None,
+        "nearest_footprint_m": round(min(h.footprint_m for h in hits), 2) if hits else None,
+        "nearest_point_m": round(min(h.point_m for h in hits), 2) if hits else None,
+        "within_radius": sum(violates),
+        "within_band": len(hits) if band > 0 else 0,
         "measure": p.measure,
         "zone": where,
     }
@@ -201,23 +215,23 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     evidence = [
         ctx.evidence(
             "within_distance",
-            int(u),
-            distance_m=round(float(f), 2),
-            point_distance_m=round(float(q), 2),
-            within_radius=bool(v),
-            same_pand=bool(s),
+            h.unit,
+            distance_m=round(h.footprint_m, 2),
+            point_distance_m=round(h.point_m, 2),
+            within_radius=v,
+            same_pand=h.same_pand,
         )
-        for u, f, q, v, s in zip(units, fp_d, pt_d, violates, same_pand, strict=True)
+        for h, v in zip(hits, violates, strict=True)
     ]
     cmp = "<=" if p.inclusive else "<"
     zone_text = "" if where == "algemeen" else f" (straal voor {where})"
 
     def name(i: int) -> str:
-        extra = ", zelfde pand" if same_pand[i] else ""
-        return f"{ds.unit_label(int(units[i]))} ({_fmt_d(float(d[i]), radius, band)}{extra})"
+        extra = ", zelfde pand" if hits[i].same_pand else ""
+        return f"{ds.unit_label(hits[i].unit)} ({_fmt_d(d[i], radius, band)}{extra})"
 
     if fail:
-        close = np.flatnonzero(decisive)
+        close = [i for i, x in enumerate(decisive) if x]
         more = len(close) - MAX_LISTED
         rule_text = (
             f"afstand {cmp} {_fmt_r(radius)} is niet toegestaan"
@@ -227,7 +241,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         text = (
             f"Binnen {_fmt_r(radius)}{zone_text} ligt al een meetellende woning, gemeten {how} "
             f"({rule_text}): "
-            + "; ".join(name(int(i)) for i in close[:MAX_LISTED])
+            + "; ".join(name(i) for i in close[:MAX_LISTED])
             + (f"; en nog {more}" if more > 0 else "")
             + "."
         )
@@ -239,7 +253,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
             "meetonnauwkeurigheid van de BAG-geometrie; beoordeel handmatig."
         )
         return outcome(rule, "review", text, measured=measured, limit=limit, evidence=evidence)
-    nearest = f" Dichtstbijzijnde: {name(0)}." if len(d) else ""
+    nearest = f" Dichtstbijzijnde: {name(0)}." if hits else ""
     margin = f", ook niet binnen de marge van {_fmt_r(band)} daarbuiten" if band > 0 else ""
     text = (
         f"Geen meetellende woning binnen {_fmt_r(radius)}{zone_text}{margin}, gemeten {how}."
