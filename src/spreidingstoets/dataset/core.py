@@ -212,10 +212,13 @@ class Dataset:
         hits = self.fp_tree.query(geom, predicate="dwithin", distance=distance)
         return np.sort(self.fp_tree_rows[hits])
 
-    def units_near_point(self, xy: Sequence[float], distance: float) -> np.ndarray:
+    def units_near_point(
+        self, xy: Sequence[float], distance: float, ordered: bool = True
+    ) -> np.ndarray:
         # 1 µm of slack: a point exactly at ``distance`` must not be lost to float noise.
         hits = self.point_tree.query_ball_point(np.asarray(xy, dtype=float), r=distance + 1e-6)
-        return np.sort(np.asarray(hits, dtype=np.int64))
+        found = np.asarray(hits, dtype=np.int64)
+        return np.sort(found) if ordered else found
 
     def units_in_polygon(self, polygon: shapely.Geometry) -> np.ndarray:
         """Units whose point lies in (or on the boundary of) ``polygon``, sorted."""

@@ -10,6 +10,7 @@ municipal sources are not linked; the message says so and lists the checklist.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections import Counter
 
@@ -98,6 +99,11 @@ def _status_text(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {STATUS_NL.get(s, s)}" for s, n in counts.items())
 
 
+@functools.lru_cache(maxsize=32)
+def _numbered(items: tuple[str, ...]) -> str:
+    return " ".join(f"{n}) {item}." for n, item in enumerate(items, 1))
+
+
 def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     ds, reg = ctx.dataset, ctx.register
     geom = ctx.geometry
@@ -120,7 +126,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     nearby.sort(key=lambda t: (t[0], t[1], t[2]))
     # Dwellings around: BAG points within r of the application's point (cheap, and a context
     # figure, not a test, so point distance is precise enough).
-    units = ds.units_near_point(ds.unit_xy[ctx.unit], r)
+    units = ds.units_near_point(ds.unit_xy[ctx.unit], r, ordered=False)  # only counted
     units = units[units != ctx.unit]
     own = [reg.entries[i] for i in reg.entry_rows(ctx.unit) if selected[i]]
 
@@ -182,7 +188,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         facts += f" Eerdere registraties op dit adres: {refs}."
     else:
         facts += " Op dit adres staat nog niets in het register."
-    checklist = " ".join(f"{n}) {item}." for n, item in enumerate(p.checklist, 1))
+    checklist = _numbered(p.checklist)
     text = (
         "Leefbaarheidstoets: beoordeel handmatig; deze regel beslist niet zelf. "
         f"{facts} De klachtenregistratie is niet gekoppeld; raadpleeg de klachtenregistratie "
