@@ -118,7 +118,7 @@ class PostGIS:
         with c.cursor().copy("COPY fp (id, geom) FROM STDIN") as cp:
             for f, wkb in zip(
                 active,
-                shapely.to_wkb(ds.fp_geom[active], hex=True, include_srid=False),
+                (ds.footprints.wkb(int(f)).hex() for f in active),
                 strict=True,
             ):
                 cp.write_row((int(f), f"SRID=28992;{wkb}"))
@@ -179,12 +179,16 @@ def naive_check(ds, u: int, counted: list[int]) -> tuple[int, int, set[int], set
             dwellings += 1
             if i in counted_set and i != u:
                 existing += 1
-    mine = [ds.fp_geom[f] for f in ds.unit_fps.members(u)]
+    mine = list(ds.footprints.geoms(ds.unit_fps.members(u)))
     adjacent, near = set(), set()
     for c in counted:
         if c == u:
             continue
-        d = min(shapely.distance(a, ds.fp_geom[f]) for a in mine for f in ds.unit_fps.members(c))
+        d = min(
+            shapely.distance(a, ds.footprints.geom(int(f)))
+            for a in mine
+            for f in ds.unit_fps.members(c)
+        )
         if d <= 0.5:
             adjacent.add(c)
         if d < RADIUS:

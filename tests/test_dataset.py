@@ -158,7 +158,9 @@ def test_nlextract_small_sample_folder_imports(tmp_path: Path) -> None:
 
 def test_weesp_adjacency_matches_geopandas(weesp) -> None:  # type: ignore[no-untyped-def]
     active = np.flatnonzero(weesp.fp_active)
-    gdf = gpd.GeoDataFrame({"row": active}, geometry=weesp.fp_geom[active], crs="EPSG:28992")
+    gdf = gpd.GeoDataFrame(
+        {"row": active}, geometry=weesp.footprints.geoms(active), crs="EPSG:28992"
+    )
     joined = gpd.sjoin(gdf, gdf, predicate="dwithin", distance=0.5)
     expected = {(a, b) for a, b in zip(joined.row_left, joined.row_right, strict=True) if a < b}
     got = set()
@@ -482,3 +484,20 @@ def test_cli_import_and_info_and_address(tmp_path: Path) -> None:
     assert json.loads(found.stdout)["straat"] == "Waarschapsstraat"
     missing = run_cli("address", "Nergensstraat 1", "--data", str(out))
     assert missing.returncode == 2 and "no street matching" in missing.stderr
+
+
+def test_footprint_grid_search_equals_brute_force(weesp) -> None:  # type: ignore[no-untyped-def]
+    fp = weesp.footprints
+    active = np.flatnonzero(weesp.fp_active)
+    every = fp.geoms(active)
+    rng = random.Random(5)
+    for _ in range(60):
+        centre = fp.geom(int(rng.choice(active)))
+        distance = rng.choice([0.0, 0.5, 3.0, 49.99, 100.0, 260.0])
+        expected = active[shapely.dwithin(every, centre, distance)]
+        assert np.array_equal(weesp.footprints_within(centre, distance), expected)
+    # a search box far outside the data finds nothing
+    assert len(fp.candidates(0, 300000, 10, 300010)) == 0
+    # every row's WKB round-trips to its stored bounds
+    for f in rng.sample(range(len(fp)), 200):
+        assert np.allclose(fp.geom(f).bounds, fp.bounds[f])

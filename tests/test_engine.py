@@ -327,7 +327,7 @@ def test_weesp_counts_adjacency_and_distances_agree_with_geopandas(weesp) -> Non
     fp_rows = [(u, int(f)) for u in counted for f in ds.unit_fps.members(u)]
     counted_fp = gpd.GeoDataFrame(
         {"unit": [u for u, _ in fp_rows]},
-        geometry=[ds.fp_geom[f] for _, f in fp_rows],
+        geometry=[ds.footprints.geom(f) for _, f in fp_rows],
         crs="EPSG:28992",
     )
     streets = ds.unit_street
@@ -343,7 +343,7 @@ def test_weesp_counts_adjacency_and_distances_agree_with_geopandas(weesp) -> Non
         assert rules["street_share"].measured["dwellings"] == int(
             (ds.woning & (streets == streets[u])).sum()
         )
-        own = shapely.union_all([ds.fp_geom[f] for f in ds.unit_fps.members(u)])
+        own = shapely.union_all(ds.footprints.geoms(ds.unit_fps.members(u)))
         dist = counted_fp.distance(own).groupby(counted_fp["unit"]).min()
         adjacent = {ds.unit_identificatie(int(c)) for c, d in dist.items() if d <= 0.5}
         assert {e.verblijfsobject for e in rules["not_adjacent"].evidence} == adjacent

@@ -30,7 +30,7 @@ def cache_dir() -> Path:
 
 def sample_dataset_path(_query: str | None = None) -> Path:
     """The compiled dataset of all sample municipalities, compiled once per sample version."""
-    from spreidingstoets.dataset.compile import file_sha256, write_dataset
+    from spreidingstoets.dataset.compile import FORMAT_VERSION, file_sha256, write_dataset
     from spreidingstoets.dataset.sources import read_source
     from spreidingstoets.dataset.tables import merge_tables
 
@@ -39,7 +39,7 @@ def sample_dataset_path(_query: str | None = None) -> Path:
         p for p in SAMPLE_DIR.rglob("*") if p.is_file() and p.suffix in (".zip", ".gml", ".geojson")
     )
     digest = hashlib.sha256("".join(file_sha256(p) for p in inputs).encode()).hexdigest()[:16]
-    target = cache_dir() / f"sample-{digest}"
+    target = cache_dir() / f"sample-v{FORMAT_VERSION}-{digest}"
     if not (target / "manifest.json").is_file():
         tables = merge_tables([read_source(p) for p in extracts])
         write_dataset(tables, SAMPLE_DIR, target, force=target.exists(), layers=sample_layers())

@@ -36,7 +36,7 @@ from spreidingstoets.dataset.tables import BagTables
 from spreidingstoets.errors import CRSError, InputError, SourceError
 from spreidingstoets.zoning import ZoningLayer
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: footprint bounds stored
 DEFAULT_ADJACENCY_TOLERANCE = 0.5  # metres, DESIGN.md section 2
 # Panden that stand (or stood until now) and so can share a wall or be measured to.
 INACTIVE_PAND_STATUSES = frozenset(
@@ -259,6 +259,8 @@ def compile_tables(
                 "status": fps["status"].to_numpy(),
                 "bouwjaar": fps["bouwjaar"].to_numpy(np.int32),
                 "active": active,
+                # bounds let a loader index footprints without parsing every geometry
+                **dict(zip(("xmin", "ymin", "xmax", "ymax"), shapely.bounds(geoms).T, strict=True)),
                 "geometry": shapely.to_wkb(geoms, output_dimension=2),
             }
         ),

@@ -16,11 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
 from scipy.spatial import cKDTree
 
-from spreidingstoets.dataset.compile import DATA_FILES, WONING_STATUSES, woning_mask
+from spreidingstoets.dataset.compile import (
+    DATA_FILES,
+    FORMAT_VERSION,
+    WONING_STATUSES,
+    woning_mask,
+)
+from spreidingstoets.dataset.footprints import Footprints
 from spreidingstoets.errors import SourceError
 from spreidingstoets.zoning import ZoningLayer
 
@@ -55,6 +62,18 @@ class Csr:
 
 def _col(table: Any, name: str) -> np.ndarray:
     return table.column(name).to_numpy(zero_copy_only=False)
+
+
+def _footprints(table: Any, active: np.ndarray) -> Footprints:
+    """WKB straight from the Parquet buffers (no geometry objects), plus the grid index."""
+    wkb = table.column("geometry").cast(pa.large_binary()).combine_chunks()
+    _, offsets, data = wkb.buffers()
+    offsets = np.frombuffer(offsets, np.int64, count=len(wkb) + 1, offset=wkb.offset * 8)
+    data = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+    bounds = np.column_stack(
+        [_col(table, c).astype(float) for c in ("xmin", "ymin", "xmax", "ymax")]
+    )
+    return Footprints.build(offsets, data, bounds, active)
 
 
 def _labels(table: Any, name: str) -> np.ndarray:
@@ -96,7 +115,7 @@ class Dataset:
     fp_status: np.ndarray
     fp_bouwjaar: np.ndarray
     fp_active: np.ndarray
-    fp_geom: np.ndarray
+    footprints: Footprints  # geometry (WKB, parsed on demand) and the grid index
     # openbare ruimten and woonplaatsen
     street_id: np.ndarray
     street_naam: np.ndarray
@@ -113,8 +132,6 @@ class Dataset:
     side_key: np.ndarray  # per unit: street * 2 + parity of the hoofdadres, -1 if none
     side_rank: np.ndarray  # per unit: dense rank of its huisnummer on that side
     side_order: Csr  # per side key: units sorted by rank
-    fp_tree: shapely.STRtree = field(repr=False)
-    fp_tree_rows: np.ndarray = field(repr=False)  # tree position -> footprint row
     point_tree: cKDTree = field(repr=False)  # over unit_xy
     layers: dict[str, ZoningLayer] = field(default_factory=dict)  # zoning / area polygons
 
@@ -204,13 +221,12 @@ class Dataset:
         if len(fps) == 0:
             return self.unit_point(i)
         if len(fps) == 1:
-            return self.fp_geom[fps[0]]
-        return shapely.union_all(self.fp_geom[fps])
+            return self.footprints.geom(int(fps[0]))
+        return shapely.union_all(self.footprints.geoms(fps))
 
     def footprints_within(self, geom: shapely.Geometry, distance: float) -> np.ndarray:
         """Rows of active footprints within ``distance`` metres of ``geom`` (sorted)."""
-        hits = self.fp_tree.query(geom, predicate="dwithin", distance=distance)
-        return np.sort(self.fp_tree_rows[hits])
+        return self.footprints.within(geom, distance)
 
     def units_near_point(
         self, xy: Sequence[float], distance: float, ordered: bool = True
@@ -280,6 +296,11 @@ def load_dataset(path: Path | str) -> Dataset:
             "'spreidingstoets import SOURCE --out DIR'"
         )
     manifest = json.loads(manifest_path.read_text())
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise SourceError(
+            f"{path}: dataset format {manifest.get('format_version')}, this version reads format "
+            f"{FORMAT_VERSION}; import the source again with 'spreidingstoets import'"
+        )
     missing = [n for n in DATA_FILES if not (path / n).is_file()]
     if missing:
         raise SourceError(f"{path}: dataset incomplete, missing {', '.join(missing)}")
@@ -296,8 +317,8 @@ def load_dataset(path: Path | str) -> Dataset:
     doel = _labels(units, "gebruiksdoel")
     xy = np.column_stack([_col(units, "x"), _col(units, "y")])
 
-    fp_geom = shapely.from_wkb(_col(fps, "geometry"))
     fp_active = _col(fps, "active").astype(bool)
+    footprints = _footprints(fps, fp_active)
     links = t["unit_footprint.parquet"]
     lu, lf = _col(links, "unit").astype(np.int64), _col(links, "footprint").astype(np.int64)
     adj = t["adjacency.parquet"]
@@ -325,7 +346,6 @@ def load_dataset(path: Path | str) -> Dataset:
     np.cumsum(np.bincount(sk, minlength=n_sides), out=side_ptr[1:])
     side_order = Csr(side_ptr, order.astype(np.int32))  # lexsort keeps rank order per side
 
-    active_rows = np.flatnonzero(fp_active)
     ds = Dataset(
         manifest=manifest,
         unit_id=unit_id,
@@ -350,7 +370,7 @@ def load_dataset(path: Path | str) -> Dataset:
         fp_status=_labels(fps, "status"),
         fp_bouwjaar=_col(fps, "bouwjaar").astype(np.int32),
         fp_active=fp_active,
-        fp_geom=fp_geom,
+        footprints=footprints,
         street_id=_col(streets, "identificatie").astype(str),
         street_naam=_col(streets, "naam").astype(str),
         street_type=np.array([v or "" for v in _col(streets, "type")], dtype=object),
@@ -365,8 +385,6 @@ def load_dataset(path: Path | str) -> Dataset:
         side_key=side_key,
         side_rank=side_rank,
         side_order=side_order,
-        fp_tree=shapely.STRtree(fp_geom[active_rows]),
-        fp_tree_rows=active_rows.astype(np.int32),
         point_tree=cKDTree(xy),
     )
     layer_dir = path / LAYERS_DIR

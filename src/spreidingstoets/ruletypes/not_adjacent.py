@@ -54,7 +54,8 @@ def neighbour_footprints(
         near = np.unique(ds.fp_adjacent.gather(fps))
     else:
         if geom is None:
-            geom = ds.fp_geom[fps[0]] if len(fps) == 1 else shapely.union_all(ds.fp_geom[fps])
+            geoms = ds.footprints.geoms(fps)
+            geom = geoms[0] if len(fps) == 1 else shapely.union_all(geoms)
         near = ds.footprints_within(geom, tolerance)
     return near[~in_sorted(near, np.sort(fps))]
 
