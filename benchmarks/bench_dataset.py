@@ -45,7 +45,8 @@ PHASE = textwrap.dedent(
     elif phase == "generate":
         from spreidingstoets.sample import generate_national
         from spreidingstoets.dataset.compile import write_dataset
-        tables = generate_national(int(arg), seed=1)
+        n, flats = arg.split(":")
+        tables = generate_national(int(n), seed=1, flats=float(flats))
         t1 = time.perf_counter()
         write_dataset(tables, Path(out).parent, Path(out), force=True)
         extra = {"generate_s": t1 - t0, "compile_write_s": time.perf_counter() - t1,
@@ -73,6 +74,12 @@ def phase(name: str, arg: str, out: str = "-") -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--national", type=int, default=1_000_000, help="synthetic units")
+    parser.add_argument(
+        "--flats",
+        type=float,
+        default=0.02,
+        help="share of streets with flats (0.02: about one pand per unit, as in the BAG)",
+    )
     parser.add_argument("--keep", type=Path, help="keep the national dataset in this folder")
     args = parser.parse_args()
     rows = []
@@ -89,7 +96,7 @@ def main() -> None:
         rows.append(
             (
                 f"synthetic {args.national:,} units: generate + compile + write",
-                phase("generate", str(args.national), str(national)),
+                phase("generate", f"{args.national}:{args.flats}", str(national)),
             )
         )
         rows.append(
