@@ -76,6 +76,18 @@ def _footprints(table: Any, active: np.ndarray) -> Footprints:
     return Footprints.build(offsets, data, bounds, active)
 
 
+def _ids(table: Any, name: str, width: int = 16) -> np.ndarray:
+    """BAG identificaties as fixed-width bytes, straight from Arrow (no str object per row)."""
+    column = table.column(name).combine_chunks()
+    try:
+        fixed = column.cast(pa.binary(width))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # an id of another length
+        return np.asarray(column.to_numpy(zero_copy_only=False).astype(f"S{width}"))
+    return np.frombuffer(
+        fixed.buffers()[1], dtype=f"S{width}", count=len(fixed), offset=fixed.offset * width
+    )
+
+
 def _labels(table: Any, name: str) -> np.ndarray:
     """A text column with few distinct values (status, gebruiksdoel, postcode) as an object
     array whose elements share one str object per value: 8 bytes a row instead of a copy."""
@@ -304,27 +316,50 @@ def load_dataset(path: Path | str) -> Dataset:
     missing = [n for n in DATA_FILES if not (path / n).is_file()]
     if missing:
         raise SourceError(f"{path}: dataset incomplete, missing {', '.join(missing)}")
-    t = {name: pq.read_table(path / name) for name in DATA_FILES}
-    units, addrs, fps = t["units.parquet"], t["addresses.parquet"], t["footprints.parquet"]
-    streets, wpls = t["openbare_ruimten.parquet"], t["woonplaatsen.parquet"]
-    n_units, n_fp = units.num_rows, fps.num_rows
-
-    unit_id = _col(units, "identificatie").astype("S16")
+    # Tables are read one at a time and dropped once their columns are arrays: at national
+    # scale the Parquet tables and the arrays would not fit in memory together.
+    units = pq.read_table(path / "units.parquet")
+    n_units = units.num_rows
+    unit_id = _ids(units, "identificatie")
     hoofdadres = _col(units, "hoofdadres").astype(np.int32)
     street = _col(units, "openbare_ruimte").astype(np.int32)
     unit_type = _labels(units, "objecttype")
     status = _labels(units, "status")
     doel = _labels(units, "gebruiksdoel")
+    oppervlakte = _col(units, "oppervlakte").astype(np.int32)
     xy = np.column_stack([_col(units, "x"), _col(units, "y")])
+    del units
 
-    fp_active = _col(fps, "active").astype(bool)
-    footprints = _footprints(fps, fp_active)
-    links = t["unit_footprint.parquet"]
-    lu, lf = _col(links, "unit").astype(np.int64), _col(links, "footprint").astype(np.int64)
-    adj = t["adjacency.parquet"]
-    a, b = _col(adj, "a").astype(np.int64), _col(adj, "b").astype(np.int64)
-
+    addrs = pq.read_table(path / "addresses.parquet")
+    addr_id = _ids(addrs, "identificatie")
+    addr_unit = _col(addrs, "unit").astype(np.int32)
+    addr_hoofd = _col(addrs, "hoofdadres").astype(bool)
+    addr_huisletter = _labels(addrs, "huisletter")
+    addr_toevoeging = _labels(addrs, "toevoeging")
+    addr_postcode = _labels(addrs, "postcode")
+    addr_street = _col(addrs, "openbare_ruimte").astype(np.int32)
+    addr_woonplaats = _col(addrs, "woonplaats").astype(np.int32)
     addr_num = _col(addrs, "huisnummer").astype(np.int32)
+    del addrs
+
+    fps = pq.read_table(path / "footprints.parquet")
+    n_fp = fps.num_rows
+    fp_active = _col(fps, "active").astype(bool)
+    fp_id = _ids(fps, "identificatie")
+    fp_kind = _labels(fps, "kind")
+    fp_status = _labels(fps, "status")
+    fp_bouwjaar = _col(fps, "bouwjaar").astype(np.int32)
+    footprints = _footprints(fps, fp_active)
+    del fps
+
+    links = pq.read_table(path / "unit_footprint.parquet")
+    lu, lf = _col(links, "unit").astype(np.int64), _col(links, "footprint").astype(np.int64)
+    adj = pq.read_table(path / "adjacency.parquet")
+    a, b = _col(adj, "a").astype(np.int64), _col(adj, "b").astype(np.int64)
+    del links, adj
+    streets = pq.read_table(path / "openbare_ruimten.parquet")
+    wpls = pq.read_table(path / "woonplaatsen.parquet")
+
     has_street = street >= 0
     rows = np.flatnonzero(has_street)
     street_units = Csr.build(street[rows].astype(np.int64), rows, streets.num_rows)
@@ -352,23 +387,23 @@ def load_dataset(path: Path | str) -> Dataset:
         unit_type=unit_type,
         unit_status=status,
         unit_gebruiksdoel=doel,
-        unit_oppervlakte=_col(units, "oppervlakte").astype(np.int32),
+        unit_oppervlakte=oppervlakte,
         unit_xy=xy,
         unit_hoofdadres=hoofdadres,
         unit_street=street,
-        addr_id=_col(addrs, "identificatie").astype("S16"),
-        addr_unit=_col(addrs, "unit").astype(np.int32),
-        addr_hoofd=_col(addrs, "hoofdadres").astype(bool),
         addr_huisnummer=addr_num,
-        addr_huisletter=_labels(addrs, "huisletter"),
-        addr_toevoeging=_labels(addrs, "toevoeging"),
-        addr_postcode=_labels(addrs, "postcode"),
-        addr_street=_col(addrs, "openbare_ruimte").astype(np.int32),
-        addr_woonplaats=_col(addrs, "woonplaats").astype(np.int32),
-        fp_id=_col(fps, "identificatie").astype("S16"),
-        fp_kind=_labels(fps, "kind"),
-        fp_status=_labels(fps, "status"),
-        fp_bouwjaar=_col(fps, "bouwjaar").astype(np.int32),
+        addr_id=addr_id,
+        addr_unit=addr_unit,
+        addr_hoofd=addr_hoofd,
+        addr_huisletter=addr_huisletter,
+        addr_toevoeging=addr_toevoeging,
+        addr_postcode=addr_postcode,
+        addr_street=addr_street,
+        addr_woonplaats=addr_woonplaats,
+        fp_id=fp_id,
+        fp_kind=fp_kind,
+        fp_status=fp_status,
+        fp_bouwjaar=fp_bouwjaar,
         fp_active=fp_active,
         footprints=footprints,
         street_id=_col(streets, "identificatie").astype(str),
