@@ -25,7 +25,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-dataset_app = typer.Typer(help="Inspect a compiled BAG dataset.", no_args_is_help=True)
+dataset_app = typer.Typer(help="Bekijk een gecompileerde BAG-dataset.", no_args_is_help=True)
 app.add_typer(dataset_app, name="dataset")
 
 out = Console()
@@ -70,25 +70,25 @@ def progress_bar(transient: bool = True) -> Progress:
 def import_(
     sources: Annotated[
         list[Path],
-        typer.Argument(help="LVBAG extract(s) (.zip, folder, .xml) or BAG GeoPackage (.gpkg)"),
+        typer.Argument(help="LVBAG-extract(en) (.zip, map, .xml) of BAG-GeoPackage (.gpkg)"),
     ],
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the compiled dataset to")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Map voor de gecompileerde dataset")],
     date: Annotated[
-        str | None, typer.Option(help="Reference date YYYY-MM-DD (default: the extract's date)")
+        str | None, typer.Option(help="Peildatum JJJJ-MM-DD (standaard: de datum van het extract)")
     ] = None,
     tolerance: Annotated[
-        float, typer.Option(help="Adjacency tolerance between footprints, metres")
+        float, typer.Option(help="Afstand waarbinnen panden aangrenzend zijn, in meter")
     ] = 0.5,
-    force: Annotated[bool, typer.Option(help="Replace an existing dataset")] = False,
+    force: Annotated[bool, typer.Option(help="Een bestaande dataset vervangen")] = False,
     layer: Annotated[
         list[str] | None,
         typer.Option(
-            help="Zoning/area layer NAME=FILE (IMRO GML, GeoPackage, GeoJSON); repeatable"
+            help="Bestemmings- of gebiedslaag NAAM=BESTAND (IMRO-GML, GeoPackage, GeoJSON); herhaalbaar"
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Manifest als JSON")] = False,
 ) -> None:
-    """Read a BAG source and write a compiled, indexed dataset (all or nothing)."""
+    """Lees BAG-gegevens en schrijf een gecompileerde, geïndexeerde dataset (alles of niets)."""
     from spreidingstoets.zoning import read_zoning
 
     layers = {}
@@ -143,10 +143,10 @@ def show_manifest(manifest: dict[str, Any], path: Path) -> None:
 
 @dataset_app.command("info")
 def dataset_info(
-    path: Annotated[Path, typer.Argument(help="Compiled dataset folder")],
+    path: Annotated[Path, typer.Argument(help="Map van de gecompileerde dataset")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Show the manifest of a compiled dataset: sources, dates, counts."""
+    """Toon het manifest van een dataset: bronnen, datums, aantallen."""
     manifest_path = path / "manifest.json"
     if not manifest_path.is_file():
         raise InputError(f"{path}: not a compiled dataset (no manifest.json)")
@@ -160,14 +160,15 @@ def dataset_info(
 @app.command()
 def address(
     query: Annotated[
-        str, typer.Argument(help="'1381AB 12a', 'Kerkstraat 12 Tiel' or a BAG identificatie")
+        str, typer.Argument(help="'1381AB 12a', 'Kerkstraat 12 Tiel' of een BAG-identificatie")
     ],
     data: Annotated[
-        Path | None, typer.Option(help="Compiled dataset folder (default: the bundled sample)")
+        Path | None,
+        typer.Option(help="Gecompileerde dataset (standaard: het meegeleverde voorbeeld)"),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Find an address and the verblijfsobject it belongs to."""
+    """Zoek een adres en het verblijfsobject waar het bij hoort."""
     from spreidingstoets.dataset.address import AddressNotFound, find_address
 
     ds = open_dataset(data)
@@ -199,7 +200,7 @@ def open_dataset(data: Path | None) -> Any:
     return load_dataset(sample_dataset_path())
 
 
-rules_app = typer.Typer(help="Validate, describe and test rulesets.", no_args_is_help=True)
+rules_app = typer.Typer(help="Regelsets controleren, beschrijven en testen.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 
 
@@ -210,7 +211,9 @@ def _register_app() -> typer.Typer:
 
 
 app.add_typer(
-    _register_app(), name="register", help="Permit register: import, list, export, audit."
+    _register_app(),
+    name="register",
+    help="Vergunningenregister: importeren, tonen, exporteren, audit.",
 )
 
 OUTCOME_STYLE = {
@@ -461,7 +464,7 @@ def rules_validate(
         list[str] | None, typer.Argument(help="Regelsets (id of pad); standaard alle in rules/")
     ] = None,
 ) -> None:
-    """Check ruleset files: keys, dates, rule types, parameters."""
+    """Controleer regelsets: sleutels, datums, regeltypen, parameters."""
     from spreidingstoets.ruleset import available_rulesets, load_ruleset
 
     for name in names or available_rulesets():
@@ -476,7 +479,7 @@ def rules_validate(
 def rules_schema(
     what: Annotated[str, typer.Argument(help="ruleset | verdict")] = "ruleset",
 ) -> None:
-    """Print the JSON Schema of ruleset files (for editors) or of verdicts."""
+    """Toon het JSON Schema van regelsets (voor editors) of van oordelen."""
     from spreidingstoets.model import verdict_schema
     from spreidingstoets.ruleset import ruleset_schema
 
@@ -487,7 +490,7 @@ def rules_schema(
 
 @rules_app.command("types")
 def rules_types() -> None:
-    """List the rule types and what they test."""
+    """Toon de regeltypen en wat ze toetsen."""
     from spreidingstoets.ruletypes import REGISTRY
 
     table = Table("type", "beschrijving")
@@ -509,7 +512,7 @@ def rules_test(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Run the golden cases in rules/tests/ and compare every rule's outcome."""
+    """Draai de gouden testgevallen in rules/tests/ en vergelijk de uitkomst per regel."""
     from spreidingstoets.golden import run_golden
 
     report = run_golden(names or None, data, register)
@@ -528,10 +531,10 @@ def rules_test(
 @app.command()
 def sample(
     out_dir: Annotated[
-        Path, typer.Option("--out", help="Folder for the sample extracts")
+        Path, typer.Option("--out", help="Map voor de voorbeeldextracten")
     ] = SAMPLE_DIR,
 ) -> None:
-    """Write the synthetic sample neighbourhoods (Tiel, Aalsmeer, Westland) in LVBAG format."""
+    """Schrijf de synthetische voorbeeldwijken (Tiel, Aalsmeer, Westland) in LVBAG-formaat."""
     from spreidingstoets.sample import write_sample
 
     paths = write_sample(out_dir)
@@ -541,7 +544,7 @@ def sample(
 
 @app.command()
 def version() -> None:
-    """Print the version."""
+    """Toon de versie."""
     out.print(f"spreidingstoets {__version__}")
 
 

@@ -23,7 +23,7 @@ from .csvio import export_csv, export_geopackage, import_csv
 from .db import Register, entry_as_dict
 
 app = typer.Typer(
-    help="The permit register: import, list, export and audit permits and known cases.",
+    help="Het vergunningenregister: vergunningen en bekende gevallen importeren, tonen, exporteren en de audit bekijken.",
     no_args_is_help=True,
 )
 
@@ -34,11 +34,11 @@ RegisterOption = Annotated[
     typer.Option(
         "--register",
         "-r",
-        help="Register database: a SQLite file path or a postgresql+psycopg:// URL.",
+        help="Registerdatabase: een SQLite-bestand of een postgresql+psycopg://-URL.",
         envvar="SPREIDINGSTOETS_REGISTER",
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="JSON voor scripts.")]
 
 
 class ExportFormat(StrEnum):
@@ -84,17 +84,18 @@ def points_for(data_dir: Path) -> Mapping[str, tuple[float, float]]:
 
 @app.command("import")
 def import_command(
-    csv_file: Annotated[Path, typer.Argument(metavar="CSV", help="CSV file to import.")],
+    csv_file: Annotated[Path, typer.Argument(metavar="CSV", help="CSV-bestand om te importeren.")],
     register: RegisterOption,
     replace: Annotated[
-        bool, typer.Option("--replace", help="Remove all existing entries first.")
+        bool, typer.Option("--replace", help="Eerst alle bestaande registraties verwijderen.")
     ] = False,
     actor: Annotated[
-        str | None, typer.Option("--actor", help="Who imports (default: the OS user).")
+        str | None,
+        typer.Option("--actor", help="Wie importeert (standaard: de gebruiker van het systeem)."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Import entries from CSV; a file with any bad row imports nothing."""
+    """Importeer registraties uit CSV; een bestand met een foute regel importeert niets."""
     with _errors(), Register.open(register) as reg:
         result = import_csv(reg, csv_file, actor=_actor(actor), replace=replace)
         if as_json:
@@ -106,15 +107,16 @@ def import_command(
 @app.command("list")
 def list_command(
     register: RegisterOption,
-    vbo: Annotated[str | None, typer.Option("--vbo", help="Only this verblijfsobject id.")] = None,
-    kind: Annotated[str | None, typer.Option("--kind", help="Only this kind.")] = None,
-    status: Annotated[str | None, typer.Option("--status", help="Only this status.")] = None,
+    vbo: Annotated[str | None, typer.Option("--vbo", help="Alleen dit verblijfsobject.")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="Alleen deze soort.")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="Alleen deze status.")] = None,
     valid_on: Annotated[
-        str | None, typer.Option("--valid-on", help="Only entries valid on this date (YYYY-MM-DD).")
+        str | None,
+        typer.Option("--valid-on", help="Alleen registraties geldig op deze datum (JJJJ-MM-DD)."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List register entries."""
+    """Toon registraties."""
     with _errors():
         day = _parse_date(valid_on, "--valid-on") if valid_on else None
         with Register.open(register, create=False) as reg:
@@ -131,20 +133,20 @@ def list_command(
 @app.command("export")
 def export_command(
     register: RegisterOption,
-    out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Bestand om te schrijven.")],
     fmt: Annotated[
         ExportFormat | None,
-        typer.Option("--format", help="csv or gpkg (default: from the --out suffix)."),
+        typer.Option("--format", help="csv of gpkg (standaard: naar de extensie van --out)."),
     ] = None,
     data: Annotated[
         Path | None,
         typer.Option(
             "--data",
-            help="Compiled dataset folder (gpkg: verblijfsobject points); default the sample.",
+            help="Gecompileerde dataset (gpkg: punten van de verblijfsobjecten); standaard het voorbeeld.",
         ),
     ] = None,
 ) -> None:
-    """Export the register as CSV, or as a GeoPackage point layer in EPSG:28992."""
+    """Exporteer het register als CSV, of als GeoPackage-puntenlaag in EPSG:28992."""
     chosen = fmt or (ExportFormat.gpkg if out.suffix.lower() == ".gpkg" else ExportFormat.csv)
     with _errors():
         if chosen is ExportFormat.gpkg and data is None:
@@ -166,11 +168,11 @@ def export_command(
 @app.command("audit")
 def audit_command(
     register: RegisterOption,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="Number of rows.")] = 50,
-    offset: Annotated[int, typer.Option("--offset", min=0, help="Rows to skip.")] = 0,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Aantal regels.")] = 50,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Over te slaan regels.")] = 0,
     as_json: JsonOption = False,
 ) -> None:
-    """Show the audit log, newest first."""
+    """Toon het auditlog, nieuwste eerst."""
     with _errors(), Register.open(register, create=False) as reg:
         records = reg.audit(limit=limit, offset=offset)
     rows = [r.as_dict() for r in records]

@@ -18,6 +18,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from spreidingstoets.register.csvio import REQUIRED_COLUMNS
+
 from . import _lvbag
 from ._areas import area_geojson
 from ._model import Town
@@ -37,15 +39,7 @@ __all__ = [
 ]
 
 EXTRACT_DATE = _lvbag.EXTRACT_DATE
-REGISTER_HEADER = [
-    "verblijfsobject_id",
-    "kind",
-    "persons",
-    "status",
-    "valid_from",
-    "valid_until",
-    "reference",
-]
+REGISTER_HEADER = list(REQUIRED_COLUMNS)  # the register CSV import format
 
 
 def build_towns() -> list[Town]:
