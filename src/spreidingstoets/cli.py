@@ -228,6 +228,20 @@ OVERALL_STYLE = {
     "review": ("NADER BEOORDELEN", "bold yellow"),
 }
 EXIT_OF = {"allowed": 0, "refused": 1, "review": 1}
+RELATION_NL = {
+    "application": "aanvraag",
+    "same_street": "zelfde straat",
+    "same_pand": "zelfde pand",
+    "adjacent_pand": "aangrenzend pand",
+    "side_neighbour": "huisnummerbuur",
+    "within_distance": "binnen de straal",
+    "enclosed_neighbour": "ingesloten woning",
+    "enclosing": "sluit in",
+    "same_area": "zelfde gebied",
+    "zone": "zone",
+    "register_entry": "registratie op dit adres",
+    "nearby_entry": "registratie in de buurt",
+}
 
 
 def render_verdict(verdict: Any, warning: str | None = None) -> None:
@@ -251,8 +265,9 @@ def render_verdict(verdict: Any, warning: str | None = None) -> None:
         detail = r.message
         if r.evidence:
             shown = [
-                f"{e.address or e.verblijfsobject or e.pand or e.detail.get('naam', '')} ({e.relation}"
-                + (f", {e.distance_m:.2f} m" if e.distance_m is not None else "")
+                f"{e.address or e.verblijfsobject or e.pand or e.detail.get('naam', '')} "
+                f"({RELATION_NL.get(e.relation, e.relation)}"
+                + (f", {e.distance_m:.2f} m".replace(".", ",") if e.distance_m is not None else "")
                 + ")"
                 for e in r.evidence[:5]
             ]
