@@ -102,9 +102,10 @@ def compile_tables(
             f"{missing.sum()} verblijfsobject(en) without geometry, e.g. {', '.join(map(str, bad[:3]))}"
         )
     # BAG 2.0 allows a vlak for a verblijfsobject: use a point on it, as for ligplaatsen
-    vbo_points = np.where(
-        shapely.get_type_id(vbo_points) == 0, vbo_points, shapely.point_on_surface(vbo_points)
-    )
+    vlak = shapely.get_type_id(vbo_points) != 0
+    if vlak.any():
+        vbo_points = vbo_points.copy()
+        vbo_points[vlak] = shapely.point_on_surface(vbo_points[vlak])
     parts = [
         pd.DataFrame(
             {
