@@ -354,3 +354,63 @@ def test_weesp_counts_adjacency_and_distances_agree_with_geopandas(weesp) -> Non
             assert got[vbo] == pytest.approx(d, abs=0.006)
         checked += 1
     assert checked == 150
+
+
+SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+
+
+def test_published_schemas_are_current_and_rulesets_conform() -> None:
+    import yaml
+    from jsonschema import Draft202012Validator
+
+    assert json.loads((SCHEMAS / "verdict.schema.json").read_text()) == verdict_schema()
+    schema = json.loads((SCHEMAS / "ruleset.schema.json").read_text())
+    assert schema == ruleset_schema(), (
+        "run: spreidingstoets rules schema ruleset > schemas/ruleset.schema.json"
+    )
+    validator = Draft202012Validator(schema)
+    for path in sorted((SCHEMAS.parent / "rules").glob("*.yaml")):
+        data = json.loads(json.dumps(yaml.safe_load(path.read_text()), default=str))
+        errors = sorted(validator.iter_errors(data), key=str)
+        assert not errors, f"{path.name}: {errors[0].message}"
+    bad = {
+        "id": "x",
+        "name": "x",
+        "gemeentecode": "0281",
+        "versions": [
+            {
+                "version": "1",
+                "valid_from": "2020-01-01",
+                "source": "s",
+                "kinds": ["kamerverhuur"],
+                "rules": [
+                    {
+                        "id": "r",
+                        "type": "street_share",
+                        "source": "s",
+                        "params": {"max_share": 0.1, "maxshare": 1},
+                    }
+                ],
+            }
+        ],
+    }
+    assert any("maxshare" in e.message for e in validator.iter_errors(bad))
+
+
+def test_rules_from_another_municipality_warn(weesp_dir: Path) -> None:
+    result = run_cli(
+        "check",
+        "1382EJ 42",
+        "--rules",
+        "tiel",
+        "--persons",
+        "4",
+        "--date",
+        "2026-11-15",
+        "--data",
+        str(weesp_dir),
+    )
+    assert result.returncode in (0, 1), result.stderr
+    assert "regelset 'tiel' is van gemeente 0281, de dataset van 0457" in result.stderr.replace(
+        "\n", " "
+    )
