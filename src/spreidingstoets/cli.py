@@ -138,6 +138,10 @@ def show_manifest(manifest: dict[str, Any], path: Path) -> None:
         table.add_row(key, str(manifest.get(key)))
     for key, value in manifest["counts"].items():
         table.add_row(key, f"{value:,}".replace(",", "."))
+    for name, layer in (manifest.get("layers") or {}).items():
+        table.add_row(f"laag {name}", f"{layer['features']} vlakken uit {layer['source']}")
+    for note in manifest.get("notes") or []:
+        table.add_row("let op", note)
     out.print(table)
 
 
