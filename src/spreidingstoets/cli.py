@@ -373,6 +373,96 @@ def check(
     raise typer.Exit(EXIT_OF[verdict.outcome])
 
 
+@app.command()
+def decide(
+    address: Annotated[str, typer.Argument(help="Adres of identificatie van het verblijfsobject")],
+    register: Annotated[str, typer.Option(help="Register: SQLite-bestand of database-URL")],
+    decision: Annotated[
+        str, typer.Option("--besluit", help="verleend | geweigerd | in-behandeling")
+    ],
+    reference: Annotated[str, typer.Option("--kenmerk", help="Zaak- of besluitkenmerk")],
+    rules: Annotated[
+        str, typer.Option(help="Regelset (tiel, aalsmeer, westland) of pad naar YAML")
+    ] = "tiel",
+    kind: Annotated[
+        str, typer.Option(help="kamerverhuur | arbeidsmigranten | studenten | omzetting")
+    ] = "arbeidsmigranten",
+    persons: Annotated[str, typer.Option(help="Aantal personen")] = "1",
+    beds: Annotated[str | None, typer.Option(help="Aantal bedden (locaties)")] = None,
+    date: Annotated[
+        str | None, typer.Option(help="Ingangsdatum JJJJ-MM-DD (standaard: vandaag)")
+    ] = None,
+    valid_until: Annotated[
+        str | None, typer.Option(help="Einddatum van een tijdelijke vergunning")
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Reden voor een uitzondering (grotere woning)")
+    ] = None,
+    actor: Annotated[
+        str | None, typer.Option(help="Wie besluit (standaard: de gebruiker van het systeem)")
+    ] = None,
+    key: Annotated[
+        str | None,
+        typer.Option(
+            help="Idempotentiesleutel: dezelfde sleutel legt een besluit maar een keer vast"
+        ),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Gecompileerde dataset (standaard: het meegeleverde voorbeeld)"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Resultaat als JSON")] = False,
+) -> None:
+    """Leg een besluit vast: toets opnieuw op het register zoals het nu is en schrijf de registratie
+    en het auditlog in een keer. Een verlening die intussen niet meer kan, wordt geweigerd (exit 2)."""
+    import getpass
+
+    from spreidingstoets import service
+    from spreidingstoets.register.db import Register
+
+    ruleset = _load_rules(rules, None, None)
+    ds = open_dataset(data)
+    app_ = service.make_application(
+        ds,
+        address=address,
+        kind=kind,
+        persons=persons,
+        date=parse_date(date) or dt.date.today(),
+        beds=beds,
+        valid_until=valid_until,
+        exception_reason=reason,
+    )
+    with Register.open(register, create=False) as reg:
+        verdict, result = service.decide(
+            reg,
+            app_,
+            ds,
+            ruleset,
+            decision,
+            reference=reference,
+            actor=actor or getpass.getuser(),
+            idempotency_key=key,
+        )
+    if as_json:
+        print_json(
+            {
+                "decision": result.outcome,
+                "entry_id": result.entry.id if result.entry else None,
+                "audit_id": result.audit_id,
+                "register_revision": result.revision,
+                "replayed": result.replayed,
+                "verdict": json.loads(verdict_json(verdict)),
+            }
+        )
+        return
+    what = "opnieuw gemeld (al vastgelegd met deze sleutel)" if result.replayed else "vastgelegd"
+    entry = f", registratie {result.entry.id}" if result.entry else ""
+    out.print(
+        f"Besluit {decision} {what}{entry}; auditregel {result.audit_id}, registerrevisie "
+        f"{result.revision}. Oordeel bij het besluit: {OVERALL_STYLE[verdict.outcome][0].lower()}."
+    )
+
+
 def read_batch(path: Path) -> list[dict[str, Any]]:
     import csv
 

@@ -8,15 +8,18 @@ import difflib
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spreidingstoets.dataset.address import find_address
 from spreidingstoets.dataset.core import Dataset
 from spreidingstoets.engine import evaluate
 from spreidingstoets.errors import InputError
-from spreidingstoets.model import KINDS_OF_USE, Application, Verdict
+from spreidingstoets.model import KINDS_OF_USE, Application, Verdict, verdict_json
 from spreidingstoets.register.snapshot import RegisterEntry, RegisterSnapshot
 from spreidingstoets.ruleset import Ruleset
+
+if TYPE_CHECKING:
+    from spreidingstoets.register.db import DecisionResult, Register
 
 
 def parse_kind(value: str) -> str:
@@ -90,6 +93,56 @@ def make_application(
 
 def check(app: Application, ds: Dataset, snapshot: RegisterSnapshot, ruleset: Ruleset) -> Verdict:
     return evaluate(app, ds, snapshot, ruleset.version_on(app.date))
+
+
+DECISIONS = {"verleend": "granted", "geweigerd": "refused", "in-behandeling": "pending"}
+
+
+def decide(
+    register: Register,
+    app: Application,
+    ds: Dataset,
+    ruleset: Ruleset,
+    decision: str,
+    *,
+    reference: str,
+    actor: str,
+    idempotency_key: str | None = None,
+) -> tuple[Verdict, DecisionResult]:
+    """Check the application on the register as it is, and record the officer's decision.
+
+    The register re-runs the check inside its write lock, so a grant that another officer's
+    decision has made impossible in the meantime is refused rather than recorded.
+    """
+    if decision not in DECISIONS:
+        near = difflib.get_close_matches(decision, list(DECISIONS), n=1)
+        hint = f"; bedoelt u {near[0]!r}?" if near else ""
+        raise InputError(f"onbekend besluit {decision!r}{hint} (geldig: {', '.join(DECISIONS)})")
+    version = ruleset.version_on(app.date)
+    verdict = evaluate(app, ds, register.snapshot(), version)
+    if decision == "verleend" and verdict.outcome == "refused":
+        raise InputError(
+            f"verlenen kan niet: {verdict.message} Leg een weigering vast, of pas de aanvraag aan"
+        )
+
+    def recheck(snapshot: RegisterSnapshot) -> str:
+        return evaluate(app, ds, snapshot, version).outcome
+
+    result = register.record_decision(
+        verblijfsobject_id=ds.unit_identificatie(app.unit),
+        kind=app.kind,
+        persons=app.persons,
+        beds=app.beds,
+        valid_from=app.date,
+        valid_until=app.valid_until,
+        reference=reference,
+        verdict_json=verdict_json(verdict),
+        outcome=DECISIONS[decision],
+        actor=actor,
+        idempotency_key=idempotency_key,
+        check=recheck,
+    )
+    return verdict, result
 
 
 def gemeente_warning(ruleset: Ruleset, ds: Dataset) -> str | None:
