@@ -22,7 +22,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -86,13 +86,14 @@ def check_rd_coordinates(tables: BagTables) -> None:
             )
 
 
-def compile_tables(
+def iter_tables(
     tables: BagTables, tolerance: float = DEFAULT_ADJACENCY_TOLERANCE
-) -> dict[str, pa.Table]:
-    """Turn reader output into the row-linked tables of the compiled dataset."""
-    check_rd_coordinates(tables)
-    if len(tables.verblijfsobjecten) + len(tables.panden) == 0:
-        raise SourceError("the source holds no verblijfsobjecten and no panden")
+) -> Iterator[tuple[str, pa.Table]]:
+    """Turn reader output into the row-linked tables of the compiled dataset, one at a time.
+
+    Each table is yielded as soon as it is complete and its intermediates are dropped, so that
+    a national import never holds all tables and all their working copies at once.
+    """
     vbo = tables.verblijfsobjecten
     vbo_points = vbo["geometry"].to_numpy()
     missing = shapely.is_missing(vbo_points) | shapely.is_empty(vbo_points)
@@ -191,6 +192,28 @@ def compile_tables(
             "woonplaats": num_wpl.astype(np.int32),
         }
     )
+    yield "addresses.parquet", addresses
+    yield (
+        "openbare_ruimten.parquet",
+        pa.table(
+            {
+                "identificatie": opr["identificatie"].astype(str).to_numpy(),
+                "naam": opr["naam"].astype(str).to_numpy(),
+                "type": opr["type"].astype(object).where(opr["type"].notna(), None).to_numpy(),
+                "woonplaats": opr_wpl,
+            }
+        ),
+    )
+    yield (
+        "woonplaatsen.parquet",
+        pa.table(
+            {
+                "identificatie": wpl["identificatie"].astype(str).to_numpy(),
+                "naam": wpl["naam"].astype(str).to_numpy(),
+            }
+        ),
+    )
+    del addresses, num, neven, addr_unit, addr_hoofd, own_wpl, num_wpl
 
     # Footprints: panden, then ligplaats/standplaats polygons, sorted by identificatie.
     pnd = tables.panden
@@ -227,33 +250,25 @@ def compile_tables(
     links = units[["pand_ids"]].assign(unit=unit_rows).explode("pand_ids").dropna()
     fidx = _indexer(fps["identificatie"], links["pand_ids"])
     ok = fidx >= 0
-    unit_fp = pa.table({"unit": links["unit"].to_numpy(np.int32)[ok], "footprint": fidx[ok]})
+    yield (
+        "unit_footprint.parquet",
+        pa.table({"unit": links["unit"].to_numpy(np.int32)[ok], "footprint": fidx[ok]}),
+    )
+    del links, fidx, ok
 
     act = np.flatnonzero(active)
     tree = shapely.STRtree(geoms[act])
     pairs = tree.query(geoms[act], predicate="dwithin", distance=tolerance)
     a, b = act[pairs[0]], act[pairs[1]]
     keep = a < b
-    adjacency = pa.table({"a": a[keep].astype(np.int32), "b": b[keep].astype(np.int32)})
-
-    hoofd_opr = np.where(hoofd >= 0, num_opr[np.maximum(hoofd, 0)], -1)
-    unit_table = pa.table(
-        {
-            "identificatie": units["identificatie"].to_numpy(),
-            "objecttype": units["objecttype"].to_numpy(),
-            "status": units["status"].to_numpy(),
-            "gebruiksdoel": units["gebruiksdoel"].to_numpy(),
-            "oppervlakte": units["oppervlakte"].to_numpy(np.int32),
-            "x": units["x"].to_numpy(np.float64),
-            "y": units["y"].to_numpy(np.float64),
-            "hoofdadres": hoofd,
-            "openbare_ruimte": hoofd_opr.astype(np.int32),
-        }
+    yield (
+        "adjacency.parquet",
+        pa.table({"a": a[keep].astype(np.int32), "b": b[keep].astype(np.int32)}),
     )
-    return {
-        "units.parquet": unit_table,
-        "addresses.parquet": addresses,
-        "footprints.parquet": pa.table(
+    del tree, pairs, a, b, keep
+    yield (
+        "footprints.parquet",
+        pa.table(
             {
                 "identificatie": fps["identificatie"].to_numpy(),
                 "kind": fps["kind"].to_numpy(),
@@ -265,43 +280,50 @@ def compile_tables(
                 "geometry": shapely.to_wkb(geoms, output_dimension=2),
             }
         ),
-        "unit_footprint.parquet": unit_fp,
-        "openbare_ruimten.parquet": pa.table(
-            {
-                "identificatie": opr["identificatie"].astype(str).to_numpy(),
-                "naam": opr["naam"].astype(str).to_numpy(),
-                "type": opr["type"].astype(object).where(opr["type"].notna(), None).to_numpy(),
-                "woonplaats": opr_wpl,
-            }
-        ),
-        "woonplaatsen.parquet": pa.table(
-            {
-                "identificatie": wpl["identificatie"].astype(str).to_numpy(),
-                "naam": wpl["naam"].astype(str).to_numpy(),
-            }
-        ),
-        "adjacency.parquet": adjacency,
-    }
-
-
-def count_objects(tables: BagTables, compiled: dict[str, pa.Table]) -> dict[str, int]:
-    units = compiled["units.parquet"]
-    vbo = units.filter(pa.compute.equal(units["objecttype"], "verblijfsobject"))
-    woning = woning_mask(
-        vbo["status"].to_numpy(zero_copy_only=False),
-        vbo["gebruiksdoel"].to_numpy(zero_copy_only=False),
-        vbo["hoofdadres"].to_numpy(),
     )
+    del fps, geoms, active
+
+    hoofd_opr = np.where(hoofd >= 0, num_opr[np.maximum(hoofd, 0)], -1)
+    yield (
+        "units.parquet",
+        pa.table(
+            {
+                "identificatie": units["identificatie"].to_numpy(),
+                "objecttype": units["objecttype"].to_numpy(),
+                "status": units["status"].to_numpy(),
+                "gebruiksdoel": units["gebruiksdoel"].to_numpy(),
+                "oppervlakte": units["oppervlakte"].to_numpy(np.int32),
+                "x": units["x"].to_numpy(np.float64),
+                "y": units["y"].to_numpy(np.float64),
+                "hoofdadres": hoofd,
+                "openbare_ruimte": hoofd_opr.astype(np.int32),
+            }
+        ),
+    )
+
+
+def count_woningen(units: pa.Table) -> int:
+    vbo = units.filter(pa.compute.equal(units["objecttype"], "verblijfsobject"))
+    return int(
+        woning_mask(
+            vbo["status"].to_numpy(zero_copy_only=False),
+            vbo["gebruiksdoel"].to_numpy(zero_copy_only=False),
+            vbo["hoofdadres"].to_numpy(),
+        ).sum()
+    )
+
+
+def count_objects(tables: BagTables, woningen: int, adjacent_pairs: int) -> dict[str, int]:
     return {
         "verblijfsobjecten": len(tables.verblijfsobjecten),
-        "woningen": int(woning.sum()),
+        "woningen": woningen,
         "panden": len(tables.panden),
         "nummeraanduidingen": len(tables.nummeraanduidingen),
         "openbare_ruimten": len(tables.openbare_ruimten),
         "woonplaatsen": len(tables.woonplaatsen),
         "ligplaatsen": len(tables.ligplaatsen),
         "standplaatsen": len(tables.standplaatsen),
-        "adjacent_pairs": compiled["adjacency.parquet"].num_rows,
+        "adjacent_pairs": adjacent_pairs,
     }
 
 
@@ -362,18 +384,26 @@ def write_dataset(
         )
     if tolerance < 0:
         raise InputError(f"adjacency tolerance must be >= 0 metres, got {tolerance}")
-    if progress:
-        progress("compiling indexes")
-    compiled = compile_tables(tables, tolerance)
+    check_rd_coordinates(tables)  # refuse before anything is written
+    if len(tables.verblijfsobjecten) + len(tables.panden) == 0:
+        raise SourceError("the source holds no verblijfsobjecten and no panden")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         digests = {}
-        for name, table in compiled.items():
+        woningen = adjacent_pairs = 0
+        if progress:
+            progress("compiling indexes")
+        for name, table in iter_tables(tables, tolerance):
             if progress:
                 progress(f"writing {name}")
             pq.write_table(table, tmp / name, compression="zstd")
             digests[name] = file_sha256(tmp / name)
+            if name == "units.parquet":
+                woningen = count_woningen(table)
+            elif name == "adjacency.parquet":
+                adjacent_pairs = table.num_rows
+            del table
         if layers:
             (tmp / "layers").mkdir()
             for name, layer in sorted(layers.items()):
@@ -418,7 +448,7 @@ def write_dataset(
             "crs": "EPSG:28992",
             "notes": tables.notes,
             "adjacency_tolerance_m": tolerance,
-            "counts": count_objects(tables, compiled),
+            "counts": count_objects(tables, woningen, adjacent_pairs),
             "layers": {
                 name: {"source": layer.source, "features": len(layer), "names": len(layer.names())}
                 for name, layer in sorted((layers or {}).items())
