@@ -225,3 +225,87 @@ def test_parameters_that_make_a_rule_meaningless_are_refused() -> None:
         )
     with pytest.raises(ValidationError, match=r"exception.limit \(4\) must be above limit \(6\)"):
         max_persons.Params(limit=6, exception={"min_area_m2": 150, "limit": 4})
+
+
+# ---- second review ------------------------------------------------------------------------
+
+
+def test_postcode_with_a_space_separated_toevoeging(sample_ds) -> None:  # type: ignore[no-untyped-def]
+    assert find_address(sample_ds, "4001AL 3 1").label == "Lindeplein 3-1, Tiel"
+    assert find_address(sample_ds, "4001AL 3-1").label == "Lindeplein 3-1, Tiel"
+
+
+def test_unit_in_a_pand_with_empty_geometry_is_measured_from_its_point(tmp_path: Path) -> None:
+    from spreidingstoets.ruletypes import not_adjacent
+
+    town = Town()
+    s = town.street("Leegweg")
+    a = town.house(s, 1, 0, 0)
+    b = town.house(s, 3, 5, 0)
+    tables = town.tables()
+    tables.panden.loc[0, "geometry"] = shapely.Polygon()  # a ring that collapsed on repair
+    write_dataset(tables, tmp_path, tmp_path / "ds")
+    ds = load_dataset(tmp_path / "ds")
+    ctx = _ctx(ds, a, [b])
+    assert ctx.geometry.geom_type == "Point"
+    p = not_adjacent.Params(tolerance_m=1.0)
+    assert not_adjacent.evaluate(_spec(not_adjacent, p), p, ctx).outcome in ("pass", "fail")
+    p2 = min_distance.Params(radius_m=50)
+    result = min_distance.evaluate(_spec(min_distance, p2), p2, ctx)
+    assert result.outcome == "fail" and result.measured["within_radius"] == 1
+
+
+def test_oversize_footprints_are_found_by_the_grid(tmp_path: Path) -> None:
+    town = Town()
+    s = town.street("Kasweg")
+    town.house(s, 1, 0, 0, w=8000, d=20)  # a glasshouse complex across 80 grid cells
+    near = town.house(s, 3, 7990, 30)
+    ds = town.build(tmp_path)
+    assert len(ds.footprints.oversize) == 1
+    hits = ds.footprints_within(ds.unit_geometry(ds.unit_index(near)), 15)
+    assert len(hits) == 2
+
+
+def test_decide_replays_a_key_after_the_register_changed(tmp_path: Path) -> None:
+    from conftest import REPO
+
+    db = str(tmp_path / "r.db")
+    assert (
+        run_cli(
+            "register",
+            "import",
+            str(REPO / "data/bag_sample/0281-tiel/register.csv"),
+            "--register",
+            db,
+        ).returncode
+        == 0
+    )
+    args = [
+        "decide",
+        "Kwartelstraat 19 Tiel",
+        "--register",
+        db,
+        "--besluit",
+        "verleend",
+        "--kenmerk",
+        "Z",
+        "--persons",
+        "4",
+        "--key",
+        "K1",
+        "--json",
+    ]
+    first = run_cli(*args, "--date", "2026-11-15")
+    assert first.returncode == 0, first.stderr
+    extra = tmp_path / "extra.csv"
+    extra.write_text(
+        "verblijfsobject_id,kind,persons,status,valid_from,valid_until,reference\n0281010000000012,kamerverhuur,4,tolerated,2017-01-01,,x\n"
+    )
+    assert run_cli("register", "import", str(extra), "--register", db).returncode == 0
+    again = run_cli(*args, "--date", "2026-11-15")
+    assert again.returncode == 0, again.stderr
+    data, before = json.loads(again.stdout), json.loads(first.stdout)
+    assert data["replayed"] and data["audit_id"] == before["audit_id"]
+    assert data["verdict"] == before["verdict"]  # the verdict decided on, not a new one
+    no_date = run_cli(*args)
+    assert no_date.returncode == 2 and "--date" in no_date.stderr

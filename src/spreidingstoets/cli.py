@@ -420,6 +420,10 @@ def decide(
     from spreidingstoets import service
     from spreidingstoets.register.db import Register
 
+    if key is not None and date is None:
+        raise InputError(
+            "met --key hoort een vaste --date: een herhaling op een andere dag is anders hetzelfde besluit niet"
+        )
     ruleset = _load_rules(rules, None, None)
     ds = open_dataset(data)
     app_ = service.make_application(

@@ -14,7 +14,13 @@ from spreidingstoets.dataset.address import find_address
 from spreidingstoets.dataset.core import Dataset
 from spreidingstoets.engine import evaluate
 from spreidingstoets.errors import InputError
-from spreidingstoets.model import KINDS_OF_USE, Application, Verdict, verdict_json
+from spreidingstoets.model import (
+    KINDS_OF_USE,
+    Application,
+    Verdict,
+    verdict_from_json,
+    verdict_json,
+)
 from spreidingstoets.register.snapshot import RegisterEntry, RegisterSnapshot
 from spreidingstoets.ruleset import Ruleset
 
@@ -119,15 +125,21 @@ def decide(
         hint = f"; bedoelt u {near[0]!r}?" if near else ""
         raise InputError(f"onbekend besluit {decision!r}{hint} (geldig: {', '.join(DECISIONS)})")
     version = ruleset.version_on(app.date)
-    verdict = evaluate(app, ds, register.snapshot(), version)
-    if decision == "verleend" and verdict.outcome == "refused":
-        raise InputError(
-            f"verlenen kan niet: {verdict.message} Leg een weigering vast, of pas de aanvraag aan"
-        )
 
     def recheck(snapshot: RegisterSnapshot) -> str:
         return evaluate(app, ds, snapshot, version).outcome
 
+    # A retry with a known key replays the first decision and its verdict; the register
+    # also refuses the key for a different decision.
+    stored = register.decision_verdict(idempotency_key) if idempotency_key else None
+    if stored is not None:
+        verdict = verdict_from_json(stored)
+    else:
+        verdict = evaluate(app, ds, register.snapshot(), version)
+        if decision == "verleend" and verdict.outcome == "refused":
+            raise InputError(
+                f"verlenen kan niet: {verdict.message} Leg een weigering vast, of pas de aanvraag aan"
+            )
     result = register.record_decision(
         verblijfsobject_id=ds.unit_identificatie(app.unit),
         kind=app.kind,
@@ -136,7 +148,7 @@ def decide(
         valid_from=app.date,
         valid_until=app.valid_until,
         reference=reference,
-        verdict_json=verdict_json(verdict),
+        verdict_json=stored or verdict_json(verdict),
         outcome=DECISIONS[decision],
         actor=actor,
         idempotency_key=idempotency_key,

@@ -79,8 +79,9 @@ def status_rank(status: str) -> int:
 class AddressNotFound(InputError):
     """No single address matches; ``candidates`` holds the closest address labels."""
 
-    def __init__(self, message: str, candidates: list[str] | None = None):
+    def __init__(self, message: str, candidates: list[str] | None = None, ambiguous: bool = False):
         self.candidates = candidates or []
+        self.ambiguous = ambiguous  # several objects match: no other reading may be tried
         if self.candidates:
             message += "; closest: " + "; ".join(self.candidates[:8])
         super().__init__(message)
@@ -219,6 +220,8 @@ class AddressIndex:
             try:
                 return attempt()
             except AddressNotFound as exc:
+                if exc.ambiguous:
+                    raise  # a reading that matches several objects must not fall through
                 first = first or exc
         assert first is not None
         raise first
@@ -251,7 +254,9 @@ class AddressIndex:
                 for a in exact
             )
             raise AddressNotFound(
-                f"{query!r} is ambiguous ({len(exact)} objects); give the identificatie", labels
+                f"{query!r} is ambiguous ({len(exact)} objects); give the identificatie",
+                labels,
+                ambiguous=True,
             )
         labels = sorted(ds.address_label(int(a)) for a in rows)
         raise AddressNotFound(f"no address {query!r} with that huisletter/toevoeging", labels)
@@ -263,7 +268,8 @@ class AddressIndex:
             raise AddressNotFound(
                 f"postcode {postcode.upper()} not found", [p.upper() for p in near]
             )
-        parses = self._parses(rest)
+        # after a postcode the huisnummer comes first: "3 1" is 3-1, never number 1
+        parses = [p for p in self._parses(rest) if not p[3]]
         if not parses:
             labels = [self.ds.address_label(int(a)) for a in rows[:8]]
             raise AddressNotFound(f"{query!r}: huisnummer missing after the postcode", labels)

@@ -31,6 +31,7 @@ from spreidingstoets.dataset.footprints import Footprints
 from spreidingstoets.errors import SourceError
 from spreidingstoets.zoning import ZoningLayer
 
+LABEL_CACHE_MAX = 200_000  # address labels kept for evidence; starts afresh beyond this
 LAYERS_DIR = "layers"  # compiled zoning/area layers: layers/<name>.parquet
 
 
@@ -82,7 +83,10 @@ def _ids(table: Any, name: str, width: int = 16) -> np.ndarray:
     try:
         fixed = column.cast(pa.binary(width))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # an id of another length
-        return np.asarray(column.to_numpy(zero_copy_only=False).astype(f"S{width}"))
+        values = column.to_numpy(zero_copy_only=False)
+        if any(len(str(v)) > width for v in values):
+            raise SourceError(f"{name}: identificaties longer than {width} characters") from None
+        return np.asarray(values.astype(f"S{width}"))
     return np.frombuffer(
         fixed.buffers()[1], dtype=f"S{width}", count=len(fixed), offset=fixed.offset * width
     )
@@ -207,6 +211,8 @@ class Dataset:
         cache: dict[int, tuple[str, str, str | None]] = self.__dict__.setdefault("_facts", {})
         facts = cache.get(i)
         if facts is None:
+            if len(cache) >= LABEL_CACHE_MAX:
+                cache.clear()
             fps = self.unit_fps.members(i)
             pand = self.footprint_identificatie(int(fps[0])) if len(fps) else None
             facts = cache[i] = (self.unit_identificatie(i), self.unit_label(i), pand)
@@ -217,6 +223,8 @@ class Dataset:
         cache: dict[int, str] = self.__dict__.setdefault("_labels", {})
         label = cache.get(i)
         if label is None:
+            if len(cache) >= LABEL_CACHE_MAX:
+                cache.clear()
             label = cache[i] = self.address_label(int(self.unit_hoofdadres[i]))
         return label
 
@@ -228,13 +236,12 @@ class Dataset:
         return shapely.Point(self.unit_xy[i])
 
     def unit_geometry(self, i: int) -> shapely.Geometry:
-        """Union of the unit's footprints, or its point when it has none."""
+        """Union of the unit's footprints, or its point when it has none (or only empty ones)."""
         fps = self.unit_fps.members(i)
-        if len(fps) == 0:
+        geoms = [g for g in self.footprints.geoms(fps) if not g.is_empty]
+        if not geoms:
             return self.unit_point(i)
-        if len(fps) == 1:
-            return self.footprints.geom(int(fps[0]))
-        return shapely.union_all(self.footprints.geoms(fps))
+        return geoms[0] if len(geoms) == 1 else shapely.union_all(geoms)
 
     def footprints_within(self, geom: shapely.Geometry, distance: float) -> np.ndarray:
         """Rows of active footprints within ``distance`` metres of ``geom`` (sorted)."""

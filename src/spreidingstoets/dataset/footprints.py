@@ -15,6 +15,8 @@ import numpy as np
 import shapely
 
 CELL_M = 100.0  # grid cell size: a 100 m search touches about nine cells
+MAX_CELLS = 64  # footprints spanning more cells (or with a stray vertex) are checked apart
+CACHE_MAX = 200_000  # parsed geometries kept; the cache starts afresh beyond this
 _KEY = np.int64(1 << 32)
 
 
@@ -29,6 +31,7 @@ class Footprints:
     cell_keys: np.ndarray = field(repr=False)  # sorted unique grid cells holding footprints
     cell_ptr: np.ndarray = field(repr=False)  # CSR over cell_keys
     cell_rows: np.ndarray = field(repr=False)
+    oversize: np.ndarray = field(repr=False)  # rows too large for the grid, tested by bounds
     _cache: dict[int, shapely.Geometry] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -47,6 +50,9 @@ class Footprints:
         )
         nx, ny = x1 - x0 + 1, y1 - y0 + 1
         count = nx * ny  # cells each footprint overlaps: 1 for most, more for greenhouses
+        big = count > MAX_CELLS
+        oversize = rows[big].astype(np.int32)
+        rows, x0, y0, nx, count = rows[~big], x0[~big], y0[~big], nx[~big], count[~big]
         rep = np.repeat(np.arange(len(rows)), count)
         within = np.arange(len(rep)) - np.repeat(np.cumsum(count) - count, count)
         cx = x0[rep] + within % nx[rep]
@@ -56,7 +62,7 @@ class Footprints:
         keys, members = keys[order], rows[rep[order]].astype(np.int32)
         cell_keys, starts = np.unique(keys, return_index=True)
         ptr = np.append(starts, len(keys)).astype(np.int64)
-        return cls(offsets, data, bounds, active, cell_keys, ptr, members)
+        return cls(offsets, data, bounds, active, cell_keys, ptr, members, oversize)
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -68,6 +74,8 @@ class Footprints:
         """The footprint of one row (parsed once, then cached)."""
         g = self._cache.get(row)
         if g is None:
+            if len(self._cache) >= CACHE_MAX:
+                self._cache.clear()
             g = self._cache[row] = shapely.from_wkb(self.wkb(row))
         return g
 
@@ -86,17 +94,18 @@ class Footprints:
         pos = np.searchsorted(self.cell_keys, wanted)
         inside = pos < len(self.cell_keys)
         pos = pos[inside][self.cell_keys[pos[inside]] == wanted[inside]]
-        if len(pos) == 0:
-            return self.cell_rows[:0]
-        rows = np.unique(
-            np.concatenate([self.cell_rows[self.cell_ptr[p] : self.cell_ptr[p + 1]] for p in pos])
-        )
+        parts = [self.cell_rows[self.cell_ptr[p] : self.cell_ptr[p + 1]] for p in pos]
+        rows = np.unique(np.concatenate([*parts, self.oversize]))
+        if len(rows) == 0:
+            return rows
         b = self.bounds[rows]
         meets = (b[:, 0] <= xmax) & (b[:, 2] >= xmin) & (b[:, 1] <= ymax) & (b[:, 3] >= ymin)
         return rows[meets]
 
     def within(self, geom: shapely.Geometry, distance: float) -> np.ndarray:
         """Active rows whose footprint lies within ``distance`` metres of ``geom`` (sorted)."""
+        if geom.is_empty:
+            return self.cell_rows[:0]
         xmin, ymin, xmax, ymax = geom.bounds
         rows = self.candidates(xmin - distance, ymin - distance, xmax + distance, ymax + distance)
         if len(rows) == 0:

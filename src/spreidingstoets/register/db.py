@@ -462,6 +462,15 @@ class Register:
         with self._read() as conn:
             return [_row_to_audit(r) for r in conn.execute(query)]
 
+    def decision_verdict(self, idempotency_key: str) -> str | None:
+        """The verdict JSON kept with the decision recorded under ``idempotency_key``, if any."""
+        query = sa.select(audit_log.c.payload).where(
+            audit_log.c.idempotency_key == idempotency_key, audit_log.c.action == "decision"
+        )
+        with self._read() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else str(row.payload)
+
     # -- writing -------------------------------------------------------------------------
 
     def add(
