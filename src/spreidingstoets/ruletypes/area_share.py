@@ -34,7 +34,6 @@ from spreidingstoets.ruletypes.base import (
     fmt_pct,
     outcome,
 )
-from spreidingstoets.ruletypes.not_adjacent import in_sorted
 from spreidingstoets.ruletypes.share import allowed_count, share_verdict
 from spreidingstoets.zoning import ZoningLayer
 
@@ -132,8 +131,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
             measured={"dwellings": total, **extra},
             limit={"max_share": float(p.max_share), "rounding": p.rounding, **limit_info},
         )
-    counted = ctx.counted(p.counted)
-    existing_units = dwellings[in_sorted(dwellings, counted)]
+    existing_units = dwellings[ctx.is_counted(dwellings, p.counted)]
     allowed = allowed_count(p.max_share, total, p.rounding)
     evidence = [ctx.evidence(relation, int(u)) for u in existing_units]
     result = share_verdict(

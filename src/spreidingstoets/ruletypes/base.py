@@ -228,11 +228,6 @@ class Context:
     def point(self) -> shapely.Point:
         return self.dataset.unit_point(self.unit)
 
-    def counted(self, counted: Counted) -> np.ndarray:
-        """Counted units on the check date, without the application's own unit."""
-        units = self.register.counted_units(self.application.date, counted)
-        return units[units != self.unit]
-
     def counted_within(
         self, counted: Counted, geom: shapely.Geometry, distance: float
     ) -> tuple[np.ndarray, np.ndarray]:

@@ -84,13 +84,12 @@ class Params(Strict):
 
 def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     ds = ctx.dataset
-    counted = ctx.counted(p.counted)
     own_fps = ctx.footprints
     found: dict[int, Evidence] = {}
     counts = {"same_pand": 0, "adjacent_pand": 0, "side_neighbour": 0}
 
     def add(units: np.ndarray, relation: str, **detail: object) -> None:
-        for u in units[in_sorted(units, counted)]:
+        for u in units[ctx.is_counted(units, p.counted)]:
             u = int(u)
             if u in found:
                 continue
