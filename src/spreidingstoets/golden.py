@@ -32,7 +32,8 @@ from spreidingstoets.dataset.address import find_address
 from spreidingstoets.dataset.core import Dataset
 from spreidingstoets.errors import InputError, SpreidingstoetsError
 from spreidingstoets.model import Outcome, Overall
-from spreidingstoets.register.snapshot import Kind, RegisterEntry, RegisterSnapshot, Status
+from spreidingstoets.register.db import validate_entry
+from spreidingstoets.register.snapshot import Kind, RegisterSnapshot, Status
 from spreidingstoets.ruleset import RULES_DIR, load_ruleset, load_yaml
 from spreidingstoets.service import check, make_application, open_snapshot
 
@@ -131,20 +132,10 @@ def _with_entries(
     entries = list(base.entries)
     for e in extra:
         vbo = e.verblijfsobject_id or ds.unit_identificatie(find_address(ds, e.address or "").unit)
-        entries.append(
-            RegisterEntry(
-                id=len(entries) + 1,
-                verblijfsobject_id=vbo,
-                kind=e.kind,
-                status=e.status,
-                persons=e.persons,
-                beds=e.beds,
-                valid_from=e.valid_from,
-                valid_until=e.valid_until,
-                source="golden case",
-                reference=e.reference,
-            )
+        fields = validate_entry(
+            **e.model_dump(exclude={"address", "verblijfsobject_id"}), verblijfsobject_id=vbo
         )
+        entries.append(fields.as_entry(len(entries) + 1, "golden case"))
     return RegisterSnapshot(tuple(entries), f"{base.revision}+{tag}")
 
 

@@ -61,6 +61,13 @@ class Csr:
         return np.concatenate([self.members(int(r)) for r in rows])
 
 
+def _row_of(sorted_ids: np.ndarray, identificatie: str) -> int:
+    """Row of an identificatie in a sorted id array (binary search), or -1."""
+    key = np.bytes_(identificatie.strip())
+    i = int(np.searchsorted(sorted_ids, key))
+    return i if i < len(sorted_ids) and sorted_ids[i] == key else -1
+
+
 def _col(table: Any, name: str) -> np.ndarray:
     return table.column(name).to_numpy(zero_copy_only=False)
 
@@ -170,18 +177,11 @@ class Dataset:
 
     def unit_index(self, identificatie: str) -> int:
         """Row of a unit by BAG identificatie, or -1."""
-        key = np.bytes_(identificatie.strip())
-        i = int(np.searchsorted(self.unit_id, key))
-        if i < len(self.unit_id) and self.unit_id[i] == key:
-            return i
-        return -1
+        return _row_of(self.unit_id, identificatie)
 
     def address_index(self, identificatie: str) -> int:
-        key = np.bytes_(identificatie.strip())
-        i = int(np.searchsorted(self.addr_id, key))
-        if i < len(self.addr_id) and self.addr_id[i] == key:
-            return i
-        return -1
+        """Row of a nummeraanduiding by identificatie, or -1."""
+        return _row_of(self.addr_id, identificatie)
 
     def unit_identificatie(self, i: int) -> str:
         return self.unit_id[i].decode()
