@@ -16,6 +16,7 @@ from rich.table import Table
 
 from spreidingstoets import __version__
 from spreidingstoets.errors import InputError, SpreidingstoetsError
+from spreidingstoets.inputs import parse_day
 from spreidingstoets.model import verdict_json
 
 app = typer.Typer(
@@ -40,14 +41,7 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def parse_date(value: str | None, what: str = "--date") -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(
-            f"{what}: {value!r} is not a date; use YYYY-MM-DD, e.g. 2026-03-01"
-        ) from None
+    return None if value is None else parse_day(value, what)
 
 
 def print_json(data: Any) -> None:

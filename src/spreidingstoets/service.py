@@ -3,7 +3,6 @@ register, and running checks. No business rules live here; they are in the engin
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import hashlib
 from dataclasses import dataclass
@@ -14,8 +13,8 @@ from spreidingstoets.dataset.address import find_address
 from spreidingstoets.dataset.core import Dataset
 from spreidingstoets.engine import evaluate
 from spreidingstoets.errors import InputError
+from spreidingstoets.inputs import parse_day, parse_int, parse_kind
 from spreidingstoets.model import (
-    KINDS_OF_USE,
     Application,
     Verdict,
     verdict_from_json,
@@ -26,38 +25,6 @@ from spreidingstoets.ruleset import Ruleset
 
 if TYPE_CHECKING:
     from spreidingstoets.register.db import DecisionResult, Register
-
-
-def parse_kind(value: str) -> str:
-    kind = value.strip().lower()
-    if kind not in KINDS_OF_USE:
-        near = difflib.get_close_matches(kind, KINDS_OF_USE, n=1)
-        hint = f"; bedoelt u {near[0]!r}?" if near else ""
-        raise InputError(
-            f"onbekend soort gebruik {value!r}{hint} (geldig: {', '.join(KINDS_OF_USE)})"
-        )
-    return kind
-
-
-def parse_int(value: Any, what: str, minimum: int) -> int:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise InputError(f"{what} moet een geheel getal zijn, niet {value!r}") from None
-    if number < minimum:
-        raise InputError(f"{what} moet minstens {minimum} zijn, niet {number}")
-    return number
-
-
-def parse_day(value: Any, what: str) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise InputError(
-            f"{what}: {value!r} is geen datum; gebruik JJJJ-MM-DD, bijv. 2026-03-01"
-        ) from None
 
 
 def make_application(

@@ -6,7 +6,6 @@ stderr and exit with code 2.
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import json
 import sys
@@ -18,7 +17,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from ..errors import InputError, SpreidingstoetsError
+from ..errors import SpreidingstoetsError
+from ..inputs import parse_day
 from .csvio import export_csv, export_geopackage, import_csv
 from .db import Register, entry_as_dict
 
@@ -118,7 +118,7 @@ def list_command(
 ) -> None:
     """Toon registraties."""
     with _errors():
-        day = _parse_date(valid_on, "--valid-on") if valid_on else None
+        day = parse_day(valid_on, "--valid-on") if valid_on else None
         with Register.open(register, create=False) as reg:
             entries = reg.entries(verblijfsobject_id=vbo, kind=kind, status=status, valid_on=day)
     rows = [entry_as_dict(e) for e in entries]
@@ -184,13 +184,6 @@ def audit_command(
         row["payload"] = payload if len(payload) <= 60 else payload[:57] + "..."
     columns = ["id", "at", "actor", "action", "verblijfsobject_id", "outcome", "revision"]
     _print_table([*columns, "payload"], rows, title="audit log")
-
-
-def _parse_date(text: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{option}: expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def _print_table(columns: list[str], rows: list[dict[str, Any]], *, title: str) -> None:
