@@ -160,10 +160,7 @@ def address(
     query: Annotated[
         str, typer.Argument(help="'1381AB 12a', 'Kerkstraat 12 Tiel' of een BAG-identificatie")
     ],
-    data: Annotated[
-        Path | None,
-        typer.Option(help="Gecompileerde dataset (standaard: het meegeleverde voorbeeld)"),
-    ] = None,
+    data: DataOption = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Zoek een adres en het verblijfsobject waar het bij hoort."""
@@ -287,33 +284,43 @@ def _load_rules(rules: str, sets: list[str] | None, variant: Path | None) -> Any
     return load_ruleset(rules, sets=sets or [], variant=variant)
 
 
+# Options that check and decide share.
+RulesOption = Annotated[
+    str, typer.Option(help="Regelset (tiel, aalsmeer, westland) of pad naar YAML")
+]
+KindOption = Annotated[
+    str, typer.Option(help="kamerverhuur | arbeidsmigranten | studenten | omzetting")
+]
+PersonsOption = Annotated[str, typer.Option(help="Aantal personen")]
+BedsOption = Annotated[str | None, typer.Option(help="Aantal bedden (locaties)")]
+ValidUntilOption = Annotated[
+    str | None, typer.Option(help="Einddatum van een tijdelijke vergunning")
+]
+ReasonOption = Annotated[
+    str | None, typer.Option(help="Reden voor een uitzondering (grotere woning)")
+]
+DataOption = Annotated[
+    Path | None,
+    typer.Option(help="Gecompileerde dataset (standaard: het meegeleverde voorbeeld)"),
+]
+
+
 @app.command()
 def check(
     address: Annotated[
         str | None,
         typer.Argument(help="Adres: '1381AB 12a', 'Kerkstraat 12 Tiel' of identificatie"),
     ] = None,
-    rules: Annotated[
-        str, typer.Option(help="Regelset (tiel, aalsmeer, westland) of pad naar YAML")
-    ] = "tiel",
-    kind: Annotated[
-        str, typer.Option(help="kamerverhuur | arbeidsmigranten | studenten | omzetting")
-    ] = "arbeidsmigranten",
-    persons: Annotated[str, typer.Option(help="Aantal personen")] = "1",
-    beds: Annotated[str | None, typer.Option(help="Aantal bedden (locaties)")] = None,
+    rules: RulesOption = "tiel",
+    kind: KindOption = "arbeidsmigranten",
+    persons: PersonsOption = "1",
+    beds: BedsOption = None,
     date: Annotated[
         str | None, typer.Option(help="Peildatum JJJJ-MM-DD (standaard: vandaag)")
     ] = None,
-    valid_until: Annotated[
-        str | None, typer.Option(help="Einddatum van een tijdelijke vergunning")
-    ] = None,
-    reason: Annotated[
-        str | None, typer.Option(help="Reden voor een uitzondering (grotere woning)")
-    ] = None,
-    data: Annotated[
-        Path | None,
-        typer.Option(help="Gecompileerde dataset (standaard: het meegeleverde voorbeeld)"),
-    ] = None,
+    valid_until: ValidUntilOption = None,
+    reason: ReasonOption = None,
+    data: DataOption = None,
     register: Annotated[
         str | None, typer.Option(help="Register: SQLite-bestand of database-URL")
     ] = None,
@@ -375,23 +382,15 @@ def decide(
         str, typer.Option("--besluit", help="verleend | geweigerd | in-behandeling")
     ],
     reference: Annotated[str, typer.Option("--kenmerk", help="Zaak- of besluitkenmerk")],
-    rules: Annotated[
-        str, typer.Option(help="Regelset (tiel, aalsmeer, westland) of pad naar YAML")
-    ] = "tiel",
-    kind: Annotated[
-        str, typer.Option(help="kamerverhuur | arbeidsmigranten | studenten | omzetting")
-    ] = "arbeidsmigranten",
-    persons: Annotated[str, typer.Option(help="Aantal personen")] = "1",
-    beds: Annotated[str | None, typer.Option(help="Aantal bedden (locaties)")] = None,
+    rules: RulesOption = "tiel",
+    kind: KindOption = "arbeidsmigranten",
+    persons: PersonsOption = "1",
+    beds: BedsOption = None,
     date: Annotated[
         str | None, typer.Option(help="Ingangsdatum JJJJ-MM-DD (standaard: vandaag)")
     ] = None,
-    valid_until: Annotated[
-        str | None, typer.Option(help="Einddatum van een tijdelijke vergunning")
-    ] = None,
-    reason: Annotated[
-        str | None, typer.Option(help="Reden voor een uitzondering (grotere woning)")
-    ] = None,
+    valid_until: ValidUntilOption = None,
+    reason: ReasonOption = None,
     actor: Annotated[
         str | None, typer.Option(help="Wie besluit (standaard: de gebruiker van het systeem)")
     ] = None,
@@ -401,10 +400,7 @@ def decide(
             help="Idempotentiesleutel: dezelfde sleutel legt een besluit maar een keer vast"
         ),
     ] = None,
-    data: Annotated[
-        Path | None,
-        typer.Option(help="Gecompileerde dataset (standaard: het meegeleverde voorbeeld)"),
-    ] = None,
+    data: DataOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Resultaat als JSON")] = False,
 ) -> None:
     """Leg een besluit vast: toets opnieuw op het register zoals het nu is en schrijf de registratie
