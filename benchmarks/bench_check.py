@@ -29,17 +29,9 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-REPO = Path(__file__).resolve().parents[1]
-WEESP = (
-    REPO.parent
-    / "shared"
-    / "data"
-    / "bag"
-    / "gob-bagextract-weesp-0457"
-    / "BAGGEM0457L-15102021.zip"
-)
+from paths import REPO, RESULTS, WEESP
+
 RULES = REPO / "benchmarks" / "bench_rules.yaml"
-RESULTS = REPO / "benchmarks" / "results"
 DAY = dt.date(2026, 3, 1)
 RADIUS = 100.0
 PG = os.environ.get("SPREIDINGSTOETS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
