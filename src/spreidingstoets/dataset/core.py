@@ -151,7 +151,6 @@ class Dataset:
     fp_units: Csr
     street_units: Csr
     fp_adjacent: Csr
-    woning: np.ndarray  # default dwelling mask (DESIGN.md section 2)
     side_key: np.ndarray  # per unit: street * 2 + parity of the hoofdadres, -1 if none
     side_rank: np.ndarray  # per unit: dense rank of its huisnummer on that side
     side_order: Csr  # per side key: units sorted by rank
@@ -288,6 +287,11 @@ class Dataset:
     def street_by_id(self) -> dict[str, int]:
         return {str(s): i for i, s in enumerate(self.street_id)}
 
+    @cached_property
+    def woning(self) -> np.ndarray:
+        """The default dwelling mask (DESIGN.md section 2)."""
+        return self.woning_definition()
+
     def woning_definition(
         self, statuses: tuple[str, ...] = WONING_STATUSES, gebruiksdoel: str = "woonfunctie"
     ) -> np.ndarray:
@@ -423,12 +427,12 @@ def load_dataset(path: Path | str) -> Dataset:
         fp_units=Csr.build(lf, lu, n_fp),
         street_units=street_units,
         fp_adjacent=Csr.build(np.r_[a, b], np.r_[b, a], n_fp),
-        woning=woning_mask(status, doel, hoofdadres) & (unit_type == "verblijfsobject"),
         side_key=side_key,
         side_rank=side_rank,
         side_order=side_order,
         point_tree=cKDTree(xy),
     )
+    _ = ds.woning  # computed at load, not by the first check
     layer_dir = path / LAYERS_DIR
     if layer_dir.is_dir():
         ds.layers = {
