@@ -31,10 +31,9 @@ from spreidingstoets.ruletypes.base import (
     RuleSpec,
     Strict,
     ZoneRef,
-    fmt_pct,
     outcome,
 )
-from spreidingstoets.ruletypes.share import allowed_count, share_verdict
+from spreidingstoets.ruletypes.share import group_dwellings, share_verdict
 from spreidingstoets.zoning import ZoningLayer
 
 NAME = "area_share"
@@ -79,7 +78,6 @@ def area_members(ds: Dataset, layer: ZoningLayer, index: int) -> np.ndarray:
 
 def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     ds = ctx.dataset
-    is_dwelling = ctx.dwellings(p.dwelling)
     limit_info = {"group": p.group, "min_dwellings": p.min_dwellings}
     if p.group == "area":
         assert p.zone is not None  # the validator guarantees it
@@ -120,8 +118,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         extra = {"group": "pand", "pand": panden}
         relation = "same_pand"
 
-    dwellings = members[is_dwelling[members]]
-    total = len(dwellings) + (0 if is_dwelling[ctx.unit] else 1)
+    dwellings, total = group_dwellings(ctx, members, p.dwelling)
     if total < p.min_dwellings:
         return outcome(
             rule,
@@ -131,20 +128,17 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
             measured={"dwellings": total, **extra},
             limit={"max_share": float(p.max_share), "rounding": p.rounding, **limit_info},
         )
-    existing_units = dwellings[ctx.is_counted(dwellings, p.counted)]
-    allowed = allowed_count(p.max_share, total, p.rounding)
-    evidence = [ctx.evidence(relation, int(u)) for u in existing_units]
     result = share_verdict(
         rule,
-        p.max_share,
-        p.rounding,
-        len(existing_units),
+        ctx,
+        dwellings,
         total,
-        allowed,
-        where,
-        evidence,
+        share=p.max_share,
+        rounding=p.rounding,
+        counted=p.counted,
+        where=where,
+        relation=relation,
         extra=extra,
-        fmt=fmt_pct,
     )
     result.limit["min_dwellings"] = p.min_dwellings
     return result

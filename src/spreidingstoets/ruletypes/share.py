@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 
-from spreidingstoets.model import Evidence, RuleOutcome
-from spreidingstoets.ruletypes.base import RuleSpec, outcome
+import numpy as np
+
+from spreidingstoets.model import RuleOutcome
+from spreidingstoets.ruletypes.base import Context, Counted, Dwelling, RuleSpec, fmt_pct, outcome
 
 
 @functools.lru_cache(maxsize=64)
@@ -29,18 +30,34 @@ def allowed_count(share: Decimal, total: int, rounding: str) -> Fraction:
     return Fraction(math.floor(raw + Fraction(1, 2)))  # half_up
 
 
+def group_dwellings(
+    ctx: Context, members: np.ndarray, dwelling: Dwelling
+) -> tuple[np.ndarray, int]:
+    """The group's dwellings, and their number after granting: the application is in the
+    denominator even when it is not (yet) a dwelling."""
+    is_dwelling = ctx.dwellings(dwelling)
+    dwellings = members[is_dwelling[members]]
+    return dwellings, len(dwellings) + (0 if is_dwelling[ctx.unit] else 1)
+
+
 def share_verdict(
     rule: RuleSpec,
+    ctx: Context,
+    dwellings: np.ndarray,
+    total: int,
+    *,
     share: Decimal,
     rounding: str,
-    existing: int,
-    total: int,
-    allowed: Fraction,
+    counted: Counted,
     where: str,
-    evidence: list[Evidence],
+    relation: str,
     extra: dict[str, object],
-    fmt: Callable[[float], str],
 ) -> RuleOutcome:
+    """Pass when the counted dwellings of the group plus this one stay within the share."""
+    existing_units = dwellings[ctx.is_counted(dwellings, counted)]
+    evidence = [ctx.evidence(relation, int(u)) for u in existing_units]
+    existing = len(existing_units)
+    allowed = allowed_count(share, total, rounding)
     after = existing + 1
     measured = {
         "dwellings": total,
@@ -55,7 +72,7 @@ def share_verdict(
     ok = total > 0 and after <= allowed
     text = (
         f"In {where} zijn {total} woningen, waarvan {existing} al meetellen; met deze aanvraag "
-        f"{after} ({fmt(after / total) if total else '-'}). Toegestaan: {fmt(float(share))}"
+        f"{after} ({fmt_pct(after / total) if total else '-'}). Toegestaan: {fmt_pct(float(share))}"
         f" = {float(allowed):g} woningen (afronding {rounding})."
     )
     return outcome(

@@ -18,10 +18,9 @@ from spreidingstoets.ruletypes.base import (
     Dwelling,
     RuleSpec,
     Strict,
-    fmt_pct,
     outcome,
 )
-from spreidingstoets.ruletypes.share import allowed_count, share_verdict
+from spreidingstoets.ruletypes.share import group_dwellings, share_verdict
 
 NAME = "street_share"
 
@@ -44,23 +43,16 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
             "review",
             "Het adres ligt niet aan een openbare ruimte in de BAG; beoordeel handmatig.",
         )
-    members = ds.street_units.members(street)
-    dwellings = members[ctx.dwellings(p.dwelling)[members]]
-    total = len(dwellings) + (0 if ctx.dwellings(p.dwelling)[ctx.unit] else 1)
-    existing_units = dwellings[ctx.is_counted(dwellings, p.counted)]
-    existing = len(existing_units)
-    allowed = allowed_count(p.max_share, total, p.rounding)
-    name = f"{ds.street_naam[street]} ({ds.street_id[street]})"
-    evidence = [ctx.evidence("same_street", int(u)) for u in existing_units]
+    dwellings, total = group_dwellings(ctx, ds.street_units.members(street), p.dwelling)
     return share_verdict(
         rule,
-        p.max_share,
-        p.rounding,
-        existing,
+        ctx,
+        dwellings,
         total,
-        allowed,
-        f"de straat {name}",
-        evidence,
+        share=p.max_share,
+        rounding=p.rounding,
+        counted=p.counted,
+        where=f"de straat {ds.street_naam[street]} ({ds.street_id[street]})",
+        relation="same_street",
         extra={"openbare_ruimte": str(ds.street_id[street]), "straat": str(ds.street_naam[street])},
-        fmt=fmt_pct,
     )
