@@ -95,6 +95,9 @@ def test_select_voorkomens_keeps_the_one_valid_on_the_date() -> None:
     assert dict(zip(on.identificatie, on.status, strict=True)) == {"a": "x2", "b": "y"}
     # the end date is exclusive: on the day a new voorkomen starts, the new one holds
     assert select_voorkomens(df, dt.date(2020, 1, 1)).set_index("identificatie").status["a"] == "x3"
+    # an object whose last voorkomen ends on the day is gone that day
+    assert "c" in set(select_voorkomens(df, dt.date(2011, 12, 31)).identificatie)
+    assert "c" not in set(select_voorkomens(df, dt.date(2012, 1, 1)).identificatie)
     inactive = df.assign(tijdstipInactief=[None, "2016-01-01", None, None, None])
     assert "a" not in set(select_voorkomens(inactive, dt.date(2016, 6, 1)).identificatie)
 
@@ -284,6 +287,9 @@ def test_address_forms_on_a_built_town(tmp_path: Path) -> None:
     plain = town.house(kerk, 12, 0, 0, postcode="4001AB")
     with_letter = town.house(kerk, 12, 5, 0, huisletter="A", postcode="4001AB")
     with_toev = town.house(kerk, 14, 10, 0, toevoeging="2", postcode="4001AB")
+    # a withdrawn object that kept its address, and the live one that took it over
+    town.house(kerk, 20, 15, 0, postcode="4001AB", status="Verblijfsobject ingetrokken")
+    live = town.house(kerk, 20, 20, 0, postcode="4001AB")
     ds = town.build(tmp_path)
     unit = {v: ds.unit_index(v) for v in (plain, with_letter, with_toev)}
     assert find_address(ds, "Kerkstraat 12a Tiel").unit == unit[with_letter]
@@ -296,6 +302,8 @@ def test_address_forms_on_a_built_town(tmp_path: Path) -> None:
     with pytest.raises(AddressNotFound) as exc:
         find_address(ds, "4001AB 14")
     assert exc.value.candidates == ["Kerkstraat 14-2, Tiel"]
+    assert ds.unit_identificatie(find_address(ds, "4001AB 20").unit) == live
+    assert ds.unit_identificatie(find_address(ds, "Kerkstraat 20 Tiel").unit) == live
 
 
 # ---- the PDOK BAG GeoPackage -----------------------------------------------------------------
@@ -496,6 +504,15 @@ def test_footprint_grid_search_equals_brute_force(weesp) -> None:  # type: ignor
         distance = rng.choice([0.0, 0.5, 3.0, 49.99, 100.0, 260.0])
         expected = active[shapely.dwithin(every, centre, distance)]
         assert np.array_equal(weesp.footprints_within(centre, distance), expected)
+    # candidates are exactly the active rows whose bounding box meets the search box
+    b = fp.bounds
+    for _ in range(40):
+        x, y = fp.bounds[int(rng.choice(active)), :2]
+        box = (x - 30, y - 20, x + 45, y + 60)
+        meets = (
+            (b[:, 0] <= box[2]) & (b[:, 2] >= box[0]) & (b[:, 1] <= box[3]) & (b[:, 3] >= box[1])
+        )
+        assert np.array_equal(fp.candidates(*box), np.flatnonzero(meets & weesp.fp_active))
     # a search box far outside the data finds nothing
     assert len(fp.candidates(0, 300000, 10, 300010)) == 0
     # every row's WKB round-trips to its stored bounds

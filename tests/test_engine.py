@@ -103,6 +103,19 @@ def test_ruleset_duplicate_keys_and_bad_dates(tmp_path: Path) -> None:
         load_ruleset(unknown_top)
 
 
+def test_overlapping_versions_are_refused(tmp_path: Path) -> None:
+    text = BASE.format(type="street_share", params="{max_share: 0.1}")
+    version = text[text.index("  - version:") :]
+    second = version.replace('version: "1"', 'version: "2"').replace("2020-01-01", "2021-01-01")
+    path = _write(tmp_path, text + second)
+    with pytest.raises(RulesetError, match="versions '1' and '2' overlap"):
+        load_ruleset(path)
+    closed = text.replace(
+        "    source: test\n", "    valid_until: 2020-12-31\n    source: test\n", 1
+    )
+    assert len(load_ruleset(_write(tmp_path, closed + second, "ok.yaml")).versions) == 2
+
+
 def test_set_and_variant_change_parameters_and_hash(tmp_path: Path) -> None:
     base = load_ruleset("tiel").version_on(DAY)
     changed = load_ruleset("tiel", sets=["tiel.straat.max_share=0.15"]).version_on(DAY)
@@ -414,3 +427,22 @@ def test_rules_from_another_municipality_warn(weesp_dir: Path) -> None:
     assert "regelset 'tiel' is van gemeente 0281, de dataset van 0457" in result.stderr.replace(
         "\n", " "
     )
+
+
+@pytest.mark.parametrize(
+    ("share", "total", "expected"),
+    [
+        ("0.15", 10, {"exact": 1.5, "floor": 1, "ceil": 2, "half_up": 2}),
+        ("0.15", 9, {"exact": 1.35, "floor": 1, "ceil": 2, "half_up": 1}),
+        ("0.10", 5, {"exact": 0.5, "floor": 0, "ceil": 1, "half_up": 1}),
+    ],
+)
+def test_allowed_count_per_rounding_mode(
+    share: str, total: int, expected: dict[str, float]
+) -> None:
+    from decimal import Decimal
+
+    from spreidingstoets.ruletypes.share import allowed_count
+
+    for mode, value in expected.items():
+        assert allowed_count(Decimal(share), total, mode) == pytest.approx(value), mode

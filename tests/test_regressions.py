@@ -171,6 +171,8 @@ def test_batch_json_lines_must_be_objects_with_known_keys(tmp_path: Path) -> Non
 def test_golden_register_entries_are_validated() -> None:
     with pytest.raises(ValidationError, match="status"):
         ExtraEntry(address="Kwartelstraat 9 Tiel", kind="kamerverhuur", status="Granted")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="kind"):
+        ExtraEntry(address="Kwartelstraat 9 Tiel", kind="kamer")  # type: ignore[arg-type]
 
 
 def test_failed_replace_keeps_the_old_dataset(
