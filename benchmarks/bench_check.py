@@ -49,8 +49,8 @@ def percentiles(ns: list[int]) -> dict[str, float]:
 
 def build_dataset(path: Path | None, tmp: Path):  # type: ignore[no-untyped-def]
     from spreidingstoets.dataset.compile import write_dataset
-    from spreidingstoets.dataset.core import load_dataset
     from spreidingstoets.dataset.sources import read_source
+    from spreidingstoets.dataset.store import load_dataset
 
     if path is None:
         path = tmp / "weesp"
@@ -61,7 +61,7 @@ def build_dataset(path: Path | None, tmp: Path):  # type: ignore[no-untyped-def]
 
 
 def make_register(ds, n: int, rng: random.Random):  # type: ignore[no-untyped-def]
-    from spreidingstoets.register.snapshot import RegisterEntry, RegisterSnapshot
+    from spreidingstoets.domain.register import RegisterEntry, RegisterSnapshot
 
     woningen = np.flatnonzero(ds.woning)
     chosen = sorted(rng.sample(list(woningen), n))
@@ -201,8 +201,8 @@ def main() -> None:
     parser.add_argument("--no-postgis", action="store_true")
     args = parser.parse_args()
 
+    from spreidingstoets.domain.model import Application, verdict_json
     from spreidingstoets.engine import evaluate, overlay_for
-    from spreidingstoets.model import Application, verdict_json
     from spreidingstoets.ruleset import load_ruleset
 
     rng = random.Random(7)

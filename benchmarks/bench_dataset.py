@@ -43,7 +43,7 @@ PHASE = textwrap.dedent(
         extra = {"generate_s": t1 - t0, "compile_write_s": time.perf_counter() - t1,
                  "units": len(tables.verblijfsobjecten), "panden": len(tables.panden)}
     elif phase == "load":
-        from spreidingstoets.dataset.core import load_dataset
+        from spreidingstoets.dataset.store import load_dataset
         ds = load_dataset(Path(arg))
         extra = {"units": int(ds.n_units), "footprints": int(len(ds.fp_id))}
     seconds = time.perf_counter() - t0

@@ -10,7 +10,8 @@ import pandas as pd
 import shapely
 
 from spreidingstoets.dataset.compile import write_dataset
-from spreidingstoets.dataset.core import Dataset, load_dataset
+from spreidingstoets.dataset.model import Dataset
+from spreidingstoets.dataset.store import load_dataset
 from spreidingstoets.dataset.tables import (
     NUMMERAANDUIDING_COLUMNS,
     OPENBARE_RUIMTE_COLUMNS,

@@ -35,14 +35,14 @@ def weesp_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def weesp(weesp_dir: Path):  # type: ignore[no-untyped-def]
-    from spreidingstoets.dataset.core import load_dataset
+    from spreidingstoets.dataset.store import load_dataset
 
     return load_dataset(weesp_dir)
 
 
 @pytest.fixture(scope="session")
 def sample_ds():  # type: ignore[no-untyped-def]
-    from spreidingstoets.dataset.core import load_dataset
+    from spreidingstoets.dataset.store import load_dataset
     from spreidingstoets.samples import sample_dataset_path
 
     return load_dataset(sample_dataset_path())

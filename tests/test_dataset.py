@@ -20,9 +20,9 @@ from builders import Town
 from conftest import DOESBURG, WEESP, need, run_cli
 from spreidingstoets.dataset.address import AddressNotFound, find_address, status_rank
 from spreidingstoets.dataset.compile import write_dataset
-from spreidingstoets.dataset.core import load_dataset
 from spreidingstoets.dataset.lvbag import select_voorkomens
 from spreidingstoets.dataset.sources import read_source
+from spreidingstoets.dataset.store import load_dataset
 from spreidingstoets.errors import CRSError, InputError, SourceError
 
 # ---- Weesp: counts agree with PROVENANCE.md -------------------------------------------------

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from builders import Town
 from conftest import run_cli
+from spreidingstoets.domain.model import Application, verdict_json, verdict_schema
+from spreidingstoets.domain.register import RegisterEntry, RegisterSnapshot
 from spreidingstoets.engine import evaluate
 from spreidingstoets.errors import InputError
-from spreidingstoets.model import Application, verdict_json, verdict_schema
-from spreidingstoets.register.snapshot import RegisterEntry, RegisterSnapshot
 from spreidingstoets.ruleset import RulesetError, load_ruleset, ruleset_schema
 from spreidingstoets.service import make_application, open_snapshot
 

@@ -20,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from spreidingstoets.domain.register import RegisterSnapshot
 from spreidingstoets.errors import InputError
 from spreidingstoets.register import cli as register_cli
 from spreidingstoets.register.csvio import (
@@ -36,7 +37,6 @@ from spreidingstoets.register.db import (
     SchemaError,
 )
 from spreidingstoets.register.schema import VERSION_TABLE, metadata
-from spreidingstoets.register.snapshot import RegisterSnapshot
 
 AT = dt.datetime(2025, 3, 1, 9, 30, tzinfo=dt.UTC)
 HEADER = "verblijfsobject_id,kind,persons,status,valid_from,valid_until,reference"

@@ -16,11 +16,11 @@ from builders import X0, Y0, Town
 from conftest import run_cli
 from spreidingstoets.dataset.address import AddressNotFound, find_address
 from spreidingstoets.dataset.compile import write_dataset
-from spreidingstoets.dataset.core import load_dataset
 from spreidingstoets.dataset.sources import read_source
+from spreidingstoets.dataset.store import load_dataset
+from spreidingstoets.domain.model import Application
+from spreidingstoets.domain.register import RegisterEntry, RegisterSnapshot
 from spreidingstoets.golden import ExtraEntry
-from spreidingstoets.model import Application
-from spreidingstoets.register.snapshot import RegisterEntry, RegisterSnapshot
 from spreidingstoets.ruletypes import area_share, min_distance, not_enclosed
 from spreidingstoets.ruletypes.base import Context, RegisterOverlay, RuleSpec, ZoneRef
 from spreidingstoets.zoning import ZoningLayer

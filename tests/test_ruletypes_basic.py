@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from builders import X0, Y0, Town
-from spreidingstoets.dataset.core import Dataset
-from spreidingstoets.model import Application, RuleOutcome
-from spreidingstoets.register.snapshot import RegisterEntry, RegisterSnapshot
+from spreidingstoets.dataset.model import Dataset
+from spreidingstoets.domain.model import Application, RuleOutcome
+from spreidingstoets.domain.register import RegisterEntry, RegisterSnapshot
 from spreidingstoets.ruletypes import (
     beds_per_location,
     closed_area,

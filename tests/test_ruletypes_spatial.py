@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from builders import X0, Y0, Town
-from spreidingstoets.dataset.core import Dataset
-from spreidingstoets.model import Application, RuleOutcome
-from spreidingstoets.register.snapshot import RegisterEntry, RegisterSnapshot
+from spreidingstoets.dataset.model import Dataset
+from spreidingstoets.domain.model import Application, RuleOutcome
+from spreidingstoets.domain.register import RegisterEntry, RegisterSnapshot
 from spreidingstoets.ruletypes import area_share, min_distance, not_adjacent, not_enclosed
 from spreidingstoets.ruletypes.base import Context, Counted, RegisterOverlay, RuleSpec, ZoneRef
 from spreidingstoets.zoning import ZoningLayer

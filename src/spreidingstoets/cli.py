@@ -15,9 +15,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from spreidingstoets import __version__
+from spreidingstoets.domain.inputs import parse_day
+from spreidingstoets.domain.model import verdict_json
 from spreidingstoets.errors import InputError, SpreidingstoetsError
-from spreidingstoets.inputs import parse_day
-from spreidingstoets.model import verdict_json
 
 app = typer.Typer(
     help="spreidingstoets: toets vergunningaanvragen voor kamerverhuur en huisvesting van "
@@ -186,7 +186,7 @@ def address(
 
 def open_dataset(data: Path | None) -> Any:
     """Load the given dataset, or the bundled sample's (compiled on first use)."""
-    from spreidingstoets.dataset.core import load_dataset
+    from spreidingstoets.dataset.store import load_dataset
 
     if data is not None:
         return load_dataset(data)
@@ -583,7 +583,7 @@ def rules_schema(
     what: Annotated[str, typer.Argument(help="ruleset | verdict")] = "ruleset",
 ) -> None:
     """Toon het JSON Schema van regelsets (voor editors) of van oordelen."""
-    from spreidingstoets.model import verdict_schema
+    from spreidingstoets.domain.model import verdict_schema
     from spreidingstoets.ruleset import ruleset_schema
 
     if what not in ("ruleset", "verdict"):

@@ -8,9 +8,8 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from spreidingstoets import __version__
-from spreidingstoets.dataset.core import Dataset
-from spreidingstoets.errors import InputError
-from spreidingstoets.model import (
+from spreidingstoets.dataset.model import Dataset
+from spreidingstoets.domain.model import (
     Application,
     Provenance,
     ResolvedApplication,
@@ -18,7 +17,8 @@ from spreidingstoets.model import (
     Verdict,
     combine,
 )
-from spreidingstoets.register.snapshot import RegisterSnapshot
+from spreidingstoets.domain.register import RegisterSnapshot
+from spreidingstoets.errors import InputError
 from spreidingstoets.ruleset import RulesetVersion
 from spreidingstoets.ruletypes import REGISTRY
 from spreidingstoets.ruletypes.base import Context, LayerMissing, RegisterOverlay, RuleSpec, outcome

@@ -29,11 +29,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from spreidingstoets.dataset.address import find_address
-from spreidingstoets.dataset.core import Dataset
+from spreidingstoets.dataset.model import Dataset
+from spreidingstoets.domain.register import RegisterSnapshot
+from spreidingstoets.domain.vocabulary import Kind, Outcome, Overall, Status
 from spreidingstoets.errors import InputError, SpreidingstoetsError
-from spreidingstoets.model import Outcome, Overall
 from spreidingstoets.register.db import validate_entry
-from spreidingstoets.register.snapshot import Kind, RegisterSnapshot, Status
 from spreidingstoets.ruleset import RULES_DIR, load_ruleset, load_yaml
 from spreidingstoets.service import check, make_application, open_snapshot
 
@@ -209,7 +209,7 @@ def golden_files(names: list[str] | None, rules_dir: Path = RULES_DIR) -> list[P
 def run_golden(
     names: list[str] | None = None, data: Path | None = None, register: str | None = None
 ) -> GoldenReport:
-    from spreidingstoets.dataset.core import load_dataset
+    from spreidingstoets.dataset.store import load_dataset
     from spreidingstoets.samples import sample_dataset_path
 
     ds = load_dataset(data or sample_dataset_path())

@@ -39,8 +39,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from spreidingstoets.domain.vocabulary import Kind
 from spreidingstoets.errors import InputError
-from spreidingstoets.model import KindOfUse
 from spreidingstoets.ruletypes import REGISTRY
 from spreidingstoets.ruletypes.base import RuleSpec
 
@@ -101,7 +101,7 @@ class RuleDef(BaseModel):
     type: str = Field(description="a registered rule type")
     source: str = Field(min_length=1, description="policy reference: document id, article")
     description: str | None = None
-    applies_to: list[KindOfUse] | None = Field(
+    applies_to: list[Kind] | None = Field(
         None, description="kinds of use; default: the version's kinds"
     )
     params: dict[str, Any] = Field(default_factory=dict)
@@ -125,7 +125,7 @@ class VersionDef(BaseModel):
     valid_from: dt.date
     valid_until: dt.date | None = Field(None, description="last day the version applies, inclusive")
     source: str = Field(min_length=1)
-    kinds: list[KindOfUse] = Field(min_length=1, description="kinds of use this version regulates")
+    kinds: list[Kind] = Field(min_length=1, description="kinds of use this version regulates")
     rules: list[RuleDef] = Field(min_length=1)
 
     @model_validator(mode="after")

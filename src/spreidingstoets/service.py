@@ -10,17 +10,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spreidingstoets.dataset.address import find_address
-from spreidingstoets.dataset.core import Dataset
-from spreidingstoets.engine import evaluate
-from spreidingstoets.errors import InputError
-from spreidingstoets.inputs import parse_day, parse_int, parse_kind
-from spreidingstoets.model import (
+from spreidingstoets.dataset.model import Dataset
+from spreidingstoets.domain.inputs import parse_day, parse_int, parse_kind
+from spreidingstoets.domain.model import (
     Application,
     Verdict,
     verdict_from_json,
     verdict_json,
 )
-from spreidingstoets.register.snapshot import RegisterEntry, RegisterSnapshot
+from spreidingstoets.domain.register import RegisterEntry, RegisterSnapshot
+from spreidingstoets.engine import evaluate
+from spreidingstoets.errors import InputError
 from spreidingstoets.ruleset import Ruleset
 
 if TYPE_CHECKING:

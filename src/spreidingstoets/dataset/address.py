@@ -22,7 +22,7 @@ from functools import cached_property
 
 import numpy as np
 
-from spreidingstoets.dataset.core import Dataset
+from spreidingstoets.dataset.model import Dataset
 from spreidingstoets.errors import InputError
 
 POSTCODE = re.compile(r"^(\d{4})\s*([a-z]{2})\b\s*(.*)$")

@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 import shapely
 
 from spreidingstoets import __version__
+from spreidingstoets.dataset.model import woning_mask
 from spreidingstoets.dataset.tables import BagTables
 from spreidingstoets.errors import CRSError, InputError, SourceError
 from spreidingstoets.zoning import ZoningLayer
@@ -48,7 +49,6 @@ INACTIVE_PAND_STATUSES = frozenset(
     }
 )
 INACTIVE_PLAATS_STATUSES = frozenset({"Plaats ingetrokken"})
-WONING_STATUSES = ("Verblijfsobject in gebruik", "Verblijfsobject in gebruik (niet ingemeten)")
 DATA_FILES = (
     "units.parquet",
     "addresses.parquet",
@@ -325,25 +325,6 @@ def count_objects(tables: BagTables, woningen: int, adjacent_pairs: int) -> dict
         "standplaatsen": len(tables.standplaatsen),
         "adjacent_pairs": adjacent_pairs,
     }
-
-
-def woning_mask(
-    status: np.ndarray,
-    gebruiksdoel: np.ndarray,
-    hoofdadres: np.ndarray,
-    statuses: tuple[str, ...] = WONING_STATUSES,
-    doel: str = "woonfunctie",
-) -> np.ndarray:
-    """A dwelling (woning): verblijfsobject with the gebruiksdoel, in use, with an address."""
-    in_use = per_value(status, lambda s: s in statuses)
-    has_doel = per_value(gebruiksdoel, lambda g: doel in str(g).split(";"))
-    return in_use & has_doel & (hoofdadres >= 0)
-
-
-def per_value(values: np.ndarray, test: Callable[[object], bool]) -> np.ndarray:
-    """Apply ``test`` once per distinct value (there are few) instead of once per row."""
-    codes, uniques = pd.factorize(values)
-    return np.array([test(u) for u in uniques] + [False], dtype=bool)[codes]
 
 
 def file_sha256(path: Path) -> str:

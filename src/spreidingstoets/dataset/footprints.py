@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
+from spreidingstoets.caching import BoundedCache
+
 CELL_M = 100.0  # grid cell size: a 100 m search touches about nine cells
 MAX_CELLS = 64  # footprints spanning more cells (or with a stray vertex) are checked apart
-CACHE_MAX = 200_000  # parsed geometries kept; the cache starts afresh beyond this
+CACHE_MAX = 200_000  # parsed geometries kept (least recently used go first)
 _KEY = np.int64(1 << 32)
 
 
@@ -32,7 +34,9 @@ class Footprints:
     cell_ptr: np.ndarray = field(repr=False)  # CSR over cell_keys
     cell_rows: np.ndarray = field(repr=False)
     oversize: np.ndarray = field(repr=False)  # rows too large for the grid, tested by bounds
-    _cache: dict[int, shapely.Geometry] = field(default_factory=dict, repr=False)
+    _cache: BoundedCache[shapely.Geometry] = field(
+        default_factory=lambda: BoundedCache(CACHE_MAX), repr=False
+    )
 
     @classmethod
     def build(
@@ -72,12 +76,7 @@ class Footprints:
 
     def geom(self, row: int) -> shapely.Geometry:
         """The footprint of one row (parsed once, then cached)."""
-        g = self._cache.get(row)
-        if g is None:
-            if len(self._cache) >= CACHE_MAX:
-                self._cache.clear()
-            g = self._cache[row] = shapely.from_wkb(self.wkb(row))
-        return g
+        return self._cache.get(row, lambda: shapely.from_wkb(self.wkb(row)))
 
     def geoms(self, rows: np.ndarray) -> np.ndarray:
         """Footprints of several rows, as an object array."""

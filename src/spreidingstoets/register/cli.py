@@ -17,8 +17,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from ..domain.inputs import parse_day
 from ..errors import SpreidingstoetsError
-from ..inputs import parse_day
 from .csvio import export_csv, export_geopackage, import_csv
 from .db import Register, entry_as_dict
 
@@ -76,7 +76,7 @@ def _actor(value: str | None) -> str:
 
 def points_for(data_dir: Path) -> Mapping[str, tuple[float, float]]:
     """Verblijfsobject points (EPSG:28992) from the compiled dataset in ``data_dir``."""
-    from spreidingstoets.dataset.core import load_dataset
+    from spreidingstoets.dataset.store import load_dataset
 
     points: Mapping[str, tuple[float, float]] = load_dataset(data_dir).unit_points()
     return points

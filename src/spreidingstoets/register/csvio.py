@@ -20,9 +20,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..domain.register import RegisterEntry
 from ..errors import InputError, SourceError
 from .db import Register
-from .snapshot import RegisterEntry
 from .validate import EntryFields, did_you_mean
 
 REQUIRED_COLUMNS = (

@@ -28,9 +28,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from ..domain.register import RegisterEntry, RegisterSnapshot
+from ..domain.vocabulary import KINDS, STATUSES
 from ..errors import InputError, SourceError, SpreidingstoetsError
 from .schema import VERSION_TABLE, audit_log, register_entry, register_revision
-from .snapshot import KINDS, STATUSES, RegisterEntry, RegisterSnapshot
 from .validate import EntryFields, choice_error
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")

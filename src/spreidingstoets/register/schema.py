@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from .snapshot import KINDS, STATUSES
+from ..domain.vocabulary import KINDS, STATUSES
 
 VERSION_TABLE = "register_schema_version"
 """Alembic's version table; a name of our own so a shared PostgreSQL database can hold others."""

@@ -10,7 +10,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from .snapshot import KINDS, STATUSES, RegisterEntry
+from ..domain.register import RegisterEntry
+from ..domain.vocabulary import KINDS, STATUSES
 
 _VBO_RE = re.compile(r"\d{16}")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")

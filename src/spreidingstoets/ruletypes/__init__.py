@@ -8,7 +8,7 @@ from types import ModuleType
 
 from pydantic import BaseModel
 
-from spreidingstoets.model import RuleOutcome
+from spreidingstoets.domain.model import RuleOutcome
 from spreidingstoets.ruletypes import (
     area_share,
     beds_per_location,

@@ -22,8 +22,8 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from spreidingstoets.dataset.core import Dataset
-from spreidingstoets.model import RuleOutcome
+from spreidingstoets.dataset.model import Dataset
+from spreidingstoets.domain.model import RuleOutcome
 from spreidingstoets.ruletypes.base import (
     Context,
     Counted,

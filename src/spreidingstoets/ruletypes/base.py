@@ -11,19 +11,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from spreidingstoets.dataset.compile import WONING_STATUSES
-from spreidingstoets.dataset.core import Dataset
-from spreidingstoets.model import Application, Evidence, Outcome, RuleOutcome
-from spreidingstoets.register.snapshot import (
+from spreidingstoets.dataset.model import Dataset
+from spreidingstoets.domain.model import Application, Evidence, Outcome, RuleOutcome
+from spreidingstoets.domain.register import RegisterEntry, RegisterSnapshot
+from spreidingstoets.domain.vocabulary import (
+    COUNTED_STATUSES,
+    KINDS,
     STATUSES,
-    RegisterEntry,
-    RegisterSnapshot,
+    WONING_GEBRUIKSDOEL,
+    WONING_STATUSES,
+    Kind,
+    Status,
 )
 
 if TYPE_CHECKING:
@@ -42,16 +46,12 @@ class Strict(BaseModel):
 class Counted(Strict):
     """Which register entries count as existing dwellings of the regulated kind."""
 
-    kinds: tuple[Literal["kamerverhuur", "arbeidsmigranten", "studenten", "omzetting"], ...] = (
-        Field(
-            default=("kamerverhuur", "arbeidsmigranten", "studenten", "omzetting"),
-            description="kinds of use that count (Tiel treats all alike)",
-        )
+    kinds: tuple[Kind, ...] = Field(
+        default=KINDS,  # type: ignore[arg-type]
+        description="kinds of use that count (Tiel treats all alike)",
     )
-    statuses: tuple[
-        Literal["granted", "tolerated", "pending", "illegal", "revoked", "expired"], ...
-    ] = Field(
-        default=("granted", "tolerated", "pending", "illegal"),
+    statuses: tuple[Status, ...] = Field(
+        default=COUNTED_STATUSES,  # type: ignore[arg-type]
         description="statuses that count: granted, tolerated, pending, illegal by default",
     )
 
@@ -59,7 +59,7 @@ class Counted(Strict):
 class Dwelling(Strict):
     """What counts as a dwelling (woning) in the denominators of shares."""
 
-    gebruiksdoel: str = "woonfunctie"
+    gebruiksdoel: str = WONING_GEBRUIKSDOEL
     statuses: tuple[str, ...] = WONING_STATUSES
 
 
@@ -244,8 +244,6 @@ class Context:
         return mask & (units != self.unit)
 
     def dwellings(self, spec: Dwelling) -> np.ndarray:
-        if spec.gebruiksdoel == "woonfunctie" and tuple(spec.statuses) == WONING_STATUSES:
-            return self.dataset.woning
         return self.dataset.woning_definition(tuple(spec.statuses), spec.gebruiksdoel)
 
     def layer(self, name: str) -> ZoningLayer:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field, model_validator
 
-from spreidingstoets.model import Outcome, RuleOutcome
-from spreidingstoets.register.snapshot import RegisterEntry
+from spreidingstoets.domain.model import RuleOutcome
+from spreidingstoets.domain.register import RegisterEntry
+from spreidingstoets.domain.vocabulary import Outcome
 from spreidingstoets.ruletypes.base import Context, Counted, RuleSpec, Strict, outcome
 
 NAME = "beds_per_location"

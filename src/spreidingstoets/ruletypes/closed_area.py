@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from spreidingstoets.model import Outcome, RuleOutcome
+from spreidingstoets.domain.model import RuleOutcome
+from spreidingstoets.domain.vocabulary import Outcome
 from spreidingstoets.ruletypes.base import Context, RuleSpec, Strict, ZoneRef, fmt_pct, outcome
 from spreidingstoets.ruletypes.zoning import EPS, describe, located, zone_evidence
 

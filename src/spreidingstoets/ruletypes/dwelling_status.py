@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from spreidingstoets.model import RuleOutcome
+from spreidingstoets.domain.model import RuleOutcome
 from spreidingstoets.ruletypes.base import Context, Dwelling, RuleSpec, Strict, outcome
 
 NAME = "dwelling_status"

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from spreidingstoets.model import Evidence, RuleOutcome
+from spreidingstoets.domain.model import Evidence, RuleOutcome
 from spreidingstoets.ruletypes.base import Context, RuleSpec, Strict, outcome
 
 NAME = "floor_area_per_person"

@@ -16,8 +16,9 @@ from collections import Counter
 
 from pydantic import Field
 
-from spreidingstoets.model import RuleOutcome
-from spreidingstoets.register.snapshot import COUNTED_STATUSES, STATUSES, RegisterEntry
+from spreidingstoets.domain.model import RuleOutcome
+from spreidingstoets.domain.register import RegisterEntry
+from spreidingstoets.domain.vocabulary import COUNTED_STATUSES, STATUSES
 from spreidingstoets.ruletypes.base import (
     Context,
     Counted,

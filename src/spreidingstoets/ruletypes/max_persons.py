@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from spreidingstoets.model import RuleOutcome
+from spreidingstoets.domain.model import RuleOutcome
 from spreidingstoets.ruletypes.base import Context, RuleSpec, Strict, ZoneRef, outcome
 
 NAME = "max_persons"

@@ -37,7 +37,7 @@ from typing import Literal, NamedTuple
 import shapely
 from pydantic import Field, model_validator
 
-from spreidingstoets.model import RuleOutcome
+from spreidingstoets.domain.model import RuleOutcome
 from spreidingstoets.ruletypes.base import (
     Context,
     Counted,

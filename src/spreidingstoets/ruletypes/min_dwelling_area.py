@@ -10,7 +10,8 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from spreidingstoets.model import Outcome, RuleOutcome
+from spreidingstoets.domain.model import RuleOutcome
+from spreidingstoets.domain.vocabulary import Outcome
 from spreidingstoets.ruletypes.base import Context, RuleSpec, Strict, outcome
 from spreidingstoets.ruletypes.floor_area_per_person import fmt_num, unit_evidence
 

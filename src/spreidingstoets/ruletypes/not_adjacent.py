@@ -17,8 +17,8 @@ import numpy as np
 import shapely
 from pydantic import Field
 
-from spreidingstoets.dataset.core import Dataset
-from spreidingstoets.model import Evidence, RuleOutcome
+from spreidingstoets.dataset.model import Dataset
+from spreidingstoets.domain.model import Evidence, RuleOutcome
 from spreidingstoets.ruletypes.base import Context, Counted, RuleSpec, Strict, fmt_m, outcome
 
 NAME = "not_adjacent"

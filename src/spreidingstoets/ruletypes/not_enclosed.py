@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from pydantic import Field
 
-from spreidingstoets.dataset.core import Dataset
-from spreidingstoets.model import Evidence, RuleOutcome
+from spreidingstoets.dataset.model import Dataset
+from spreidingstoets.domain.model import Evidence, RuleOutcome
 from spreidingstoets.ruletypes.base import (
     Context,
     Counted,

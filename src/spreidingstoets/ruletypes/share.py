@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from spreidingstoets.model import RuleOutcome
+from spreidingstoets.domain.model import RuleOutcome
 from spreidingstoets.ruletypes.base import Context, Counted, Dwelling, RuleSpec, fmt_pct, outcome
 
 

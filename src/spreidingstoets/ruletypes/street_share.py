@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from spreidingstoets.model import RuleOutcome
+from spreidingstoets.domain.model import RuleOutcome
 from spreidingstoets.ruletypes.base import (
     Context,
     Counted,

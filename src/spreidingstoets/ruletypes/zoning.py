@@ -23,7 +23,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from spreidingstoets.model import Evidence, RuleOutcome
+from spreidingstoets.domain.model import Evidence, RuleOutcome
 from spreidingstoets.ruletypes.base import Context, RuleSpec, Strict, fmt_pct, outcome
 from spreidingstoets.zoning import ZoneHit, ZoningLayer, normalise_designation
 

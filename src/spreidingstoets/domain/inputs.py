@@ -9,18 +9,16 @@ import datetime as dt
 import difflib
 from typing import Any
 
+from spreidingstoets.domain.vocabulary import KINDS
 from spreidingstoets.errors import InputError
-from spreidingstoets.model import KINDS_OF_USE
 
 
 def parse_kind(value: str) -> str:
     kind = value.strip().lower()
-    if kind not in KINDS_OF_USE:
-        near = difflib.get_close_matches(kind, KINDS_OF_USE, n=1)
+    if kind not in KINDS:
+        near = difflib.get_close_matches(kind, KINDS, n=1)
         hint = f"; bedoelt u {near[0]!r}?" if near else ""
-        raise InputError(
-            f"onbekend soort gebruik {value!r}{hint} (geldig: {', '.join(KINDS_OF_USE)})"
-        )
+        raise InputError(f"onbekend soort gebruik {value!r}{hint} (geldig: {', '.join(KINDS)})")
     return kind
 
 

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, TypeAdapter
 
-Outcome = Literal["pass", "fail", "review", "not_applicable"]
-Overall = Literal["allowed", "refused", "review"]
-KindOfUse = Literal["kamerverhuur", "arbeidsmigranten", "studenten", "omzetting"]
-KINDS_OF_USE: tuple[str, ...] = ("kamerverhuur", "arbeidsmigranten", "studenten", "omzetting")
+from spreidingstoets.domain.vocabulary import Outcome, Overall
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal, get_args
-
-Kind = Literal["kamerverhuur", "arbeidsmigranten", "studenten", "omzetting"]
-Status = Literal["granted", "tolerated", "pending", "illegal", "revoked", "expired"]
-KINDS: tuple[str, ...] = get_args(Kind)
-STATUSES: tuple[str, ...] = get_args(Status)
-# Statuses that count by default (DESIGN.md section 2: not revoked or expired).
-COUNTED_STATUSES: tuple[str, ...] = ("granted", "tolerated", "pending", "illegal")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,192 @@
+"""Loading a compiled dataset (Parquet tables + manifest) into the in-memory model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from scipy.spatial import cKDTree
+
+from spreidingstoets.dataset.compile import DATA_FILES, FORMAT_VERSION
+from spreidingstoets.dataset.footprints import Footprints
+from spreidingstoets.dataset.model import Csr, Dataset, dwelling_mask
+from spreidingstoets.errors import SourceError
+from spreidingstoets.zoning import ZoningLayer
+
+LAYERS_DIR = "layers"  # compiled zoning/area layers: layers/<name>.parquet
+
+
+def _col(table: Any, name: str) -> np.ndarray:
+    return table.column(name).to_numpy(zero_copy_only=False)
+
+
+def _footprints(table: Any, active: np.ndarray) -> Footprints:
+    """WKB straight from the Parquet buffers (no geometry objects), plus the grid index."""
+    wkb = table.column("geometry").cast(pa.large_binary()).combine_chunks()
+    _, offsets, data = wkb.buffers()
+    offsets = np.frombuffer(offsets, np.int64, count=len(wkb) + 1, offset=wkb.offset * 8)
+    data = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+    bounds = np.column_stack(
+        [_col(table, c).astype(float) for c in ("xmin", "ymin", "xmax", "ymax")]
+    )
+    return Footprints.build(offsets, data, bounds, active)
+
+
+def _ids(table: Any, name: str, width: int = 16) -> np.ndarray:
+    """BAG identificaties as fixed-width bytes, straight from Arrow (no str object per row)."""
+    column = table.column(name).combine_chunks()
+    try:
+        fixed = column.cast(pa.binary(width))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # an id of another length
+        values = column.to_numpy(zero_copy_only=False)
+        if any(len(str(v)) > width for v in values):
+            raise SourceError(f"{name}: identificaties longer than {width} characters") from None
+        return np.asarray(values.astype(f"S{width}"))
+    return np.frombuffer(
+        fixed.buffers()[1], dtype=f"S{width}", count=len(fixed), offset=fixed.offset * width
+    )
+
+
+def _labels(table: Any, name: str) -> np.ndarray:
+    """A text column with few distinct values (status, gebruiksdoel, postcode) as an object
+    array whose elements share one str object per value: 8 bytes a row instead of a copy."""
+    encoded = table.column(name).combine_chunks().dictionary_encode()
+    values = np.array([v or "" for v in encoded.dictionary.to_pylist()] + [""], dtype=object)
+    codes = encoded.indices.fill_null(len(values) - 1).to_numpy()
+    return values[codes]
+
+
+def load_dataset(path: Path | str) -> Dataset:
+    """Load a compiled dataset folder and build its indexes."""
+    path = Path(path)
+    manifest_path = path / "manifest.json"
+    if not manifest_path.is_file():
+        raise SourceError(
+            f"{path}: not a compiled dataset (no manifest.json); make one with "
+            "'spreidingstoets import SOURCE --out DIR'"
+        )
+    manifest = json.loads(manifest_path.read_text())
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise SourceError(
+            f"{path}: dataset format {manifest.get('format_version')}, this version reads format "
+            f"{FORMAT_VERSION}; import the source again with 'spreidingstoets import'"
+        )
+    missing = [n for n in DATA_FILES if not (path / n).is_file()]
+    if missing:
+        raise SourceError(f"{path}: dataset incomplete, missing {', '.join(missing)}")
+    # Tables are read one at a time and dropped once their columns are arrays: at national
+    # scale the Parquet tables and the arrays would not fit in memory together.
+    units = pq.read_table(path / "units.parquet")
+    n_units = units.num_rows
+    unit_id = _ids(units, "identificatie")
+    hoofdadres = _col(units, "hoofdadres").astype(np.int32)
+    street = _col(units, "openbare_ruimte").astype(np.int32)
+    unit_type = _labels(units, "objecttype")
+    status = _labels(units, "status")
+    doel = _labels(units, "gebruiksdoel")
+    oppervlakte = _col(units, "oppervlakte").astype(np.int32)
+    xy = np.column_stack([_col(units, "x"), _col(units, "y")])
+    del units
+
+    addrs = pq.read_table(path / "addresses.parquet")
+    addr_id = _ids(addrs, "identificatie")
+    addr_unit = _col(addrs, "unit").astype(np.int32)
+    addr_hoofd = _col(addrs, "hoofdadres").astype(bool)
+    addr_huisletter = _labels(addrs, "huisletter")
+    addr_toevoeging = _labels(addrs, "toevoeging")
+    addr_postcode = _labels(addrs, "postcode")
+    addr_street = _col(addrs, "openbare_ruimte").astype(np.int32)
+    addr_woonplaats = _col(addrs, "woonplaats").astype(np.int32)
+    addr_num = _col(addrs, "huisnummer").astype(np.int32)
+    del addrs
+
+    fps = pq.read_table(path / "footprints.parquet")
+    n_fp = fps.num_rows
+    fp_active = _col(fps, "active").astype(bool)
+    fp_id = _ids(fps, "identificatie")
+    fp_kind = _labels(fps, "kind")
+    fp_status = _labels(fps, "status")
+    fp_bouwjaar = _col(fps, "bouwjaar").astype(np.int32)
+    footprints = _footprints(fps, fp_active)
+    del fps
+
+    links = pq.read_table(path / "unit_footprint.parquet")
+    lu, lf = _col(links, "unit").astype(np.int64), _col(links, "footprint").astype(np.int64)
+    adj = pq.read_table(path / "adjacency.parquet")
+    a, b = _col(adj, "a").astype(np.int64), _col(adj, "b").astype(np.int64)
+    del links, adj
+    streets = pq.read_table(path / "openbare_ruimten.parquet")
+    wpls = pq.read_table(path / "woonplaatsen.parquet")
+
+    has_street = street >= 0
+    rows = np.flatnonzero(has_street)
+    street_units = Csr.build(street[rows].astype(np.int64), rows, streets.num_rows)
+
+    # House-number order per street side: key = street*2 + parity, dense rank of huisnummer.
+    number = np.where(hoofdadres >= 0, addr_num[np.maximum(hoofdadres, 0)], 0)
+    side_key = np.where(has_street, street.astype(np.int64) * 2 + (number % 2), -1)
+    order = np.lexsort((number, side_key))
+    order = order[side_key[order] >= 0]
+    sk, num_sorted = side_key[order], number[order]
+    new_group = np.r_[True, sk[1:] != sk[:-1]]
+    new_number = new_group | np.r_[True, num_sorted[1:] != num_sorted[:-1]]
+    dense = np.cumsum(new_number)
+    group_start = np.maximum.accumulate(np.where(new_group, dense, 0))
+    side_rank = np.full(n_units, -1, np.int64)
+    side_rank[order] = dense - group_start
+    n_sides = streets.num_rows * 2
+    side_ptr = np.zeros(n_sides + 1, np.int64)
+    np.cumsum(np.bincount(sk, minlength=n_sides), out=side_ptr[1:])
+    side_order = Csr(side_ptr, order.astype(np.int32))  # lexsort keeps rank order per side
+
+    ds = Dataset(
+        manifest=manifest,
+        unit_id=unit_id,
+        unit_type=unit_type,
+        unit_status=status,
+        unit_gebruiksdoel=doel,
+        unit_oppervlakte=oppervlakte,
+        unit_xy=xy,
+        unit_hoofdadres=hoofdadres,
+        unit_street=street,
+        addr_huisnummer=addr_num,
+        addr_id=addr_id,
+        addr_unit=addr_unit,
+        addr_hoofd=addr_hoofd,
+        addr_huisletter=addr_huisletter,
+        addr_toevoeging=addr_toevoeging,
+        addr_postcode=addr_postcode,
+        addr_street=addr_street,
+        addr_woonplaats=addr_woonplaats,
+        fp_id=fp_id,
+        fp_kind=fp_kind,
+        fp_status=fp_status,
+        fp_bouwjaar=fp_bouwjaar,
+        fp_active=fp_active,
+        footprints=footprints,
+        street_id=_col(streets, "identificatie").astype(str),
+        street_naam=_col(streets, "naam").astype(str),
+        street_type=np.array([v or "" for v in _col(streets, "type")], dtype=object),
+        street_woonplaats=_col(streets, "woonplaats").astype(np.int32),
+        woonplaats_id=_col(wpls, "identificatie").astype(str),
+        woonplaats_naam=_col(wpls, "naam").astype(str),
+        unit_fps=Csr.build(lu, lf, n_units),
+        fp_units=Csr.build(lf, lu, n_fp),
+        street_units=street_units,
+        fp_adjacent=Csr.build(np.r_[a, b], np.r_[b, a], n_fp),
+        side_key=side_key,
+        side_rank=side_rank,
+        side_order=side_order,
+        point_tree=cKDTree(xy),
+        woning=dwelling_mask(unit_type, status, doel, hoofdadres),
+    )
+    layer_dir = path / LAYERS_DIR
+    if layer_dir.is_dir():
+        ds.layers = {
+            p.stem: ZoningLayer.from_parquet(p) for p in sorted(layer_dir.glob("*.parquet"))
+        }
+    return ds
