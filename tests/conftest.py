@@ -14,6 +14,7 @@ WEESP = SHARED / "bag" / "gob-bagextract-weesp-0457" / "BAGGEM0457L-15102021.zip
 DOESBURG = SHARED / "bag" / "nlextract-doesburg-0221"
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests/builders.py
+RULES = REPO / "rules"
 
 
 def need(path: Path) -> Path:
@@ -41,11 +42,17 @@ def weesp(weesp_dir: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def sample_ds():  # type: ignore[no-untyped-def]
-    from spreidingstoets.dataset.store import load_dataset
-    from spreidingstoets.samples import sample_dataset_path
+def sample_ws():  # type: ignore[no-untyped-def]
+    """The workspace on the bundled sample and its registers, shared by the session."""
+    from spreidingstoets.service.workspace import Workspace
+    from spreidingstoets.settings import load_settings
 
-    return load_dataset(sample_dataset_path())
+    return Workspace(load_settings())
+
+
+@pytest.fixture(scope="session")
+def sample_ds(sample_ws):  # type: ignore[no-untyped-def]
+    return sample_ws.dataset
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -15,13 +15,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builders import Town
-from conftest import run_cli
+from conftest import RULES, run_cli
+from spreidingstoets.domain.inputs import ApplicationInput
 from spreidingstoets.domain.model import Application, verdict_json, verdict_schema
 from spreidingstoets.domain.register import RegisterEntry, RegisterSnapshot
 from spreidingstoets.engine import evaluate
 from spreidingstoets.errors import InputError
 from spreidingstoets.ruleset import RulesetError, load_ruleset, ruleset_schema
-from spreidingstoets.service import make_application, open_snapshot
+from spreidingstoets.service.checks import resolve
 
 DAY = dt.date(2026, 11, 15)
 BENCH_RULES = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_rules.yaml"
@@ -56,19 +57,19 @@ versions:
 @pytest.mark.parametrize(
     ("rtype", "params", "message"),
     [
-        ("street_shar", "{max_share: 0.1}", "did you mean 'street_share'"),
+        ("street_shar", "{max_share: 0.1}", "bedoelt u 'street_share'"),
         (
             "street_share",
             "{max_share: 0.1, maxshare: 2}",
-            "rule 'straat' (street_share): params.maxshare: Extra inputs",
+            "regel 'straat' (street_share): params.maxshare: onbekende sleutel",
         ),
         (
             "street_share",
             "{max_share: 1.5}",
-            "params.max_share: Input should be less than or equal to 1",
+            "params.max_share: mag hoogstens 1 zijn",
         ),
         ("street_share", "{max_share: 0.1, rounding: up}", "params.rounding"),
-        ("min_distance", "{radius_m: -5}", "params.radius_m: Input should be greater than 0"),
+        ("min_distance", "{radius_m: -5}", "params.radius_m: moet groter zijn dan 0"),
         ("min_distance", "{radius_m: 100 m}", "params.radius_m"),
     ],
 )
@@ -77,7 +78,7 @@ def test_ruleset_errors_name_file_rule_and_key(
 ) -> None:
     path = _write(tmp_path, BASE.format(type=rtype, params=params))
     with pytest.raises(RulesetError) as exc:
-        load_ruleset(path)
+        load_ruleset(path, RULES)
     assert str(path) in str(exc.value)
     assert message in str(exc.value)
 
@@ -86,21 +87,21 @@ def test_ruleset_duplicate_keys_and_bad_dates(tmp_path: Path) -> None:
     dup = _write(
         tmp_path, BASE.format(type="street_share", params="{max_share: 0.1, max_share: 0.2}")
     )
-    with pytest.raises(RulesetError, match=r"duplicate key 'max_share' at line \d+"):
-        load_ruleset(dup)
+    with pytest.raises(RulesetError, match=r"sleutel 'max_share' staat er twee keer in: regel \d+"):
+        load_ruleset(dup, RULES)
     bad_date = _write(
         tmp_path,
         BASE.replace("2020-01-01", "2020-13-01").format(
             type="street_share", params="{max_share: 0.1}"
         ),
     )
-    with pytest.raises(RulesetError, match="version '1': valid_from"):
-        load_ruleset(bad_date)
+    with pytest.raises(RulesetError, match="versie '1': valid_from"):
+        load_ruleset(bad_date, RULES)
     unknown_top = _write(
         tmp_path, BASE.format(type="street_share", params="{max_share: 0.1}") + "extra: 1\n"
     )
-    with pytest.raises(RulesetError, match="extra: Extra inputs are not permitted"):
-        load_ruleset(unknown_top)
+    with pytest.raises(RulesetError, match="extra: onbekende sleutel"):
+        load_ruleset(unknown_top, RULES)
 
 
 def test_overlapping_versions_are_refused(tmp_path: Path) -> None:
@@ -108,29 +109,29 @@ def test_overlapping_versions_are_refused(tmp_path: Path) -> None:
     version = text[text.index("  - version:") :]
     second = version.replace('version: "1"', 'version: "2"').replace("2020-01-01", "2021-01-01")
     path = _write(tmp_path, text + second)
-    with pytest.raises(RulesetError, match="versions '1' and '2' overlap"):
-        load_ruleset(path)
+    with pytest.raises(RulesetError, match="versies '1' en '2' overlappen"):
+        load_ruleset(path, RULES)
     closed = text.replace(
         "    source: test\n", "    valid_until: 2020-12-31\n    source: test\n", 1
     )
-    assert len(load_ruleset(_write(tmp_path, closed + second, "ok.yaml")).versions) == 2
+    assert len(load_ruleset(_write(tmp_path, closed + second, "ok.yaml"), RULES).versions) == 2
 
 
 def test_set_and_variant_change_parameters_and_hash(tmp_path: Path) -> None:
-    base = load_ruleset("tiel").version_on(DAY)
-    changed = load_ruleset("tiel", sets=["tiel.straat.max_share=0.15"]).version_on(DAY)
+    base = load_ruleset("tiel", RULES).version_on(DAY)
+    changed = load_ruleset("tiel", RULES, sets=["tiel.straat.max_share=0.15"]).version_on(DAY)
     assert {r.id: r.parameters for r in changed.rules}["straat"]["max_share"] == "0.15"
     assert changed.sha256 != base.sha256 and changed.variant == "tiel.straat.max_share=0.15"
     variant = _write(
         tmp_path,
         "variant: groningen\nbase: tiel\nset: {straat.max_share: 0.15}\nremove: [leefbaarheid]\n",
     )
-    v = load_ruleset("tiel", variant=variant).version_on(DAY)
+    v = load_ruleset("tiel", RULES, variant=variant).version_on(DAY)
     assert [r.id for r in v.rules] == [r.id for r in base.rules if r.id != "leefbaarheid"]
-    with pytest.raises(RulesetError, match=r"no rule 'strat'.*did you mean 'straat'"):
-        load_ruleset("tiel", sets=["tiel.strat.max_share=0.15"])
-    with pytest.raises(InputError, match=r"unknown ruleset 'teil'.*did you mean 'tiel'"):
-        load_ruleset("teil")
+    with pytest.raises(RulesetError, match=r"geen regel 'strat'.*bedoelt u 'straat'"):
+        load_ruleset("tiel", RULES, sets=["tiel.strat.max_share=0.15"])
+    with pytest.raises(InputError, match=r"onbekende regelset 'teil'.*bedoelt u 'tiel'"):
+        load_ruleset("teil", RULES)
 
 
 def test_schemas_describe_rule_types() -> None:
@@ -146,14 +147,13 @@ def test_schemas_describe_rule_types() -> None:
 # ---- verdicts on the sample --------------------------------------------------------------------
 
 
-def test_verdict_has_provenance_and_validates_against_schema(sample_ds) -> None:  # type: ignore[no-untyped-def]
+def test_verdict_has_provenance_and_validates_against_schema(sample_ws, sample_ds) -> None:  # type: ignore[no-untyped-def]
     from jsonschema import validate
 
-    snapshot = open_snapshot(None)
-    ruleset = load_ruleset("tiel")
-    app = make_application(
-        sample_ds, address="Kwartelstraat 7 Tiel", kind="arbeidsmigranten", persons=4, date=DAY
-    )
+    snapshot = sample_ws.overlay()
+    ruleset = load_ruleset("tiel", RULES)
+    given = ApplicationInput(address="Kwartelstraat 7 Tiel", kind="arbeidsmigranten", persons=4)
+    app = resolve(sample_ws, given, DAY)
     verdict = evaluate(app, sample_ds, snapshot, ruleset.version_on(DAY))
     data = json.loads(verdict_json(verdict))
     validate(data, verdict_schema())
@@ -197,11 +197,11 @@ def test_check_cli_json_exit_codes_and_bad_input() -> None:
     assert allowed.returncode == 0, allowed.stderr
     for args, text in [
         (["Nergensstraat 1 Tiel"], "no street matching"),
-        (["Kwartelstraat 7 Tiel", "--rules", "teil"], "did you mean 'tiel'"),
+        (["Kwartelstraat 7 Tiel", "--rules", "teil"], "bedoelt u 'tiel'"),
         (["Kwartelstraat 7 Tiel", "--persons", "0"], "minstens 1"),
         (["Kwartelstraat 7 Tiel", "--persons", "-3"], "minstens 1"),
         (["Kwartelstraat 7 Tiel", "--persons", "four"], "geheel getal"),
-        (["Kwartelstraat 7 Tiel", "--date", "2017-01-01"], "no version valid"),
+        (["Kwartelstraat 7 Tiel", "--date", "2017-01-01"], "heeft geen versie die geldt op"),
         (["Kwartelstraat 7 Tiel", "--kind", "arbeidsmigrant"], "bedoelt u 'arbeidsmigranten'"),
     ]:
         result = run_cli("check", *args)
@@ -260,7 +260,7 @@ def _snapshot(ds, ids: list[str], tag: str) -> RegisterSnapshot:  # type: ignore
 @given(data=st.data())
 def test_adding_an_uncounted_entry_never_changes_outcomes(street_world, data) -> None:  # type: ignore[no-untyped-def]
     ds, units, far_units = street_world
-    version = load_ruleset(BENCH_RULES).version_on(DAY)
+    version = load_ruleset(BENCH_RULES, RULES).version_on(DAY)
     counted = data.draw(st.lists(st.sampled_from(units), max_size=6, unique=True))
     target = data.draw(st.sampled_from(units))
     app = Application(unit=ds.unit_index(target), kind="kamerverhuur", persons=4, date=DAY)
@@ -297,9 +297,9 @@ def test_raising_the_share_never_turns_pass_into_fail(street_world, data, share,
     target = data.draw(st.sampled_from(units))
     app = Application(unit=ds.unit_index(target), kind="kamerverhuur", persons=4, date=DAY)
     snap = _snapshot(ds, counted, "c")
-    low = load_ruleset(BENCH_RULES, sets=[f"bench.straat.max_share={share}"]).version_on(DAY)
+    low = load_ruleset(BENCH_RULES, RULES, sets=[f"bench.straat.max_share={share}"]).version_on(DAY)
     high = load_ruleset(
-        BENCH_RULES, sets=[f"bench.straat.max_share={min(share + bump, 1)}"]
+        BENCH_RULES, RULES, sets=[f"bench.straat.max_share={min(share + bump, 1)}"]
     ).version_on(DAY)
     lo = {r.rule: r for r in evaluate(app, ds, snap, low).rules}["straat"]
     hi = {r.rule: r for r in evaluate(app, ds, snap, high).rules}["straat"]
@@ -335,7 +335,7 @@ def test_weesp_counts_adjacency_and_distances_agree_with_geopandas(weesp) -> Non
         ),
         "weesp@1",
     )
-    version = load_ruleset(BENCH_RULES).version_on(DAY)
+    version = load_ruleset(BENCH_RULES, RULES).version_on(DAY)
     # independent picture: geopandas frames of counted footprints and of all dwellings
     fp_rows = [(u, int(f)) for u in counted for f in ds.unit_fps.members(u)]
     counted_fp = gpd.GeoDataFrame(

@@ -266,10 +266,10 @@ def test_csv_reports_every_bad_row_with_suggestions(register: Register, tmp_path
         import_csv(register, path, actor="t", at=AT)
     errors = caught.value.errors
     assert errors[:6] == [
-        "line 2, column kind: unknown kind 'kamerverhuu'; did you mean 'kamerverhuur'? "
-        "(valid: kamerverhuur, arbeidsmigranten, studenten, omzetting)",
-        "line 2, column status: unknown status 'grnted'; did you mean 'granted'? "
-        "(valid: granted, tolerated, pending, illegal, revoked, expired)",
+        "line 2, column kind: onbekend soort gebruik 'kamerverhuu'; bedoelt u 'kamerverhuur'? "
+        "(geldig: kamerverhuur, arbeidsmigranten, studenten, omzetting)",
+        "line 2, column status: onbekend status 'grnted'; bedoelt u 'granted'? "
+        "(geldig: granted, tolerated, pending, illegal, revoked, expired)",
         "line 2, column valid_from: expected an ISO date YYYY-MM-DD, got '01-02-2024'",
         "line 3, column valid_until: valid_until 2024-04-30 is before valid_from 2024-05-01",
         "line 4, column verblijfsobject_id: expected a BAG verblijfsobject id of exactly "
@@ -365,7 +365,7 @@ def test_entries_filters_and_validation(register: Register) -> None:
     assert [e.verblijfsobject_id for e in register.entries(valid_on=dt.date(2025, 1, 1))] == [VBO_B]
     assert [e.kind for e in register.entries(status="pending")] == ["studenten"]
     assert [e.kind for e in register.entries(verblijfsobject_id=VBO_A)] == ["kamerverhuur"]
-    with pytest.raises(InputError, match="did you mean 'pending'"):
+    with pytest.raises(InputError, match="bedoelt u 'pending'"):
         register.entries(status="pendng")
     with pytest.raises(InputError, match="persons: expected a whole number"):
         register.add(VBO_A, "kamerverhuur", persons=-1, actor="t", at=AT)
@@ -613,7 +613,7 @@ def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     r = runner.invoke(app, ["list", "--register", db])
     assert r.exit_code == 0 and VBO_A in r.stdout
     r = runner.invoke(app, ["list", "--register", db, "--status", "grantd"])
-    assert r.exit_code == 2 and "did you mean 'granted'" in r.stderr
+    assert r.exit_code == 2 and "bedoelt u 'granted'" in r.stderr
     r = runner.invoke(app, ["list", "--register", db, "--valid-on", "1-1-2024"])
     assert r.exit_code == 2 and "--valid-on" in r.stderr
 

@@ -1,5 +1,8 @@
-"""Command line: a thin typer layer over the library. Exit codes: 0 ok / allowed,
-1 refused or review, 2 bad input."""
+"""Command line: a thin typer layer over the service layer. Exit codes: 0 ok / allowed,
+1 refused or review, 2 bad input, 3 configuration (settings, rules and data that do not fit).
+
+Heavy libraries are imported inside the commands that need them, so ``--help`` starts fast.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +10,19 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from spreidingstoets import __version__
 from spreidingstoets.domain.inputs import parse_day
-from spreidingstoets.domain.model import verdict_json
 from spreidingstoets.errors import InputError, SpreidingstoetsError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from spreidingstoets.service.workspace import Workspace
 
 app = typer.Typer(
     help="spreidingstoets: toets vergunningaanvragen voor kamerverhuur en huisvesting van "
@@ -29,15 +34,27 @@ app = typer.Typer(
 dataset_app = typer.Typer(help="Bekijk een gecompileerde BAG-dataset.", no_args_is_help=True)
 app.add_typer(dataset_app, name="dataset")
 
-out = Console()
-err = Console(stderr=True)
 
-from spreidingstoets.samples import SAMPLE_DIR  # noqa: E402
+def console(stderr: bool = False) -> Console:
+    """A rich console, made when a command prints (importing rich costs start-up time)."""
+    from rich.console import Console
+
+    return Console(stderr=stderr)
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]fout:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
+def say_error(message: str) -> None:
+    """One error line on stderr, printed literally (no markup, no highlighting)."""
+    from rich.markup import escape
+
+    console(stderr=True).print(
+        f"[bold red]fout:[/] {escape(message)}", highlight=False, soft_wrap=True
+    )
+
+
+def warn(message: str) -> None:
+    from rich.markup import escape
+
+    console(stderr=True).print(f"[yellow]{escape(message)}[/]", highlight=False, soft_wrap=True)
 
 
 def parse_date(value: str | None, what: str = "--date") -> dt.date | None:
@@ -49,6 +66,15 @@ def print_json(data: Any) -> None:
 
 
 def progress_bar(transient: bool = True) -> Progress:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    err = console(stderr=True)
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -89,7 +115,9 @@ def import_(
     for item in layer or []:
         name, sep, file = item.partition("=")
         if not sep or not name or not file:
-            raise InputError(f"--layer {item!r}: use NAME=FILE, e.g. bestemmingsplan=plan.gml")
+            raise InputError(
+                f"--layer {item!r}: gebruik NAAM=BESTAND, bijv. bestemmingsplan=plan.gml"
+            )
         layers[name.strip()] = read_zoning(Path(file.strip()))
     from spreidingstoets.dataset.compile import write_dataset
     from spreidingstoets.dataset.sources import read_source
@@ -126,17 +154,9 @@ def common_folder(paths: list[Path]) -> Path:
 
 
 def show_manifest(manifest: dict[str, Any], path: Path) -> None:
-    table = Table(title=f"dataset {manifest['dataset_id']}", show_header=False)
-    table.add_row("folder", str(path))
-    for key in ("source_kind", "extract_date", "reference_date", "gemeentecodes", "sha256"):
-        table.add_row(key, str(manifest.get(key)))
-    for key, value in manifest["counts"].items():
-        table.add_row(key, f"{value:,}".replace(",", "."))
-    for name, layer in (manifest.get("layers") or {}).items():
-        table.add_row(f"laag {name}", f"{layer['features']} vlakken uit {layer['source']}")
-    for note in manifest.get("notes") or []:
-        table.add_row("let op", note)
-    out.print(table)
+    from spreidingstoets.report.terminal import render_manifest
+
+    render_manifest(console(), manifest, path)
 
 
 @dataset_app.command("info")
@@ -145,10 +165,9 @@ def dataset_info(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Toon het manifest van een dataset: bronnen, datums, aantallen."""
-    manifest_path = path / "manifest.json"
-    if not manifest_path.is_file():
-        raise InputError(f"{path}: not a compiled dataset (no manifest.json)")
-    manifest = json.loads(manifest_path.read_text())
+    from spreidingstoets.dataset.store import read_manifest
+
+    manifest = read_manifest(path)
     if as_json:
         print_json(manifest)
     else:
@@ -164,11 +183,13 @@ def address(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Zoek een adres en het verblijfsobject waar het bij hoort."""
-    from spreidingstoets.dataset.address import AddressNotFound, find_address
 
-    ds = open_dataset(data)
+    from spreidingstoets.dataset.address import AddressNotFound
+
+    ws = open_workspace(data)
+    ds = ws.dataset
     try:
-        match = find_address(ds, query)
+        match = ws.address_index.find(query)
     except AddressNotFound as exc:
         if as_json:
             print_json({"found": False, "message": str(exc), "candidates": exc.candidates})
@@ -178,21 +199,32 @@ def address(
     if as_json:
         print_json({"found": True, **info})
         return
-    table = Table(title=match.label, show_header=False)
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=escape(match.label), show_header=False)
     for key, value in info.items():
-        table.add_row(key, "" if value is None else str(value))
-    out.print(table)
+        table.add_row(key, "" if value is None else escape(str(value)))
+    console().print(table)
 
 
-def open_dataset(data: Path | None) -> Any:
-    """Load the given dataset, or the bundled sample's (compiled on first use)."""
-    from spreidingstoets.dataset.store import load_dataset
+def open_workspace(
+    data: Path | None = None, register: str | None = None, *, load: bool = True
+) -> Workspace:
+    """The workspace of one command, from the settings; the dataset loaded up front."""
+    import gc
 
-    if data is not None:
-        return load_dataset(data)
-    from spreidingstoets.samples import sample_dataset_path
+    from spreidingstoets.service.workspace import Workspace
+    from spreidingstoets.settings import load_settings
 
-    return load_dataset(sample_dataset_path())
+    ws = Workspace(load_settings(), data=data, register=register)
+    if load:
+        _ = ws.dataset
+        # The dataset lives as long as the process: keep the collector from rescanning its
+        # millions of objects on every collection (that made checks several times slower).
+        gc.collect()
+        gc.freeze()
+    return ws
 
 
 rules_app = typer.Typer(help="Regelsets controleren, beschrijven en testen.", no_args_is_help=True)
@@ -210,78 +242,7 @@ app.add_typer(
     name="register",
     help="Vergunningenregister: importeren, tonen, exporteren, audit.",
 )
-
-OUTCOME_STYLE = {
-    "pass": ("voldoet", "green"),
-    "fail": ("voldoet niet", "red"),
-    "review": ("beoordelen", "yellow"),
-    "not_applicable": ("n.v.t.", "dim"),
-}
-OVERALL_STYLE = {
-    "allowed": ("TOEGESTAAN", "bold green"),
-    "refused": ("WEIGEREN", "bold red"),
-    "review": ("NADER BEOORDELEN", "bold yellow"),
-}
 EXIT_OF = {"allowed": 0, "refused": 1, "review": 1}
-RELATION_NL = {
-    "application": "aanvraag",
-    "same_street": "zelfde straat",
-    "same_pand": "zelfde pand",
-    "adjacent_pand": "aangrenzend pand",
-    "side_neighbour": "huisnummerbuur",
-    "within_distance": "binnen de straal",
-    "enclosed_neighbour": "ingesloten woning",
-    "enclosing": "sluit in",
-    "same_area": "zelfde gebied",
-    "zone": "zone",
-    "register_entry": "registratie op dit adres",
-    "nearby_entry": "registratie in de buurt",
-}
-
-
-def render_verdict(verdict: Any, warning: str | None = None) -> None:
-    from rich.panel import Panel
-
-    a = verdict.application
-    p = verdict.provenance
-    head = (
-        f"[bold]{a.address}[/]  (verblijfsobject {a.verblijfsobject})\n"
-        f"{a.kind}, {a.persons} personen, datum {a.date}; regelset {p.ruleset} versie "
-        f"{p.ruleset_version}{' variant ' + p.variant if p.variant else ''}"
-    )
-    label, style = OVERALL_STYLE[verdict.outcome]
-    out.print(Panel(f"{head}\n\n[{style}]{label}[/]\n{verdict.message}", expand=False))
-    table = Table(show_lines=True)
-    table.add_column("regel")
-    table.add_column("uitkomst")
-    table.add_column("toelichting", overflow="fold")
-    for r in verdict.rules:
-        text, colour = OUTCOME_STYLE[r.outcome]
-        detail = r.message
-        if r.evidence:
-            shown = [
-                f"{e.address or e.verblijfsobject or e.pand or e.detail.get('naam', '')} "
-                f"({RELATION_NL.get(e.relation, e.relation)}"
-                + (f", {e.distance_m:.2f} m".replace(".", ",") if e.distance_m is not None else "")
-                + ")"
-                for e in r.evidence[:5]
-            ]
-            more = f" en {len(r.evidence) - 5} meer" if len(r.evidence) > 5 else ""
-            detail += "\n[dim]bewijs: " + "; ".join(shown) + more + "[/]"
-        table.add_row(f"{r.rule}\n[dim]{r.type}[/]", f"[{colour}]{text}[/]", detail)
-    out.print(table)
-    out.print(
-        f"[dim]dataset {p.dataset} · register {p.register_revision} · regelset sha256 "
-        f"{p.ruleset_sha256[:12]} · engine {p.engine_version}[/]"
-    )
-    if warning:
-        err.print(f"[yellow]{warning}[/]")
-
-
-def _load_rules(rules: str, sets: list[str] | None, variant: Path | None) -> Any:
-    from spreidingstoets.ruleset import load_ruleset
-
-    return load_ruleset(rules, sets=sets or [], variant=variant)
 
 
 # Options that check and decide share.
@@ -340,38 +301,54 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Oordeel als JSON")] = False,
 ) -> None:
     """Toets een aanvraag aan de regels. Exit 0 toegestaan, 1 weigeren of beoordelen, 2 foute invoer."""
-    from spreidingstoets import service
+    from spreidingstoets.service import checks
 
     if batch is None and address is None:
         raise InputError("geef een adres, of --batch BESTAND")
     if batch is not None and address is not None:
         raise InputError("geef een adres of --batch, niet allebei")
-    ruleset = _load_rules(rules, set_, variant)
     today = parse_date(date) or dt.date.today()  # the interface, not the engine, reads the clock
-    ds = open_dataset(data)
-    snapshot = service.open_snapshot(register)
-    warning = service.gemeente_warning(ruleset, ds)
+    if batch is not None and batch_out is not None:
+        from spreidingstoets.fsio import check_output_path
+
+        check_output_path(batch_out, what="--out")
+    ws = open_workspace(data, register)
+    ruleset = ws.ruleset(rules, sets=set_, variant=variant)
+    warning = checks.gemeente_warning(ruleset, ws)
     if batch is not None:
-        code = run_batch(batch, batch_out, ds, snapshot, ruleset, today)
+        code = run_batch(ws, batch, batch_out, ruleset, today)
         if warning:
-            err.print(f"[yellow]{warning}[/]")
+            warn(warning)
         raise typer.Exit(code)
-    app_ = service.make_application(
-        ds,
-        address=address,
-        kind=kind,
-        persons=persons,
-        date=today,
-        beds=beds,
-        valid_until=valid_until,
-        exception_reason=reason,
-    )
-    verdict = service.check(app_, ds, snapshot, ruleset)
+    given = application_input(address, kind, persons, date, beds, valid_until, reason)
+    verdict = checks.check(ws, checks.resolve(ws, given, today), ruleset)
     if as_json:
+        from spreidingstoets.domain.model import verdict_json
+
         sys.stdout.write(verdict_json(verdict, indent=2) + "\n")
     else:
-        render_verdict(verdict, warning)
+        from spreidingstoets.report.terminal import render_verdict
+
+        render_verdict(console(), verdict)
+        if warning:
+            warn(warning)
     raise typer.Exit(EXIT_OF[verdict.outcome])
+
+
+def application_input(
+    address: str | None,
+    kind: str,
+    persons: str,
+    date: str | None,
+    beds: str | None,
+    valid_until: str | None,
+    reason: str | None,
+) -> Any:
+    """The options of check and decide as one validated application (errors name the option)."""
+    from spreidingstoets.domain.inputs import ApplicationInput
+
+    given = {"address": address, "kind": kind, "persons": persons, "date": date, "beds": beds}
+    return ApplicationInput.parse({**given, "valid_until": valid_until, "reason": reason})
 
 
 @app.command()
@@ -407,30 +384,21 @@ def decide(
     en het auditlog in een keer. Een verlening die intussen niet meer kan, wordt geweigerd (exit 2)."""
     import getpass
 
-    from spreidingstoets import service
-    from spreidingstoets.register.db import Register
+    from spreidingstoets.domain.vocabulary import OVERALL_NL
+    from spreidingstoets.service import checks
+    from spreidingstoets.service.decisions import decide as record
 
     if key is not None and date is None:
         raise InputError(
             "met --key hoort een vaste --date: een herhaling op een andere dag is anders hetzelfde besluit niet"
         )
-    ruleset = _load_rules(rules, None, None)
-    ds = open_dataset(data)
-    app_ = service.make_application(
-        ds,
-        address=address,
-        kind=kind,
-        persons=persons,
-        date=parse_date(date) or dt.date.today(),
-        beds=beds,
-        valid_until=valid_until,
-        exception_reason=reason,
-    )
-    with Register.open(register, create=False) as reg:
-        verdict, result = service.decide(
-            reg,
+    given = application_input(address, kind, persons, date, beds, valid_until, reason)
+    with open_workspace(data, register) as ws:
+        ruleset = ws.ruleset(rules)
+        app_ = checks.resolve(ws, given, dt.date.today())
+        verdict, result = record(
+            ws,
             app_,
-            ds,
             ruleset,
             decision,
             reference=reference,
@@ -438,6 +406,8 @@ def decide(
             idempotency_key=key,
         )
     if as_json:
+        from spreidingstoets.domain.model import verdict_json
+
         print_json(
             {
                 "decision": result.outcome,
@@ -451,28 +421,22 @@ def decide(
         return
     what = "opnieuw gemeld (al vastgelegd met deze sleutel)" if result.replayed else "vastgelegd"
     entry = f", registratie {result.entry.id}" if result.entry else ""
-    out.print(
+    console().print(
         f"Besluit {decision} {what}{entry}; auditregel {result.audit_id}, registerrevisie "
-        f"{result.revision}. Oordeel bij het besluit: {OVERALL_STYLE[verdict.outcome][0].lower()}."
+        f"{result.revision}. Oordeel bij het besluit: {OVERALL_NL[verdict.outcome]}.",
+        markup=False,
     )
 
 
-def read_batch(path: Path) -> list[dict[str, Any]]:
+def read_batch(path: Path) -> list[Any]:
+    """The rows of a batch file (CSV or JSON lines), each with the line it came from."""
     import csv
+
+    from spreidingstoets.service.checks import BatchRow
 
     if not path.is_file():
         raise InputError(f"{path}: bestand niet gevonden")
     text = path.read_text(encoding="utf-8-sig")
-    allowed = {
-        "address",
-        "verblijfsobject_id",
-        "kind",
-        "persons",
-        "date",
-        "beds",
-        "valid_until",
-        "reason",
-    }
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
         rows = []
         for n, line in enumerate(text.splitlines(), 1):
@@ -483,82 +447,29 @@ def read_batch(path: Path) -> list[dict[str, Any]]:
             except json.JSONDecodeError as exc:
                 raise InputError(f"{path}: regel {n}: geen geldige JSON ({exc.msg})") from None
             if not isinstance(row, dict):
-                raise InputError(
-                    f"{path}: regel {n}: verwacht een JSON-object met {', '.join(sorted(allowed))}"
-                )
-            unknown = set(row) - allowed
-            if unknown:
-                raise InputError(
-                    f"{path}: regel {n}: onbekende sleutel(s) {', '.join(sorted(unknown))}; geldig: {', '.join(sorted(allowed))}"
-                )
-            rows.append({"_line": n, **row})
+                raise InputError(f"{path}: regel {n}: verwacht een JSON-object")
+            rows.append(BatchRow(f"{path.name} regel {n}", row))
         return rows
     reader = csv.DictReader(text.splitlines())
-    unknown = set(reader.fieldnames or []) - allowed
-    if unknown:
-        raise InputError(
-            f"{path}: onbekende kolom(men) {', '.join(sorted(unknown))}; geldig: {', '.join(sorted(allowed))}"
-        )
-    return [{"_line": n, **row} for n, row in enumerate(reader, 2)]
+    return [BatchRow(f"{path.name} regel {n}", row) for n, row in enumerate(reader, 2)]
 
 
-def run_batch(
-    path: Path, target: Path | None, ds: Any, snapshot: Any, ruleset: Any, today: dt.date
-) -> int:
+def run_batch(ws: Workspace, path: Path, target: Path | None, ruleset: Any, today: dt.date) -> int:
     """Check every application; validate all first so bad input writes nothing."""
-    from spreidingstoets import service
+    from spreidingstoets.service import checks
 
-    rows = read_batch(path)
-    apps, errors = [], []
-    for row in rows:
-        try:
-            apps.append(
-                service.make_application(
-                    ds,
-                    address=row.get("address") or None,
-                    verblijfsobject_id=row.get("verblijfsobject_id") or None,
-                    kind=row.get("kind") or "",
-                    persons=row.get("persons"),
-                    date=row.get("date") or today,
-                    beds=row.get("beds"),
-                    valid_until=row.get("valid_until"),
-                    exception_reason=row.get("reason"),
-                )
-            )
-            ruleset.version_on(apps[-1].date)
-        except SpreidingstoetsError as exc:
-            errors.append(f"{path.name} regel {row['_line']}: {exc}")
-    if errors:
-        shown = "\n".join(errors[:20])
-        more = f"\n... en nog {len(errors) - 20}" if len(errors) > 20 else ""
-        raise InputError(
-            f"{len(errors)} foute aanvraag/aanvragen, niets geschreven:\n{shown}{more}"
-        )
-    lines = []
-    worst = 0
+    apps = checks.prepare_batch(ws, read_batch(path), ruleset, today)
     with progress_bar() as bar:
         task = bar.add_task("toetsen", total=len(apps))
-        for a in apps:
-            verdict = service.check(a, ds, snapshot, ruleset)
-            lines.append(verdict_json(verdict))
-            worst = max(worst, EXIT_OF[verdict.outcome])
-            bar.advance(task)
-    payload = "\n".join(lines) + ("\n" if lines else "")
+        result = checks.run_batch(ws, apps, ruleset, lambda: bar.advance(task))
+    payload = "\n".join(result.lines) + "\n"
     if target is None:
         sys.stdout.write(payload)
     else:
-        import os
-        import tempfile
+        from spreidingstoets.fsio import write_text
 
-        fd, tmp = tempfile.mkstemp(dir=target.resolve().parent, prefix=f".{target.name}.")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(payload)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    return worst
+        write_text(target, payload)
+    return max(EXIT_OF[o] for o in result.outcomes)
 
 
 @rules_app.command("validate")
@@ -569,9 +480,12 @@ def rules_validate(
 ) -> None:
     """Controleer regelsets: sleutels, datums, regeltypen, parameters."""
     from spreidingstoets.ruleset import available_rulesets, load_ruleset
+    from spreidingstoets.settings import load_settings
 
-    for name in names or available_rulesets():
-        rs = load_ruleset(name)
+    rules_dir = load_settings().rules_dir
+    out = console()
+    for name in names or available_rulesets(rules_dir):
+        rs = load_ruleset(name, rules_dir)
         out.print(
             f"[green]ok[/] {rs.path}: {len(rs.versions)} versie(s), "
             + ", ".join(f"{v.span()}: {len(v.rules)} regels" for v in rs.versions)
@@ -587,19 +501,22 @@ def rules_schema(
     from spreidingstoets.ruleset import ruleset_schema
 
     if what not in ("ruleset", "verdict"):
-        raise InputError(f"schema {what!r}: choose ruleset or verdict")
+        raise InputError(f"schema {what!r}: kies ruleset of verdict")
     print_json(ruleset_schema() if what == "ruleset" else verdict_schema())
 
 
 @rules_app.command("types")
 def rules_types() -> None:
     """Toon de regeltypen en wat ze toetsen."""
+
+    from rich.table import Table
+
     from spreidingstoets.ruletypes import REGISTRY
 
     table = Table("type", "beschrijving")
     for name, rtype in REGISTRY.items():
         table.add_row(name, rtype.description)
-    out.print(table)
+    console().print(table)
 
 
 @rules_app.command("test")
@@ -616,17 +533,20 @@ def rules_test(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Draai de gouden testgevallen in rules/tests/ en vergelijk de uitkomst per regel."""
+    from rich.markup import escape
+
     from spreidingstoets.golden import run_golden
 
-    report = run_golden(names or None, data, register)
+    report = run_golden(open_workspace(data, register), names or None)
     if as_json:
         print_json(report.as_dict())
     else:
+        out = console()
         for case in report.cases:
             mark = "[green]ok[/]" if case.ok else "[red]FOUT[/]"
-            out.print(f"{mark} {case.file}: {case.name}")
+            out.print(f"{mark} {escape(case.file)}: {escape(case.name)}")
             for problem in case.problems:
-                out.print(f"     [red]{problem}[/]")
+                out.print(f"     [red]{escape(problem)}[/]")
         out.print(f"{report.passed} passed, {report.failed} failed")
     raise typer.Exit(0 if report.failed == 0 else 1)
 
@@ -634,31 +554,32 @@ def rules_test(
 @app.command()
 def sample(
     out_dir: Annotated[
-        Path, typer.Option("--out", help="Map voor de voorbeeldextracten")
-    ] = SAMPLE_DIR,
+        Path | None,
+        typer.Option("--out", help="Map voor de voorbeeldextracten (standaard: het voorbeeld)"),
+    ] = None,
 ) -> None:
     """Schrijf de synthetische voorbeeldwijken (Tiel, Aalsmeer, Westland) in LVBAG-formaat."""
     from spreidingstoets.sample import write_sample
+    from spreidingstoets.settings import load_settings
 
-    paths = write_sample(out_dir)
-    for path in paths:
-        out.print(str(path))
+    for path in write_sample(out_dir or load_settings().sample_dir):
+        typer.echo(str(path))
 
 
 @app.command()
 def version() -> None:
     """Toon de versie."""
-    out.print(f"spreidingstoets {__version__}")
+    typer.echo(f"spreidingstoets {__version__}")
 
 
 def main() -> None:
     try:
         app()
     except SpreidingstoetsError as exc:
-        err.print(f"[bold red]fout:[/] {exc}", highlight=False, soft_wrap=True)
+        say_error(str(exc))
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        err.print("afgebroken")
+        say_error("afgebroken")
         sys.exit(130)
 
 

@@ -5,8 +5,6 @@ Pure: no files, databases, HTTP or clock. Same inputs give the same verdict, to 
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from spreidingstoets import __version__
 from spreidingstoets.dataset.model import Dataset
 from spreidingstoets.domain.model import (
@@ -18,50 +16,24 @@ from spreidingstoets.domain.model import (
     combine,
 )
 from spreidingstoets.domain.register import RegisterSnapshot
+from spreidingstoets.domain.ruleset import RulesetVersion, RuleSpec
+from spreidingstoets.domain.vocabulary import OVERALL_TEXT
 from spreidingstoets.errors import InputError
-from spreidingstoets.ruleset import RulesetVersion
 from spreidingstoets.ruletypes import REGISTRY
-from spreidingstoets.ruletypes.base import Context, LayerMissing, RegisterOverlay, RuleSpec, outcome
+from spreidingstoets.ruletypes.base import Context, LayerMissing, RegisterOverlay, outcome
 
 ENGINE_VERSION = __version__
-_OVERLAYS_KEPT = 4
-
-OVERALL_TEXT = {
-    "allowed": "Toegestaan: de aanvraag voldoet aan alle regels.",
-    "refused": "Weigeren: de aanvraag voldoet niet aan {failed}.",
-    "review": "Nader beoordelen: {review} vraagt om een oordeel van de vergunningverlener.",
-}
-
-
-def overlay_for(dataset: Dataset, snapshot: RegisterSnapshot) -> RegisterOverlay:
-    """The register overlay for a snapshot, built once per snapshot object.
-
-    Keyed by the snapshot's identity as well as its revision, so two snapshots that carry the
-    same revision label but other entries can never share an overlay; the cached overlay holds
-    its snapshot, so the identity cannot be reused while it is cached.
-    """
-    cache: OrderedDict[tuple[str, int], RegisterOverlay] = dataset.__dict__.setdefault(
-        "_overlays", OrderedDict()
-    )
-    key = (snapshot.revision, id(snapshot))
-    overlay = cache.get(key)
-    if overlay is None:
-        overlay = RegisterOverlay.build(dataset, snapshot)
-        cache[key] = overlay
-        while len(cache) > _OVERLAYS_KEPT:
-            cache.popitem(last=False)
-    return overlay
 
 
 def validate_application(app: Application, dataset: Dataset) -> None:
     if not 0 <= app.unit < dataset.n_units:
-        raise InputError(f"application refers to unit row {app.unit}, not in the dataset")
+        raise InputError(f"de aanvraag wijst naar rij {app.unit}, die niet in de dataset staat")
     if app.persons < 1:
-        raise InputError(f"persons must be at least 1, got {app.persons}")
+        raise InputError(f"aantal personen moet minstens 1 zijn, niet {app.persons}")
     if app.beds is not None and app.beds < 0:
-        raise InputError(f"beds must be 0 or more, got {app.beds}")
+        raise InputError(f"aantal bedden moet 0 of meer zijn, niet {app.beds}")
     if app.valid_until is not None and app.valid_until < app.date:
-        raise InputError(f"valid_until {app.valid_until} is before the application date {app.date}")
+        raise InputError(f"einddatum {app.valid_until} ligt voor de ingangsdatum {app.date}")
 
 
 def _evaluate_rule(rule: RuleSpec, ctx: Context) -> RuleOutcome:
@@ -74,7 +46,7 @@ def _evaluate_rule(rule: RuleSpec, ctx: Context) -> RuleOutcome:
     try:
         return REGISTRY[rule.type].evaluate(rule, rule.params, ctx)
     except LayerMissing as exc:
-        raise InputError(f"rule {rule.id!r} ({rule.type}): {exc}") from None
+        raise LayerMissing(f"regel {rule.id!r} ({rule.type}): {exc}") from None
 
 
 def evaluate(
@@ -87,9 +59,14 @@ def evaluate(
     validate_application(application, dataset)
     if not version.applies_on(application.date):
         raise InputError(
-            f"ruleset {version.ruleset_id!r} version {version.span()} does not apply on {application.date}"
+            f"regelset {version.ruleset_id!r} versie {version.span()} geldt niet op {application.date}"
         )
-    overlay = register if isinstance(register, RegisterOverlay) else overlay_for(dataset, register)
+    # A snapshot is overlaid here for one verdict; callers checking many keep the overlay.
+    overlay = (
+        register
+        if isinstance(register, RegisterOverlay)
+        else RegisterOverlay.build(dataset, register)
+    )
     ctx = Context(dataset, overlay, application, dataset.layers)
     results = [_evaluate_rule(rule, ctx) for rule in version.rules]
     overall = combine([r.outcome for r in results])

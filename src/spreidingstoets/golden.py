@@ -28,14 +28,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from spreidingstoets.dataset.address import find_address
-from spreidingstoets.dataset.model import Dataset
+from spreidingstoets.domain.inputs import ApplicationInput
+from spreidingstoets.domain.model import Verdict
 from spreidingstoets.domain.register import RegisterSnapshot
 from spreidingstoets.domain.vocabulary import Kind, Outcome, Overall, Status
-from spreidingstoets.errors import InputError, SpreidingstoetsError
+from spreidingstoets.errors import InputError, NotFoundError, SpreidingstoetsError
 from spreidingstoets.register.db import validate_entry
-from spreidingstoets.ruleset import RULES_DIR, load_ruleset, load_yaml
-from spreidingstoets.service import check, make_application, open_snapshot
+from spreidingstoets.ruleset import load_yaml
+from spreidingstoets.ruletypes.base import RegisterOverlay
+from spreidingstoets.service.checks import check, resolve
+from spreidingstoets.service.workspace import Workspace
 
 
 class ExtraEntry(BaseModel):
@@ -124,40 +126,37 @@ class GoldenReport:
         }
 
 
-def _with_entries(
-    ds: Dataset, base: RegisterSnapshot, extra: list[ExtraEntry], tag: str
-) -> RegisterSnapshot:
+def _with_entries(ws: Workspace, extra: list[ExtraEntry], tag: str) -> RegisterOverlay:
+    overlay = ws.overlay()
     if not extra:
-        return base
+        return overlay
+    base = overlay.snapshot
     entries = list(base.entries)
     for e in extra:
-        vbo = e.verblijfsobject_id or ds.unit_identificatie(find_address(ds, e.address or "").unit)
+        vbo = e.verblijfsobject_id or ws.dataset.unit_identificatie(
+            ws.address_index.find(e.address or "").unit
+        )
         fields = validate_entry(
             **e.model_dump(exclude={"address", "verblijfsobject_id"}), verblijfsobject_id=vbo
         )
         entries.append(fields.as_entry(len(entries) + 1, "golden case"))
-    return RegisterSnapshot(tuple(entries), f"{base.revision}+{tag}")
+    return RegisterOverlay.build(
+        ws.dataset, RegisterSnapshot(tuple(entries), f"{base.revision}+{tag}")
+    )
 
 
-def run_case(
-    case: Case, ruleset_id: str, ds: Dataset, base: RegisterSnapshot, file: str
-) -> CaseResult:
+def case_verdict(ws: Workspace, case: Case, ruleset_id: str) -> Verdict:
+    """The verdict of one golden case (its overrides and extra register entries applied)."""
+    ruleset = ws.ruleset(ruleset_id, sets=case.set)
+    overlay = _with_entries(ws, case.register_add, case.name)
+    given = ApplicationInput.parse(case.model_dump(include=set(ApplicationInput.model_fields)))
+    return check(ws, resolve(ws, given, case.date), ruleset, overlay)
+
+
+def run_case(ws: Workspace, case: Case, ruleset_id: str, file: str) -> CaseResult:
     result = CaseResult(file, case.name)
     try:
-        ruleset = load_ruleset(ruleset_id, sets=case.set)
-        snapshot = _with_entries(ds, base, case.register_add, case.name)
-        app = make_application(
-            ds,
-            address=case.address,
-            verblijfsobject_id=case.verblijfsobject_id,
-            kind=case.kind,
-            persons=case.persons,
-            date=case.date,
-            beds=case.beds,
-            valid_until=case.valid_until,
-            exception_reason=case.reason,
-        )
-        verdict = check(app, ds, snapshot, ruleset)
+        verdict = case_verdict(ws, case, ruleset_id)
     except SpreidingstoetsError as exc:
         if case.expect.error and case.expect.error.lower() in str(exc).lower():
             return result
@@ -195,32 +194,40 @@ def run_case(
     return result
 
 
-def golden_files(names: list[str] | None, rules_dir: Path = RULES_DIR) -> list[Path]:
+def golden_files(names: list[str] | None, rules_dir: Path) -> list[Path]:
     folder = rules_dir / "tests"
     files = sorted(folder.glob("*.yaml"))
     if names:
         files = [f for f in files if f.stem in names]
         missing = set(names) - {f.stem for f in files}
         if missing:
-            raise InputError(f"no golden cases for {', '.join(sorted(missing))} in {folder}")
+            raise NotFoundError(
+                f"geen gouden gevallen voor {', '.join(sorted(missing))} in {folder}"
+            )
     return files
 
 
-def run_golden(
-    names: list[str] | None = None, data: Path | None = None, register: str | None = None
-) -> GoldenReport:
-    from spreidingstoets.dataset.store import load_dataset
-    from spreidingstoets.samples import sample_dataset_path
+def read_golden(path: Path) -> GoldenFile:
+    raw = load_yaml(path)
+    try:
+        return GoldenFile.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(f"{path}: {exc}") from None
 
-    ds = load_dataset(data or sample_dataset_path())
-    base = open_snapshot(register)
-    results = []
-    for path in golden_files(names):
-        raw = load_yaml(path)
-        try:
-            golden = GoldenFile.model_validate(raw)
-        except ValidationError as exc:
-            raise InputError(f"{path}: {exc}") from None
-        for case in golden.cases:
-            results.append(run_case(case, golden.ruleset, ds, base, path.name))
-    return GoldenReport(results)
+
+def golden_cases(names: list[str] | None, rules_dir: Path) -> list[tuple[str, str, Case]]:
+    """Every golden case as (file name, ruleset id, case), in file order."""
+    found: list[tuple[str, str, Case]] = []
+    for path in golden_files(names, rules_dir):
+        golden = read_golden(path)
+        found.extend((path.name, golden.ruleset, case) for case in golden.cases)
+    return found
+
+
+def run_golden(ws: Workspace, names: list[str] | None = None) -> GoldenReport:
+    return GoldenReport(
+        [
+            run_case(ws, case, ruleset_id, file)
+            for file, ruleset_id, case in golden_cases(names, ws.settings.rules_dir)
+        ]
+    )

@@ -60,24 +60,50 @@ def _labels(table: Any, name: str) -> np.ndarray:
     return values[codes]
 
 
-def load_dataset(path: Path | str) -> Dataset:
-    """Load a compiled dataset folder and build its indexes."""
-    path = Path(path)
+def read_manifest(path: Path) -> dict[str, Any]:
+    """The manifest of a compiled dataset folder; a clear error when it is not one."""
     manifest_path = path / "manifest.json"
     if not manifest_path.is_file():
         raise SourceError(
-            f"{path}: not a compiled dataset (no manifest.json); make one with "
-            "'spreidingstoets import SOURCE --out DIR'"
+            f"{path}: geen gecompileerde dataset (geen manifest.json); maak er een met "
+            "'spreidingstoets import BRON --out MAP'"
         )
-    manifest = json.loads(manifest_path.read_text())
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SourceError(
+            f"{manifest_path}: beschadigd ({exc.__class__.__name__}); importeer de bron opnieuw"
+        ) from None
+    except OSError as exc:
+        raise SourceError(f"{manifest_path}: kan niet lezen ({exc.strerror})") from None
+    if not isinstance(manifest, dict) or "sha256" not in manifest:
+        raise SourceError(f"{manifest_path}: geen manifest van spreidingstoets")
+    return manifest
+
+
+def load_dataset(path: Path | str) -> Dataset:
+    """Load a compiled dataset folder and build its indexes; a damaged one is refused."""
+    path = Path(path)
+    try:
+        return _load(path)
+    except (pa.ArrowException, OSError, KeyError, ValueError) as exc:
+        raise SourceError(
+            f"{path}: dataset beschadigd of onvolledig ({str(exc).splitlines()[0][:200]}); "
+            "importeer de bron opnieuw met 'spreidingstoets import'"
+        ) from None
+
+
+def _load(path: Path) -> Dataset:
+    """Load a compiled dataset folder and build its indexes."""
+    manifest = read_manifest(path)
     if manifest.get("format_version") != FORMAT_VERSION:
         raise SourceError(
-            f"{path}: dataset format {manifest.get('format_version')}, this version reads format "
-            f"{FORMAT_VERSION}; import the source again with 'spreidingstoets import'"
+            f"{path}: datasetformaat {manifest.get('format_version')}, deze versie leest formaat "
+            f"{FORMAT_VERSION}; importeer de bron opnieuw met 'spreidingstoets import'"
         )
     missing = [n for n in DATA_FILES if not (path / n).is_file()]
     if missing:
-        raise SourceError(f"{path}: dataset incomplete, missing {', '.join(missing)}")
+        raise SourceError(f"{path}: dataset onvolledig, ontbreekt: {', '.join(missing)}")
     # Tables are read one at a time and dropped once their columns are arrays: at national
     # scale the Parquet tables and the arrays would not fit in memory together.
     units = pq.read_table(path / "units.parquet")

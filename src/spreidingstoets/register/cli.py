@@ -19,8 +19,6 @@ import typer
 
 from ..domain.inputs import parse_day
 from ..errors import SpreidingstoetsError
-from .csvio import export_csv, export_geopackage, import_csv
-from .db import Register, entry_as_dict
 
 app = typer.Typer(
     help="Het vergunningenregister: vergunningen en bekende gevallen importeren, tonen, exporteren en de audit bekijken.",
@@ -47,7 +45,7 @@ class ExportFormat(StrEnum):
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"fout: {message}", err=True)
     return typer.Exit(code=2)
 
 
@@ -96,12 +94,15 @@ def import_command(
     as_json: JsonOption = False,
 ) -> None:
     """Importeer registraties uit CSV; een bestand met een foute regel importeert niets."""
+    from .csvio import import_csv
+    from .db import Register
+
     with _errors(), Register.open(register) as reg:
         result = import_csv(reg, csv_file, actor=_actor(actor), replace=replace)
         if as_json:
             typer.echo(json.dumps({"rows": result.rows, "revision": result.revision}))
         else:
-            typer.echo(f"imported {result.rows} entries; register revision {result.revision}")
+            typer.echo(f"{result.rows} registraties ingelezen; registerrevisie {result.revision}")
 
 
 @app.command("list")
@@ -119,15 +120,19 @@ def list_command(
     """Toon registraties."""
     with _errors():
         day = parse_day(valid_on, "--valid-on") if valid_on else None
+        from .db import Register
+
         with Register.open(register, create=False) as reg:
             entries = reg.entries(verblijfsobject_id=vbo, kind=kind, status=status, valid_on=day)
+    from .db import entry_as_dict
+
     rows = [entry_as_dict(e) for e in entries]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     columns = ["id", "verblijfsobject_id", "kind", "status", "persons", "beds"]
     columns += ["valid_from", "valid_until", "reference", "source"]
-    _print_table(columns, rows, title=f"{len(rows)} register entries")
+    _print_table(columns, rows, title=f"{len(rows)} registraties")
 
 
 @app.command("export")
@@ -148,20 +153,25 @@ def export_command(
 ) -> None:
     """Exporteer het register als CSV, of als GeoPackage-puntenlaag in EPSG:28992."""
     chosen = fmt or (ExportFormat.gpkg if out.suffix.lower() == ".gpkg" else ExportFormat.csv)
+    from spreidingstoets.settings import load_settings
+
+    from .csvio import export_csv, export_geopackage
+    from .db import Register
+
     with _errors():
         if chosen is ExportFormat.gpkg and data is None:
-            from spreidingstoets.samples import sample_dataset_path
+            from spreidingstoets.service.sample import sample_dataset_path
 
-            data = sample_dataset_path()  # like check: the bundled sample by default
+            data = sample_dataset_path(load_settings())  # like check: the sample by default
         with Register.open(register, create=False) as reg:
             if chosen is ExportFormat.gpkg:
                 assert data is not None
                 result = export_geopackage(reg, out, points_for(data))
             else:
                 result = export_csv(reg, out)
-    message = f"wrote {result.rows} entries to {out}"
+    message = f"{result.rows} registraties geschreven naar {out}"
     if result.without_geometry:
-        message += f" ({result.without_geometry} without a point: not in the dataset)"
+        message += f" ({result.without_geometry} zonder punt: niet in de dataset)"
     typer.echo(message)
 
 
@@ -173,6 +183,8 @@ def audit_command(
     as_json: JsonOption = False,
 ) -> None:
     """Toon het auditlog, nieuwste eerst."""
+    from .db import Register
+
     with _errors(), Register.open(register, create=False) as reg:
         records = reg.audit(limit=limit, offset=offset)
     rows = [r.as_dict() for r in records]
@@ -183,7 +195,7 @@ def audit_command(
         payload = json.dumps(row["payload"], ensure_ascii=False)
         row["payload"] = payload if len(payload) <= 60 else payload[:57] + "..."
     columns = ["id", "at", "actor", "action", "verblijfsobject_id", "outcome", "revision"]
-    _print_table([*columns, "payload"], rows, title="audit log")
+    _print_table([*columns, "payload"], rows, title="auditlog")
 
 
 def _print_table(columns: list[str], rows: list[dict[str, Any]], *, title: str) -> None:

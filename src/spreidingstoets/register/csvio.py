@@ -21,9 +21,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..domain.register import RegisterEntry
-from ..errors import InputError, SourceError
+from ..errors import InputError, SourceError, did_you_mean
 from .db import Register
-from .validate import EntryFields, did_you_mean
+from .validate import EntryFields
 
 REQUIRED_COLUMNS = (
     "verblijfsobject_id",

@@ -30,9 +30,9 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ..domain.register import RegisterEntry, RegisterSnapshot
 from ..domain.vocabulary import KINDS, STATUSES
-from ..errors import InputError, SourceError, SpreidingstoetsError
+from ..errors import InputError, SourceError, SpreidingstoetsError, choice_error
 from .schema import VERSION_TABLE, audit_log, register_entry, register_revision
-from .validate import EntryFields, choice_error
+from .validate import EntryFields
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Arbitrary fixed key of the PostgreSQL advisory lock that serialises all register writes.
@@ -440,7 +440,7 @@ class Register:
             query = query.where(register_entry.c.verblijfsobject_id == verblijfsobject_id)
         if kind is not None:
             if kind not in KINDS:
-                raise InputError(choice_error("kind", kind, KINDS))
+                raise InputError(choice_error("soort gebruik", kind, KINDS))
             query = query.where(register_entry.c.kind == kind)
         if status is not None:
             if status not in STATUSES:
@@ -619,7 +619,7 @@ class Register:
         verdict JSON, whose provenance (register revision) legitimately differs on a retry.
         """
         if outcome not in DECISION_OUTCOMES:
-            raise InputError(choice_error("decision outcome", outcome, DECISION_OUTCOMES))
+            raise InputError(choice_error("besluit", outcome, DECISION_OUTCOMES))
         fields = validate_entry(
             verblijfsobject_id=verblijfsobject_id,
             kind=kind,

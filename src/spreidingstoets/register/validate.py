@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from typing import Any
 
@@ -12,19 +11,10 @@ from pydantic_core import PydanticCustomError
 
 from ..domain.register import RegisterEntry
 from ..domain.vocabulary import KINDS, STATUSES
+from ..errors import choice_error
 
 _VBO_RE = re.compile(r"\d{16}")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def did_you_mean(value: str, valid: tuple[str, ...] | list[str]) -> str:
-    """``"; did you mean 'x'?"`` when a valid value is close to ``value``, else ``""``."""
-    close = difflib.get_close_matches(value.strip().lower(), list(valid), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def choice_error(what: str, value: str, valid: tuple[str, ...]) -> str:
-    return f"unknown {what} {value!r}{did_you_mean(value, valid)} (valid: {', '.join(valid)})"
 
 
 def _error(message: str) -> PydanticCustomError:
@@ -67,7 +57,7 @@ class EntryFields(BaseModel):
     def _kind(cls, value: Any) -> str:
         text = str(value).strip() if value is not None else ""
         if text not in KINDS:
-            raise _error(choice_error("kind", text, KINDS))
+            raise _error(choice_error("soort gebruik", text, KINDS))
         return text
 
     @field_validator("status", mode="before")

@@ -67,13 +67,10 @@ class Params(Strict):
 
 
 def area_members(ds: Dataset, layer: ZoningLayer, index: int) -> np.ndarray:
-    """Sorted units whose point lies in polygon ``index`` of ``layer`` (cached on ``ds``)."""
-    cache: dict[tuple[ZoningLayer, int], np.ndarray] = ds.__dict__.setdefault("_area_members", {})
-    key = (layer, index)
-    if key not in cache:
-        hits = ds.units_in_polygon(layer.geometry[index])
-        cache[key] = np.sort(hits)
-    return cache[key]
+    """Sorted units whose point lies in polygon ``index`` of ``layer`` (kept by the dataset)."""
+    return ds.derived.get(
+        ("area_members", layer, index), lambda: np.sort(ds.units_in_polygon(layer.geometry[index]))
+    )
 
 
 def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:

@@ -9,6 +9,7 @@ Rule types are pure: they read the dataset, the register overlay and the applica
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -17,9 +18,11 @@ import numpy as np
 import shapely
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from spreidingstoets.caching import BoundedCache
 from spreidingstoets.dataset.model import Dataset
 from spreidingstoets.domain.model import Application, Evidence, Outcome, RuleOutcome
 from spreidingstoets.domain.register import RegisterEntry, RegisterSnapshot
+from spreidingstoets.domain.ruleset import RuleSpec
 from spreidingstoets.domain.vocabulary import (
     COUNTED_STATUSES,
     KINDS,
@@ -29,11 +32,13 @@ from spreidingstoets.domain.vocabulary import (
     Kind,
     Status,
 )
+from spreidingstoets.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from spreidingstoets.zoning import ZoningLayer
 
 
+OVERLAY_CACHE_MAX = 256
 EPSILON_M = 1e-6  # candidate searches reach this far beyond a radius: float noise, not metres
 
 
@@ -92,7 +97,8 @@ class RegisterOverlay:
     valid_from: np.ndarray = field(default_factory=lambda: np.zeros(0, "datetime64[D]"))
     valid_until: np.ndarray = field(default_factory=lambda: np.zeros(0, "datetime64[D]"))
     unknown: tuple[str, ...] = ()  # verblijfsobject ids not in the dataset
-    _cache: dict[Any, Any] = field(default_factory=dict)
+    # per (date, kinds, statuses): masks and indexes; a server sees many dates, so bounded
+    _cache: BoundedCache[Any] = field(default_factory=lambda: BoundedCache(OVERLAY_CACHE_MAX))
 
     @classmethod
     def build(cls, dataset: Dataset, snapshot: RegisterSnapshot) -> RegisterOverlay:
@@ -119,8 +125,8 @@ class RegisterOverlay:
     ) -> np.ndarray:
         """Entries of these kinds and statuses on units in the dataset, valid on ``day``
         (any date when None)."""
-        key = ("mask", day, kinds, statuses)
-        if key not in self._cache:
+
+        def make() -> np.ndarray:
             mask = (
                 np.isin(self.kind, list(kinds))
                 & np.isin(self.status, list(statuses))
@@ -129,26 +135,26 @@ class RegisterOverlay:
             if day is not None:
                 d = np.datetime64(day, "D")
                 mask &= (self.valid_from <= d) & (self.valid_until >= d)
-            self._cache[key] = mask
-        return self._cache[key]
+            return mask
+
+        return self._cache.get(("mask", day, kinds, statuses), make)
 
     def counted_units(self, day: dt.date, counted: Counted) -> np.ndarray:
         """Sorted unique unit rows with a counted entry valid on ``day``."""
-        key = ("units", day, counted.kinds, counted.statuses)
-        if key not in self._cache:
-            self._cache[key] = np.unique(
-                self.unit[self.entry_mask(day, counted.kinds, counted.statuses)]
-            )
-        return self._cache[key]
+        return self._cache.get(
+            ("units", day, counted.kinds, counted.statuses),
+            lambda: np.unique(self.unit[self.entry_mask(day, counted.kinds, counted.statuses)]),
+        )
 
     def counted_mask(self, day: dt.date, counted: Counted) -> np.ndarray:
         """Per dataset unit: has a counted entry on ``day`` (one boolean array per spec)."""
-        key = ("unit_mask", day, counted.kinds, counted.statuses)
-        if key not in self._cache:
+
+        def make() -> np.ndarray:
             mask = np.zeros(self.dataset.n_units, bool)
             mask[self.counted_units(day, counted)] = True
-            self._cache[key] = mask
-        return self._cache[key]
+            return mask
+
+        return self._cache.get(("unit_mask", day, counted.kinds, counted.statuses), make)
 
     def counted_index(self, day: dt.date, counted: Counted) -> CountedIndex:
         """A spatial index over just the counted dwellings: distance queries touch only them."""
@@ -159,21 +165,24 @@ class RegisterOverlay:
     ) -> CountedIndex:
         """Spatial index over units with entries of these kinds and statuses (valid on ``day``,
         or on any date when ``day`` is None: the register's history)."""
-        key = ("index", day, kinds, statuses)
-        if key not in self._cache:
+
+        def make() -> CountedIndex:
             units = np.unique(self.unit[self.entry_mask(day, kinds, statuses)])
             geoms = np.array([self.dataset.unit_geometry(int(u)) for u in units], dtype=object)
-            self._cache[key] = CountedIndex(units, geoms, shapely.STRtree(geoms))
-        return self._cache[key]
+            return CountedIndex(units, geoms, shapely.STRtree(geoms))
+
+        return self._cache.get(("index", day, kinds, statuses), make)
 
     def entry_rows(self, unit: int) -> list[int]:
         """Rows of the entries on ``unit``, in register order (an index built once)."""
-        by_unit: dict[int, list[int]] | None = self._cache.get("by_unit")
-        if by_unit is None:
-            by_unit = {}
+
+        def make() -> dict[int, list[int]]:
+            by_unit: dict[int, list[int]] = {}
             for i, u in enumerate(self.unit.tolist()):
                 by_unit.setdefault(u, []).append(i)
-            self._cache["by_unit"] = by_unit
+            return by_unit
+
+        by_unit: dict[int, list[int]] = self._cache.get("by_unit", make)
         return by_unit.get(unit, [])
 
 
@@ -248,8 +257,7 @@ class Context:
 
     def layer(self, name: str) -> ZoningLayer:
         if name not in self.layers:
-            known = ", ".join(sorted(self.layers)) or "none"
-            raise LayerMissing(f"layer {name!r} is not loaded with this dataset (loaded: {known})")
+            raise LayerMissing(missing_layer_message(name, self.layers))
         return self.layers[name]
 
     def evidence(self, relation: str, unit: int, **extra: Any) -> Evidence:
@@ -266,8 +274,31 @@ class Context:
         )
 
 
-class LayerMissing(Exception):
-    """A rule needs a zoning/area layer the dataset does not have (a configuration error)."""
+class LayerMissing(ConfigurationError):
+    """A rule needs a zoning/area layer the dataset does not have."""
+
+
+def layers_needed(params: BaseModel) -> set[str]:
+    """Names of the zoning/area layers a rule's parameters refer to (at any depth)."""
+    found: set[str] = set()
+    stack: list[Any] = [params]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, ZoneRef):
+            found.add(value.layer)
+        elif isinstance(value, BaseModel):
+            stack.extend(getattr(value, name) for name in type(value).model_fields)
+        elif isinstance(value, tuple | list):
+            stack.extend(value)
+    return found
+
+
+def missing_layer_message(name: str, loaded: Mapping[str, object]) -> str:
+    known = ", ".join(sorted(loaded)) or "geen"
+    return (
+        f"laag {name!r} hoort niet bij deze dataset (geladen lagen: {known}); voeg haar toe met "
+        f"'spreidingstoets import BRON --out MAP --layer {name}=BESTAND'"
+    )
 
 
 def outcome(
@@ -293,19 +324,6 @@ def outcome(
     )
 
 
-@dataclass(frozen=True)
-class RuleSpec:
-    """A rule instance as the engine sees it: id, type, validated params and policy source."""
-
-    id: str
-    type: str
-    params: Any  # the rule type's Params instance
-    source: str
-    applies_to: tuple[str, ...]
-    parameters: dict[str, Any]  # params as plain JSON, every value (set or default)
-    defaults: tuple[str, ...]  # parameter names that took their default
-
-
 def fmt_m(value: float) -> str:
     """Metres for Dutch texts: 99,95 m."""
     return f"{value:.2f}".replace(".", ",") + " m"
@@ -327,5 +345,6 @@ __all__ = [
     "ZoneRef",
     "fmt_m",
     "fmt_pct",
+    "layers_needed",
     "outcome",
 ]

@@ -18,38 +18,27 @@ A ruleset file (``rules/tiel.yaml``)::
             params: {max_share: 0.10}
 
 Parameters can be overridden (``--set tiel.straat.max_share=0.15``) or changed by a variant
-file that sets parameters and adds or removes rules. Every error names the file, the version,
-the rule id and the key.
+(``ruleset/variant.py``). Every error names the file, the version, the rule id and the key.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import difflib
 import hashlib
 import itertools
 import json
-import os
-import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from spreidingstoets.domain.messages import dutch
+from spreidingstoets.domain.ruleset import Ruleset, RulesetVersion, RuleSpec
 from spreidingstoets.domain.vocabulary import Kind
-from spreidingstoets.errors import InputError
+from spreidingstoets.errors import NotFoundError, choice_error, did_you_mean
+from spreidingstoets.ruleset.variant import RulesetError, Variant
 from spreidingstoets.ruletypes import REGISTRY
-from spreidingstoets.ruletypes.base import RuleSpec
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-RULES_DIR = Path(os.environ.get("SPREIDINGSTOETS_RULES", REPO_ROOT / "rules"))
-
-
-class RulesetError(InputError):
-    """A ruleset or variant file is invalid; the message lists every problem found."""
 
 
 # ---- YAML with duplicate-key detection ---------------------------------------------------------
@@ -65,8 +54,8 @@ def _construct_mapping(
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise RulesetError(
-                f"duplicate key {key!r} at line {key_node.start_mark.line + 1} "
-                f"(first at line {seen[key] + 1})"
+                f"sleutel {key!r} staat er twee keer in: regel {key_node.start_mark.line + 1} "
+                f"(eerst op regel {seen[key] + 1})"
             )
         seen[key] = key_node.start_mark.line
     return loader.construct_mapping(node, deep=deep)
@@ -83,14 +72,26 @@ _StrictLoader.add_constructor(
 def load_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
+    except IsADirectoryError:
+        raise RulesetError(f"{path}: is een map, geen YAML-bestand") from None
+    except FileNotFoundError:
+        raise RulesetError(f"{path}: bestand niet gevonden") from None
+    except UnicodeDecodeError as exc:
+        raise RulesetError(
+            f"{path}: geen UTF-8-tekst (byte 0x{exc.object[exc.start]:02x} op positie {exc.start}); "
+            "sla het bestand op als UTF-8"
+        ) from None
     except OSError as exc:
-        raise RulesetError(f"{path}: cannot read ({exc.strerror})") from exc
+        raise RulesetError(f"{path}: kan niet lezen ({exc.strerror})") from None
     try:
         return yaml.load(text, Loader=_StrictLoader)
     except RulesetError as exc:
         raise RulesetError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
-        raise RulesetError(f"{path}: not valid YAML ({exc})") from None
+        where = getattr(exc, "problem_mark", None)
+        line = f" op regel {where.line + 1}" if where is not None else ""
+        problem = getattr(exc, "problem", None) or "onleesbaar"
+        raise RulesetError(f"{path}: geen geldige YAML{line} ({problem})") from None
 
 
 # ---- file models ---------------------------------------------------------------------------------
@@ -110,11 +111,7 @@ class RuleDef(BaseModel):
     @classmethod
     def _known_type(cls, value: str) -> str:
         if value not in REGISTRY:
-            near = difflib.get_close_matches(value, list(REGISTRY), n=1)
-            hint = f"; did you mean {near[0]!r}?" if near else ""
-            raise ValueError(
-                f"unknown rule type {value!r}{hint} (known: {', '.join(sorted(REGISTRY))})"
-            )
+            raise ValueError(choice_error("regeltype", value, sorted(REGISTRY)))
         return value
 
 
@@ -132,12 +129,12 @@ class VersionDef(BaseModel):
     def _check(self) -> VersionDef:
         if self.valid_until is not None and self.valid_until < self.valid_from:
             raise ValueError(
-                f"valid_until {self.valid_until} is before valid_from {self.valid_from}"
+                f"valid_until {self.valid_until} ligt voor valid_from {self.valid_from}"
             )
         ids = [r.id for r in self.rules]
         dups = sorted({i for i in ids if ids.count(i) > 1})
         if dups:
-            raise ValueError(f"duplicate rule id(s): {', '.join(dups)}")
+            raise ValueError(f"regel-id(s) dubbel: {', '.join(dups)}")
         return self
 
 
@@ -156,88 +153,26 @@ class RulesetDef(BaseModel):
         for a, b in itertools.pairwise(spans):
             if a.valid_until is None or a.valid_until >= b.valid_from:
                 raise ValueError(
-                    f"versions {a.version!r} and {b.version!r} overlap; give {a.version!r} a "
-                    f"valid_until before {b.valid_from}"
+                    f"versies {a.version!r} en {b.version!r} overlappen; geef {a.version!r} een "
+                    f"valid_until voor {b.valid_from}"
                 )
         names = [v.version for v in self.versions]
         if len(set(names)) != len(names):
-            raise ValueError("version names must be unique")
+            raise ValueError("versienamen moeten uniek zijn")
         return self
 
 
-class VariantDef(BaseModel):
-    """A planner's variant: parameter changes, rules added or removed, on top of a ruleset."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    variant: str = Field(min_length=1)
-    base: str = Field(description="ruleset id the variant applies to")
-    description: str | None = None
-    set: dict[str, Any] = Field(default_factory=dict, description="'rule.param[.sub]': value")
-    remove: list[str] = Field(default_factory=list, description="rule ids to drop")
-    add: list[dict[str, Any]] = Field(default_factory=list, description="rules to add")
-
-
-# ---- resolved objects ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RulesetVersion:
-    """One dated version, with its rules resolved to validated parameter objects."""
-
-    ruleset_id: str
-    ruleset_name: str
-    gemeentecode: str
-    version: str
-    valid_from: dt.date
-    valid_until: dt.date | None
-    source: str
-    kinds: tuple[str, ...]
-    rules: tuple[RuleSpec, ...]
-    sha256: str
-    variant: str | None = None
-
-    def applies_on(self, day: dt.date) -> bool:
-        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
-
-    def span(self) -> str:
-        return f"{self.version} ({self.valid_from} t/m {self.valid_until or 'heden'})"
-
-
-@dataclass(frozen=True)
-class Ruleset:
-    id: str
-    name: str
-    gemeentecode: str
-    path: Path
-    versions: tuple[RulesetVersion, ...]
-    variant: str | None = None
-
-    def version_on(self, day: dt.date) -> RulesetVersion:
-        for v in self.versions:
-            if v.applies_on(day):
-                return v
-        spans = "; ".join(v.span() for v in self.versions)
-        raise InputError(f"ruleset {self.id!r} has no version valid on {day}; versions: {spans}")
-
-    def version_named(self, name: str) -> RulesetVersion:
-        for v in self.versions:
-            if v.version == name:
-                return v
-        raise InputError(
-            f"ruleset {self.id!r} has no version {name!r}; versions: {', '.join(v.version for v in self.versions)}"
-        )
-
-
-def _format_errors(where: str, exc: ValidationError, data: Any) -> list[str]:
+def format_errors(where: str, exc: ValidationError, data: Any) -> list[str]:
     lines = []
     for error in exc.errors():
         loc = list(error["loc"])
         label = _describe_loc(loc, data)
-        lines.append(f"{where}: {label}: {error['msg']}")
+        lines.append(f"{where}: {label}: {dutch(error)}")
     return lines
 
 
 def _describe_loc(loc: list[Any], data: Any) -> str:
-    """versions[0].rules[2].params.x -> "version '2018', rule 'straat': params.x"."""
+    """versions[0].rules[2].params.x -> "versie '2018', regel 'straat': params.x"."""
     parts: list[str] = []
     node = data
     rest: list[str] = []
@@ -251,12 +186,12 @@ def _describe_loc(loc: list[Any], data: Any) -> str:
                 name = node.get("version" if key == "versions" else "id", f"#{idx + 1}")
             except (KeyError, IndexError, TypeError, AttributeError):
                 name = f"#{idx + 1}"
-            parts.append(f"{'version' if key == 'versions' else 'rule'} {name!r}")
+            parts.append(f"{'versie' if key == 'versions' else 'regel'} {name!r}")
             i += 2
             continue
         rest = [str(k) for k in loc[i:]]
         break
-    key_text = ".".join(rest) if rest else "(whole entry)"
+    key_text = ".".join(rest) if rest else "(geheel)"
     return (", ".join(parts) + ": " if parts else "") + key_text
 
 
@@ -282,12 +217,12 @@ def _params_json(params: BaseModel) -> dict[str, Any]:
     return json.loads(json.dumps(params.model_dump(mode="json"), default=_json_default))
 
 
-def _resolve(data: dict[str, Any], path: Path, variant: str | None) -> Ruleset:
+def resolve(data: dict[str, Any], path: Path, variant: str | None) -> Ruleset:
     where = str(path)
     try:
         model = RulesetDef.model_validate(data)
     except ValidationError as exc:
-        raise RulesetError("\n".join(_format_errors(where, exc, data))) from None
+        raise RulesetError("\n".join(format_errors(where, exc, data))) from None
     errors: list[str] = []
     versions = []
     for vdef in model.versions:
@@ -299,8 +234,9 @@ def _resolve(data: dict[str, Any], path: Path, variant: str | None) -> Ruleset:
             except ValidationError as exc:
                 for error in exc.errors():
                     key = ".".join(str(k) for k in error["loc"]) or "(params)"
+                    message = dutch(error)
                     errors.append(
-                        f"{where}: version {vdef.version!r}, rule {rdef.id!r} ({rdef.type}): params.{key}: {error['msg']}"
+                        f"{where}: versie {vdef.version!r}, regel {rdef.id!r} ({rdef.type}): params.{key}: {message}"
                     )
                 continue
             specs.append(
@@ -362,89 +298,12 @@ def _resolve(data: dict[str, Any], path: Path, variant: str | None) -> Ruleset:
     )
 
 
-# ---- overrides and variants ------------------------------------------------------------------------
-def _parse_value(text: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
-
-
-def _set_param(data: dict[str, Any], rule_id: str, keys: list[str], value: Any, what: str) -> None:
-    found = False
-    for version in data.get("versions") or []:
-        for rule in version.get("rules") or []:
-            if rule.get("id") == rule_id:
-                node = rule.setdefault("params", {})
-                for key in keys[:-1]:
-                    node = node.setdefault(key, {})
-                    if not isinstance(node, dict):
-                        raise RulesetError(f"{what}: {key!r} is not a group of parameters")
-                node[keys[-1]] = value
-                found = True
-    if not found:
-        rule_ids = sorted(
-            {r.get("id") for v in data.get("versions") or [] for r in v.get("rules") or []}
-        )
-        near = difflib.get_close_matches(rule_id, rule_ids, n=1)
-        hint = f"; did you mean {near[0]!r}?" if near else ""
-        raise RulesetError(
-            f"{what}: no rule {rule_id!r} in ruleset {data.get('id')!r}{hint} (rules: {', '.join(rule_ids)})"
-        )
-
-
-def apply_sets(data: dict[str, Any], sets: list[str]) -> dict[str, Any]:
-    """Apply ``ruleset.rule.param=value`` overrides (to every version holding the rule)."""
-    data = copy.deepcopy(data)
-    for item in sets:
-        m = re.fullmatch(r"\s*([\w-]+)\.([\w-]+)\.([\w.-]+)\s*=(.*)", item)
-        if not m:
-            raise RulesetError(
-                f"--set {item!r}: use RULESET.RULE.PARAM=VALUE, e.g. tiel.straat.max_share=0.15"
-            )
-        ruleset_id, rule_id, param, value = m.groups()
-        if ruleset_id != data.get("id"):
-            raise RulesetError(
-                f"--set {item!r}: names ruleset {ruleset_id!r}, but the ruleset is {data.get('id')!r}"
-            )
-        _set_param(data, rule_id, param.split("."), _parse_value(value.strip()), f"--set {item!r}")
-    return data
-
-
-def apply_variant(data: dict[str, Any], variant_path: Path) -> tuple[dict[str, Any], str]:
-    raw = load_yaml(variant_path)
-    try:
-        variant = VariantDef.model_validate(raw)
-    except ValidationError as exc:
-        raise RulesetError("\n".join(_format_errors(str(variant_path), exc, raw))) from None
-    if variant.base != data.get("id"):
-        raise RulesetError(
-            f"{variant_path}: variant is for ruleset {variant.base!r}, not {data.get('id')!r}"
-        )
-    data = copy.deepcopy(data)
-    for key, value in variant.set.items():
-        rule_id, _, param = key.partition(".")
-        if not param:
-            raise RulesetError(f"{variant_path}: set key {key!r}: use RULE.PARAM")
-        _set_param(data, rule_id, param.split("."), value, f"{variant_path}: set {key!r}")
-    for version in data["versions"]:
-        ids = {r["id"] for r in version["rules"]}
-        missing = [r for r in variant.remove if r not in ids]
-        if missing and all(
-            r not in {x["id"] for v in data["versions"] for x in v["rules"]} for r in missing
-        ):
-            raise RulesetError(f"{variant_path}: remove: no rule(s) {', '.join(missing)}")
-        version["rules"] = [r for r in version["rules"] if r["id"] not in variant.remove]
-        version["rules"].extend(copy.deepcopy(variant.add))
-    return data, variant.variant
-
-
 # ---- finding and loading -----------------------------------------------------------------------
-def available_rulesets(rules_dir: Path = RULES_DIR) -> list[str]:
+def available_rulesets(rules_dir: Path) -> list[str]:
     return sorted(p.stem for p in rules_dir.glob("*.yaml"))
 
 
-def find_ruleset(name: str, rules_dir: Path = RULES_DIR) -> Path:
+def find_ruleset(name: str, rules_dir: Path) -> Path:
     path = Path(name)
     if path.suffix in (".yaml", ".yml") and path.is_file():
         return path
@@ -452,32 +311,45 @@ def find_ruleset(name: str, rules_dir: Path = RULES_DIR) -> Path:
     if candidate.is_file():
         return candidate
     known = available_rulesets(rules_dir)
-    near = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean {near[0]!r}?" if near else ""
-    raise InputError(
-        f"unknown ruleset {name!r}{hint} (available: {', '.join(known) or 'none'} in {rules_dir})"
+    raise NotFoundError(
+        f"onbekende regelset {name!r}{did_you_mean(name, known)} "
+        f"(beschikbaar: {', '.join(known) or 'geen'} in {rules_dir})"
     )
+
+
+def read_ruleset_data(path: Path) -> dict[str, Any]:
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise RulesetError(f"{path}: verwacht een mapping met id, name, gemeentecode, versions")
+    return data
 
 
 def load_ruleset(
     name: str | Path,
+    rules_dir: Path,
     *,
     sets: list[str] | None = None,
-    variant: Path | None = None,
-    rules_dir: Path = RULES_DIR,
+    variant: Path | Variant | None = None,
 ) -> Ruleset:
-    """Load and validate a ruleset by id (``tiel``) or path, with overrides applied."""
+    """Load and validate a ruleset by id (``tiel``) or path, with a variant and overrides."""
     path = find_ruleset(str(name), rules_dir)
-    data = load_yaml(path)
-    if not isinstance(data, dict):
-        raise RulesetError(f"{path}: expected a mapping with id, name, gemeentecode, versions")
-    label = None
+    data = read_ruleset_data(path)
+    base = str(data.get("id"))
+    change = Variant.none(base)
     if variant is not None:
-        data, label = apply_variant(data, variant)
+        change = Variant.from_file(variant) if isinstance(variant, Path) else variant
+        if change.base != base:
+            raise RulesetError(
+                f"{variant}: variant is voor regelset {change.base!r}, niet {base!r}"
+            )
     if sets:
-        data = apply_sets(data, sets)
-        label = (label + "+" if label else "") + ",".join(sets)
-    return _resolve(data, path, label)
+        change = change.then(Variant.from_sets(base, sets))
+    return resolve(change.apply(data), path, change.label)
+
+
+def reload_with(ruleset: Ruleset, variant: Variant) -> Ruleset:
+    """The ruleset's file again, under ``variant`` instead of the variant it was loaded with."""
+    return resolve(variant.apply(read_ruleset_data(ruleset.path)), ruleset.path, variant.label)
 
 
 def ruleset_schema() -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""What people read: the verdict and manifests on the terminal (HTML/PDF reports later)."""

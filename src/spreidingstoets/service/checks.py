@@ -1,0 +1,117 @@
+"""Checks: an application as typed -> resolved -> verdict, one at a time or as a batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from spreidingstoets.domain.inputs import ApplicationInput
+from spreidingstoets.domain.model import Application, Verdict, verdict_json
+from spreidingstoets.domain.ruleset import Ruleset
+from spreidingstoets.engine import evaluate
+from spreidingstoets.errors import InputError, NotFoundError, SpreidingstoetsError
+from spreidingstoets.ruletypes.base import RegisterOverlay
+from spreidingstoets.service.workspace import Workspace
+
+MAX_REPORTED = 20  # bad rows listed in one message
+
+
+def resolve(ws: Workspace, given: ApplicationInput, today: dt.date) -> Application:
+    """Find the dwelling of an application and fill in its date (``today`` when not given)."""
+    ds = ws.dataset
+    if given.verblijfsobject_id:
+        unit = ds.unit_index(given.verblijfsobject_id)
+        if unit < 0:
+            raise NotFoundError(
+                f"verblijfsobject {given.verblijfsobject_id} staat niet in de dataset "
+                f"{ds.dataset_id}"
+            )
+    else:
+        unit = ws.address_index.find(given.address or "").unit
+    return Application(
+        unit=unit,
+        kind=given.kind,
+        persons=given.persons,
+        date=given.date or today,
+        beds=given.beds,
+        valid_until=given.valid_until,
+        exception_reason=given.reason,
+        address_query=given.query(),
+    )
+
+
+def check(
+    ws: Workspace, app: Application, ruleset: Ruleset, overlay: RegisterOverlay | None = None
+) -> Verdict:
+    """The verdict on one resolved application, on the register as it is now."""
+    return evaluate(app, ws.dataset, overlay or ws.overlay(), ruleset.version_on(app.date))
+
+
+def gemeente_warning(ruleset: Ruleset, ws: Workspace) -> str | None:
+    codes = ws.dataset.manifest.get("gemeentecodes") or []
+    if codes and ruleset.gemeentecode not in codes:
+        return (
+            f"let op: regelset {ruleset.id!r} is van gemeente {ruleset.gemeentecode}, de dataset van "
+            f"{', '.join(codes)}; de regels worden toegepast als variant op andere gegevens"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    """One row of a batch file: where it is (for messages) and its cells."""
+
+    where: str  # "aanvragen.csv regel 3"
+    cells: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    lines: list[str]  # one verdict JSON per application, in input order
+    outcomes: list[str]
+
+
+def prepare_batch(
+    ws: Workspace, rows: Iterable[BatchRow], ruleset: Ruleset, today: dt.date
+) -> list[Application]:
+    """Validate and resolve every row first; one error lists every bad row (nothing is run)."""
+    apps: list[Application] = []
+    errors: list[str] = []
+    for row in rows:
+        try:
+            app = resolve(ws, ApplicationInput.parse(row.cells, where=row.where), today)
+            ruleset.version_on(app.date)
+            apps.append(app)
+        except SpreidingstoetsError as exc:
+            text = str(exc)
+            errors.append(text if text.startswith(row.where) else f"{row.where}: {text}")
+    if errors:
+        shown = "\n".join(errors[:MAX_REPORTED])
+        more = f"\n... en nog {len(errors) - MAX_REPORTED}" if len(errors) > MAX_REPORTED else ""
+        raise InputError(
+            f"{len(errors)} foute aanvraag/aanvragen, niets geschreven:\n{shown}{more}"
+        )
+    if not apps:
+        raise InputError("geen aanvragen in het bestand")
+    return apps
+
+
+def run_batch(
+    ws: Workspace,
+    apps: list[Application],
+    ruleset: Ruleset,
+    advance: Callable[[], None] | None = None,
+) -> BatchResult:
+    """Check every application on one register revision (the batch sees one register)."""
+    overlay = ws.overlay()
+    lines: list[str] = []
+    outcomes: list[str] = []
+    for app in apps:
+        verdict = check(ws, app, ruleset, overlay)
+        lines.append(verdict_json(verdict))
+        outcomes.append(verdict.outcome)
+        if advance:
+            advance()
+    return BatchResult(lines, outcomes)
