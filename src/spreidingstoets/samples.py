@@ -48,7 +48,7 @@ def sample_dataset_path(_query: str | None = None) -> Path:
 
 def sample_layers() -> dict[str, ZoningLayer]:
     """Zoning and area layers of the sample: ``<gemeente>/layers/<name>.*`` and zoning plans."""
-    from spreidingstoets.zoning import read_zoning
+    from spreidingstoets.zoning.readers import read_zoning
 
     found: dict[str, list[ZoningLayer]] = {}
     for path in sorted(SAMPLE_DIR.glob("*/zoning/*.gml")):

@@ -36,6 +36,7 @@ from spreidingstoets.dataset.tables import BagTables
 from spreidingstoets.errors import InputError, SourceError
 from spreidingstoets.spatial import require_rd_bounds
 from spreidingstoets.zoning import ZoningLayer
+from spreidingstoets.zoning.parquet import write_layer
 
 FORMAT_VERSION = 2  # 2: footprint bounds stored
 DEFAULT_ADJACENCY_TOLERANCE = 0.5  # metres, DESIGN.md section 2
@@ -398,7 +399,7 @@ def write_dataset(
                         f"layer name {name!r}: use lower-case letters, digits, - and _"
                     )
                 rel = f"layers/{name}.parquet"
-                layer.to_parquet(tmp / rel)
+                write_layer(layer, tmp / rel)
                 digests[rel] = file_sha256(tmp / rel)
         combined = hashlib.sha256(
             "".join(f"{n}:{d}\n" for n, d in sorted(digests.items())).encode()

@@ -30,6 +30,7 @@ from spreidingstoets.dataset.compile import (
 from spreidingstoets.dataset.footprints import Footprints
 from spreidingstoets.errors import SourceError
 from spreidingstoets.zoning import ZoningLayer
+from spreidingstoets.zoning.parquet import read_layer
 
 LABEL_CACHE_MAX = 200_000  # address labels kept for evidence; starts afresh beyond this
 LAYERS_DIR = "layers"  # compiled zoning/area layers: layers/<name>.parquet
@@ -435,9 +436,7 @@ def load_dataset(path: Path | str) -> Dataset:
     _ = ds.woning  # computed at load, not by the first check
     layer_dir = path / LAYERS_DIR
     if layer_dir.is_dir():
-        ds.layers = {
-            p.stem: ZoningLayer.from_parquet(p) for p in sorted(layer_dir.glob("*.parquet"))
-        }
+        ds.layers = {p.stem: read_layer(p) for p in sorted(layer_dir.glob("*.parquet"))}
     # The dataset lives as long as the process: keep the collector from rescanning its millions
     # of objects on every collection (that made single checks several times slower at p99).
     gc.collect()
