@@ -19,7 +19,6 @@ import sys
 from pathlib import Path
 
 from paths import REPO
-
 from spreidingstoets.domain.model import verdict_json
 from spreidingstoets.errors import SpreidingstoetsError
 from spreidingstoets.golden import case_verdict, golden_cases

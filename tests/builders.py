@@ -1,4 +1,4 @@
-"""Build small BAG worlds in memory for tests: streets, panden (boxes) and dwellings."""
+"""Build small BAG worlds in memory for tests: streets, panden (boxes) and dwellings; zones."""
 
 from __future__ import annotations
 
@@ -20,8 +20,25 @@ from spreidingstoets.dataset.tables import (
     WOONPLAATS_COLUMNS,
     BagTables,
 )
+from spreidingstoets.zoning import ZoningLayer
 
 X0, Y0 = 150000.0, 430000.0  # somewhere in RD New
+
+
+def zoning_layer() -> ZoningLayer:
+    """Three zones: "Wonen" and a greenhouse zone side by side, a functieaanduiding over both."""
+    return ZoningLayer.from_records(
+        [shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100), shapely.box(50, 50, 150, 150)],
+        [
+            "Wonen",
+            "Agrarisch - Glastuinbouw",
+            "specifieke vorm van wonen - huisvesting arbeidsmigranten",
+        ],
+        kind=["enkelbestemming", "enkelbestemming", "functieaanduiding"],
+        identificatie=["a", "b", "c"],
+        plan_id="NL.IMRO.TEST",
+        source="test",
+    )
 
 
 @dataclass

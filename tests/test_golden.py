@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import RULES
 
+from conftest import RULES
 from spreidingstoets.golden import golden_cases, run_case
 
 CASES = golden_cases(None, RULES)

@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_cli
 
+from conftest import REPO, run_cli
 from spreidingstoets.domain.model import Application, verdict_json
 from spreidingstoets.errors import ConfigurationError
 from spreidingstoets.register.csvio import import_csv
@@ -43,7 +43,9 @@ def _applications(ws: Workspace, n: int, seed: int) -> list[Application]:
     ]
     rng = random.Random(seed)
     return [
-        Application(unit=rng.choice(tiel), kind=rng.choice(KINDS), persons=rng.randint(1, 6), date=DAY)
+        Application(
+            unit=rng.choice(tiel), kind=rng.choice(KINDS), persons=rng.randint(1, 6), date=DAY
+        )
         for _ in range(n)
     ]
 
@@ -77,7 +79,9 @@ def test_threads_give_the_sequential_verdicts_and_see_a_new_revision(db_workspac
     assert revisions == {after.snapshot.revision}
 
 
-def test_ruleset_needing_a_missing_layer_is_refused_before_any_check(sample_ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ruleset_needing_a_missing_layer_is_refused_before_any_check(
+    sample_ws, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     from spreidingstoets.dataset.compile import write_dataset
     from spreidingstoets.dataset.sources import read_source
 
@@ -85,7 +89,7 @@ def test_ruleset_needing_a_missing_layer_is_refused_before_any_check(sample_ws, 
     data = tmp_path / "aalsmeer-zonder-lagen"
     write_dataset(read_source(extract), extract, data)  # no --layer: no gebieden layer
     ws = Workspace(load_settings(), data=data)
-    with pytest.raises(ConfigurationError, match="laag 'gebieden'.*--layer gebieden=BESTAND"):
+    with pytest.raises(ConfigurationError, match=r"laag 'gebieden'.*--layer gebieden=BESTAND"):
         ws.ruleset("aalsmeer")
     batch = tmp_path / "aanvragen.csv"
     batch.write_text("address,kind,persons\nNergensstraat 1,arbeidsmigranten,4\n")

@@ -109,7 +109,7 @@ def import_(
     as_json: Annotated[bool, typer.Option("--json", help="Manifest als JSON")] = False,
 ) -> None:
     """Lees BAG-gegevens en schrijf een gecompileerde, geïndexeerde dataset (alles of niets)."""
-    from spreidingstoets.zoning import read_zoning
+    from spreidingstoets.zoning.readers import read_zoning
 
     layers = {}
     for item in layer or []:

@@ -34,8 +34,10 @@ import shapely
 from spreidingstoets import __version__
 from spreidingstoets.dataset.model import woning_mask
 from spreidingstoets.dataset.tables import BagTables
-from spreidingstoets.errors import CRSError, InputError, SourceError
+from spreidingstoets.errors import InputError, SourceError
+from spreidingstoets.spatial import require_rd_bounds
 from spreidingstoets.zoning import ZoningLayer
+from spreidingstoets.zoning.parquet import write_layer
 
 FORMAT_VERSION = 2  # 2: footprint bounds stored
 DEFAULT_ADJACENCY_TOLERANCE = 0.5  # metres, DESIGN.md section 2
@@ -65,25 +67,10 @@ def _indexer(ids: pd.Series | np.ndarray, values: pd.Series | np.ndarray) -> np.
     return index.get_indexer(pd.Index(np.asarray(values, dtype=object))).astype(np.int32)
 
 
-# Where EPSG:28992 coordinates can lie (the Netherlands and its waters, with margin).
-RD_BOUNDS = (-7000.0, 289000.0, 300000.0, 629000.0)
-
-
 def check_rd_coordinates(tables: BagTables) -> None:
     """Refuse geometry that is not in RD New metres, such as longitude/latitude in degrees."""
     for name in ("verblijfsobjecten", "panden", "ligplaatsen", "standplaatsen"):
-        geoms = getattr(tables, name)["geometry"].to_numpy()
-        geoms = geoms[~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)]
-        if len(geoms) == 0:
-            continue
-        xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
-        lo_x, lo_y, hi_x, hi_y = RD_BOUNDS
-        if xmin < lo_x or ymin < lo_y or xmax > hi_x or ymax > hi_y:
-            raise CRSError(
-                f"{name}: coordinates ({xmin:.6g}, {ymin:.6g}) .. ({xmax:.6g}, {ymax:.6g}) are not "
-                "EPSG:28992 (RD New, metres); geometry in degrees or another CRS cannot be used "
-                "for distances"
-            )
+        require_rd_bounds(name, getattr(tables, name)["geometry"].to_numpy())
 
 
 def iter_tables(
@@ -393,7 +380,7 @@ def write_dataset(
                         f"layer name {name!r}: use lower-case letters, digits, - and _"
                     )
                 rel = f"layers/{name}.parquet"
-                layer.to_parquet(tmp / rel)
+                write_layer(layer, tmp / rel)
                 digests[rel] = file_sha256(tmp / rel)
         combined = hashlib.sha256(
             "".join(f"{n}:{d}\n" for n, d in sorted(digests.items())).encode()

@@ -16,7 +16,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from spreidingstoets.dataset.lvbag import RD_NEW, _as_list, _opt_str, _polygonal
+from spreidingstoets.dataset.lvbag import _as_list, _opt_str
 from spreidingstoets.dataset.tables import (
     NUMMERAANDUIDING_COLUMNS,
     OPENBARE_RUIMTE_COLUMNS,
@@ -27,6 +27,7 @@ from spreidingstoets.dataset.tables import (
     BagTables,
 )
 from spreidingstoets.errors import CRSError, SourceError
+from spreidingstoets.spatial import repair_polygons, require_rd
 
 REQUIRED_LAYERS = ("pand", "verblijfsobject")
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -74,12 +75,8 @@ def _synthetic_id(prefix: str, text: str) -> str:
 def _read_layer(path: Path, layer: str) -> pd.DataFrame:
     try:
         info = pyogrio.read_info(path, layer=layer)
-        crs = info.get("crs")
-        if info.get("geometry_type") and crs != RD_NEW:
-            raise CRSError(
-                f"{path.name}: layer {layer!r} is in {crs or 'an unknown CRS'}; "
-                f"BAG geometry must be in {RD_NEW} (RD New, metres)"
-            )
+        if info.get("geometry_type"):
+            require_rd(f"{path.name}: laag {layer!r}", info.get("crs"))
         return pyogrio.read_dataframe(path, layer=layer, use_arrow=True)
     except (CRSError, SourceError):
         raise
@@ -111,7 +108,7 @@ def read_geopackage(path: Path) -> BagTables:
             .to_numpy()
             if _col(pand, "bouwjaar", "pand", False) is not None
             else np.zeros(len(pand), int),
-            "geometry": _polygonal(pand.geometry.to_numpy()),
+            "geometry": repair_polygons(pand.geometry.to_numpy()),
         },
         columns=PAND_COLUMNS,
     )
@@ -211,7 +208,7 @@ def read_geopackage(path: Path) -> BagTables:
                     "status": status,
                     "hoofdadres": hoofdadres,
                     "nevenadressen": [[] for _ in ids],
-                    "geometry": _polygonal(df.geometry.to_numpy()),
+                    "geometry": repair_polygons(df.geometry.to_numpy()),
                 },
                 columns=PLAATS_COLUMNS,
             )

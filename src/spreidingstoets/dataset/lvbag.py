@@ -31,7 +31,8 @@ from spreidingstoets.dataset.tables import (
     BagTables,
     empty,
 )
-from spreidingstoets.errors import CRSError, SourceError
+from spreidingstoets.errors import SourceError
+from spreidingstoets.spatial import repair_polygons, require_rd
 
 # GDAL layer name -> our object type. The LVBAG driver names one layer per XML file.
 LAYER_TYPES = {
@@ -48,7 +49,6 @@ LAYER_TYPES = {
 # are bookkeeping of the LV, not objects to count, so they are skipped.
 OBJECT_FILE = re.compile(r"^(?:\d{4}|9999)(VBO|NUM|PND|OPR|WPL|LIG|STA)\d{8}", re.IGNORECASE)
 SKIPPED_PART = re.compile(r"^(?:\d{4}|9999)(IA|IO|NB|Inactief|InOnderzoek|NietBag)", re.IGNORECASE)
-RD_NEW = "EPSG:28992"
 LEVERINGSDOCUMENT = "Leveringsdocument-BAG-Extract.xml"
 
 
@@ -148,8 +148,8 @@ def _read_part(part: XmlPart) -> tuple[str, pd.DataFrame]:
             f"{', '.join(sorted(set(LAYER_TYPES)))}"
         )
     crs = info.get("crs")
-    if crs and crs != RD_NEW and info.get("geometry_type") not in (None, "Unknown", ""):
-        raise CRSError(f"{part.name}: geometry in {crs}; BAG geometry must be in {RD_NEW}")
+    if crs and info.get("geometry_type") not in (None, "Unknown", ""):
+        require_rd(part.name, crs)
     try:
         df = pyogrio.read_dataframe(part.gdal_path, use_arrow=True, LEGACY_ID="YES")
     except Exception as exc:
@@ -199,25 +199,6 @@ def _opt_str(value: object) -> str | None:
     return text or None
 
 
-def _polygonal(geoms: np.ndarray) -> np.ndarray:
-    """Flatten to 2D and repair invalid rings, keeping polygonal parts only."""
-    geoms = shapely.force_2d(geoms)
-    bad = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
-    if bad.any():
-        fixed = shapely.make_valid(geoms[bad])
-        geoms[bad] = [_keep_polygons(g) for g in fixed]
-    return geoms
-
-
-def _keep_polygons(geom: shapely.Geometry) -> shapely.Geometry:
-    if isinstance(geom, shapely.Polygon | shapely.MultiPolygon):
-        return geom
-    parts = [
-        g for g in shapely.get_parts(geom) if isinstance(g, shapely.Polygon | shapely.MultiPolygon)
-    ]
-    return shapely.union_all(parts) if parts else shapely.Polygon()
-
-
 def _frame(code: str, df: pd.DataFrame) -> pd.DataFrame:
     """Map GDAL's LVBAG columns to the BagTables columns of one object type."""
     ident = df["identificatie"].astype(str).to_numpy()
@@ -246,7 +227,7 @@ def _frame(code: str, df: pd.DataFrame) -> pd.DataFrame:
                 "status": status,
                 "hoofdadres": df["hoofdadresNummeraanduidingRef"].map(_opt_str).to_numpy(),
                 "nevenadressen": [_as_list(v) for v in df["nevenadresNummeraanduidingRef"]],
-                "geometry": _polygonal(df.geometry.to_numpy()),
+                "geometry": repair_polygons(df.geometry.to_numpy()),
             },
             columns=PLAATS_COLUMNS,
         )
@@ -289,7 +270,7 @@ def _frame(code: str, df: pd.DataFrame) -> pd.DataFrame:
             "identificatie": ident,
             "status": status,
             "bouwjaar": bouwjaar.fillna(0).astype(int).to_numpy(),
-            "geometry": _polygonal(df.geometry.to_numpy()),
+            "geometry": repair_polygons(df.geometry.to_numpy()),
         },
         columns=PAND_COLUMNS,
     )

@@ -15,7 +15,7 @@ from spreidingstoets.dataset.compile import DATA_FILES, FORMAT_VERSION
 from spreidingstoets.dataset.footprints import Footprints
 from spreidingstoets.dataset.model import Csr, Dataset, dwelling_mask
 from spreidingstoets.errors import SourceError
-from spreidingstoets.zoning import ZoningLayer
+from spreidingstoets.zoning.parquet import read_layer
 
 LAYERS_DIR = "layers"  # compiled zoning/area layers: layers/<name>.parquet
 
@@ -212,7 +212,5 @@ def _load(path: Path) -> Dataset:
     )
     layer_dir = path / LAYERS_DIR
     if layer_dir.is_dir():
-        ds.layers = {
-            p.stem: ZoningLayer.from_parquet(p) for p in sorted(layer_dir.glob("*.parquet"))
-        }
+        ds.layers = {p.stem: read_layer(p) for p in sorted(layer_dir.glob("*.parquet"))}
     return ds

@@ -45,7 +45,7 @@ def sample_dataset_path(settings: Settings) -> Path:
 
 def sample_layers(sample_dir: Path) -> dict[str, ZoningLayer]:
     """Zoning and area layers of the sample: ``<gemeente>/layers/<name>.*`` and zoning plans."""
-    from spreidingstoets.zoning import read_zoning
+    from spreidingstoets.zoning.readers import read_zoning
 
     found: dict[str, list[ZoningLayer]] = {}
     for path in sorted(sample_dir.glob("*/zoning/*.gml")):
