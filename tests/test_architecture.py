@@ -75,8 +75,8 @@ def test_help_imports_no_heavy_library() -> None:
         "import spreidingstoets.cli as c\n"
         "try:\n    c.app()\nexcept SystemExit:\n    pass\n"
         "heavy = ('pyarrow', 'pandas', 'geopandas', 'sqlalchemy', 'shapely', 'numpy', 'yaml')\n"
-        "print(','.join(m for m in heavy if m in sys.modules))"
+        "print('geladen:' + ','.join(m for m in heavy if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "spreidingstoets" in out.stdout
-    assert out.stdout.strip().splitlines()[-1] == ""
+    assert out.stdout.strip().splitlines()[-1] == "geladen:"

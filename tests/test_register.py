@@ -601,7 +601,7 @@ def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     r = runner.invoke(app, ["import", str(good), "--register", db, "--actor", "anna"])
     assert r.exit_code == 0, r.output
-    assert "imported 1 entries" in r.stdout
+    assert "1 registraties ingelezen" in r.stdout
 
     r = runner.invoke(app, ["import", str(bad), "--register", db])
     assert r.exit_code == 2

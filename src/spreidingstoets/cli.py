@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from spreidingstoets import __version__
-from spreidingstoets.domain.inputs import parse_day
 from spreidingstoets.errors import InputError, SpreidingstoetsError
 
 if TYPE_CHECKING:
@@ -58,6 +57,8 @@ def warn(message: str) -> None:
 
 
 def parse_date(value: str | None, what: str = "--date") -> dt.date | None:
+    from spreidingstoets.domain.inputs import parse_day
+
     return None if value is None else parse_day(value, what)
 
 

@@ -17,7 +17,6 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from ..domain.inputs import parse_day
 from ..errors import SpreidingstoetsError
 
 app = typer.Typer(
@@ -119,6 +118,8 @@ def list_command(
 ) -> None:
     """Toon registraties."""
     with _errors():
+        from ..domain.inputs import parse_day
+
         day = parse_day(valid_on, "--valid-on") if valid_on else None
         from .db import Register
 
