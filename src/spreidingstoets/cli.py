@@ -16,6 +16,7 @@ from rich.table import Table
 
 from spreidingstoets import __version__
 from spreidingstoets.errors import InputError, SpreidingstoetsError
+from spreidingstoets.fsio import atomic_file, check_output_path
 from spreidingstoets.inputs import parse_day
 from spreidingstoets.model import verdict_json
 
@@ -83,7 +84,11 @@ def import_(
     as_json: Annotated[bool, typer.Option("--json", help="Manifest als JSON")] = False,
 ) -> None:
     """Lees BAG-gegevens en schrijf een gecompileerde, geïndexeerde dataset (alles of niets)."""
+    from spreidingstoets.dataset.compile import check_dataset_target, write_dataset
     from spreidingstoets.zoning import read_zoning
+
+    check_output_path(out_dir, what="--out", folder=True)
+    check_dataset_target(out_dir, force=force)  # before minutes of reading, not after
 
     layers = {}
     for item in layer or []:
@@ -91,7 +96,6 @@ def import_(
         if not sep or not name or not file:
             raise InputError(f"--layer {item!r}: use NAME=FILE, e.g. bestemmingsplan=plan.gml")
         layers[name.strip()] = read_zoning(Path(file.strip()))
-    from spreidingstoets.dataset.compile import write_dataset
     from spreidingstoets.dataset.sources import read_source
     from spreidingstoets.dataset.tables import merge_tables
 
@@ -346,6 +350,8 @@ def check(
         raise InputError("geef een adres, of --batch BESTAND")
     if batch is not None and address is not None:
         raise InputError("geef een adres of --batch, niet allebei")
+    if batch_out is not None:
+        check_output_path(batch_out, what="--out")
     ruleset = _load_rules(rules, set_, variant)
     today = parse_date(date) or dt.date.today()  # the interface, not the engine, reads the clock
     ds = open_dataset(data)
@@ -547,17 +553,8 @@ def run_batch(
     if target is None:
         sys.stdout.write(payload)
     else:
-        import os
-        import tempfile
-
-        fd, tmp = tempfile.mkstemp(dir=target.resolve().parent, prefix=f".{target.name}.")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(payload)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_file(target) as tmp:
+            tmp.write_text(payload, encoding="utf-8")
     return worst
 
 

@@ -18,6 +18,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from ..errors import SpreidingstoetsError
+from ..fsio import check_output_path
 from ..inputs import parse_day
 from .csvio import export_csv, export_geopackage, import_csv
 from .db import Register, entry_as_dict
@@ -147,8 +148,12 @@ def export_command(
     ] = None,
 ) -> None:
     """Exporteer het register als CSV, of als GeoPackage-puntenlaag in EPSG:28992."""
-    chosen = fmt or (ExportFormat.gpkg if out.suffix.lower() == ".gpkg" else ExportFormat.csv)
     with _errors():
+        # The file name must say what is in it: no CSV text in a file called x.xlsx.
+        suffixes = [f".{f}" for f in ([fmt] if fmt else ExportFormat)]
+        what = f"--format {fmt.value} met --out" if fmt else "--out"
+        check_output_path(out, what=what, suffixes=suffixes)
+        chosen = fmt or ExportFormat(out.suffix.lower().lstrip("."))
         if chosen is ExportFormat.gpkg and data is None:
             from spreidingstoets.samples import sample_dataset_path
 
