@@ -435,17 +435,14 @@ def _gpkg_without_layers(tmp_path: Path) -> Path:
 def test_bad_sources_fail_cleanly(tmp_path: Path, make, expected: str) -> None:  # type: ignore[no-untyped-def]
     source = make(tmp_path)
     out = tmp_path / "out" / "dataset"
+    out.parent.mkdir()
     result = run_cli("import", str(source), "--out", str(out))
     assert result.returncode == 2, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "fout:" in lines[0] and expected in lines[0], result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()
-    assert (
-        not any(p.name.startswith(".dataset.tmp") for p in out.parent.glob(".*"))
-        if out.parent.exists()
-        else True
-    )
+    assert not any(p.name.startswith(".dataset.tmp") for p in out.parent.glob(".*"))
 
 
 def test_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -110,7 +110,12 @@ def import_(
     as_json: Annotated[bool, typer.Option("--json", help="Manifest als JSON")] = False,
 ) -> None:
     """Lees BAG-gegevens en schrijf een gecompileerde, geïndexeerde dataset (alles of niets)."""
+    from spreidingstoets.dataset.compile import check_dataset_target, write_dataset
+    from spreidingstoets.fsio import check_output_path
     from spreidingstoets.zoning.readers import read_zoning
+
+    check_output_path(out_dir, what="--out", folder=True)
+    check_dataset_target(out_dir, force=force)  # before minutes of reading, not after
 
     layers = {}
     for item in layer or []:
@@ -120,7 +125,6 @@ def import_(
                 f"--layer {item!r}: gebruik NAAM=BESTAND, bijv. bestemmingsplan=plan.gml"
             )
         layers[name.strip()] = read_zoning(Path(file.strip()))
-    from spreidingstoets.dataset.compile import write_dataset
     from spreidingstoets.dataset.sources import read_source
     from spreidingstoets.dataset.tables import merge_tables
 
@@ -467,9 +471,10 @@ def run_batch(ws: Workspace, path: Path, target: Path | None, ruleset: Any, toda
     if target is None:
         sys.stdout.write(payload)
     else:
-        from spreidingstoets.fsio import write_text
+        from spreidingstoets.fsio import atomic_file
 
-        write_text(target, payload)
+        with atomic_file(target) as tmp:
+            tmp.write_text(payload, encoding="utf-8")
     return max(EXIT_OF[o] for o in result.outcomes)
 
 

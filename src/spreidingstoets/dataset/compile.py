@@ -18,10 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
@@ -35,6 +32,7 @@ from spreidingstoets import __version__
 from spreidingstoets.dataset.model import woning_mask
 from spreidingstoets.dataset.tables import BagTables
 from spreidingstoets.errors import InputError, SourceError
+from spreidingstoets.fsio import atomic_folder, clean_stale
 from spreidingstoets.spatial import require_rd_bounds
 from spreidingstoets.zoning import ZoningLayer
 from spreidingstoets.zoning.parquet import write_layer
@@ -328,6 +326,22 @@ def source_files(source: Path) -> list[Path]:
     return [source]
 
 
+def check_dataset_target(out: Path, *, force: bool) -> None:
+    """Refuse to write over a folder unless asked to (``force``) and it is a dataset.
+
+    First a dataset that a killed import left under a temporary name is put back, so that it
+    is judged, not its absence.
+    """
+    clean_stale(out)
+    if out.exists() and not force:
+        raise InputError(f"{out} bestaat al; geef --force om de dataset te vervangen")
+    if out.exists() and not (out / "manifest.json").exists():
+        raise InputError(
+            f"{out} bestaat en is geen spreidingstoets-dataset (geen manifest.json); "
+            "die wordt niet vervangen"
+        )
+
+
 def write_dataset(
     tables: BagTables,
     source: Path,
@@ -340,24 +354,19 @@ def write_dataset(
 ) -> dict[str, object]:
     """Compile and write the dataset to ``out``: all of it, or nothing.
 
-    Everything is written into a temporary sibling folder which replaces ``out`` by a rename
-    only when complete, so an interrupted or failed import leaves no half dataset behind.
+    Everything is written into a temporary sibling folder which takes the place of ``out`` only
+    when complete (:func:`~spreidingstoets.fsio.atomic_folder`), so an interrupted or failed
+    import leaves no half dataset behind, and a replaced dataset is at ``out`` at every moment.
     """
     out = out.resolve()
-    if out.exists() and not force:
-        raise InputError(f"{out} already exists; pass --force to replace it")
-    if out.exists() and not (out / "manifest.json").exists():
-        raise InputError(
-            f"{out} exists and is not a spreidingstoets dataset; refusing to replace it"
-        )
+    check_dataset_target(out, force=force)
     if tolerance < 0:
         raise InputError(f"adjacency tolerance must be >= 0 metres, got {tolerance}")
     check_rd_coordinates(tables)  # refuse before anything is written
     if len(tables.verblijfsobjecten) + len(tables.panden) == 0:
         raise SourceError("the source holds no verblijfsobjecten and no panden")
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with atomic_folder(out, replace=force) as tmp:
         digests = {}
         woningen = adjacent_pairs = 0
         if progress:
@@ -426,18 +435,4 @@ def write_dataset(
         (tmp / "manifest.json").write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
         )
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-            try:
-                tmp.rename(out)
-            except BaseException:
-                old.rename(out)  # put the previous dataset back
-                raise
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return manifest

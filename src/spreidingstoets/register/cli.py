@@ -153,13 +153,18 @@ def export_command(
     ] = None,
 ) -> None:
     """Exporteer het register als CSV, of als GeoPackage-puntenlaag in EPSG:28992."""
-    chosen = fmt or (ExportFormat.gpkg if out.suffix.lower() == ".gpkg" else ExportFormat.csv)
     from spreidingstoets.settings import load_settings
 
+    from ..fsio import check_output_path
     from .csvio import export_csv, export_geopackage
     from .db import Register
 
     with _errors():
+        # The file name must say what is in it: no CSV text in a file called x.xlsx.
+        suffixes = [f".{f}" for f in ([fmt] if fmt else ExportFormat)]
+        what = f"--format {fmt.value} met --out" if fmt else "--out"
+        check_output_path(out, what=what, suffixes=suffixes)
+        chosen = fmt or ExportFormat(out.suffix.lower().lstrip("."))
         if chosen is ExportFormat.gpkg and data is None:
             from spreidingstoets.service.sample import sample_dataset_path
 

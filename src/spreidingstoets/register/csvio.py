@@ -2,7 +2,8 @@
 
 Import is all or nothing: every row is validated first and the errors of all rows are reported
 as ``line N, column X: message`` (line numbers as an editor shows them, header = line 1).
-Exports are atomic: they are written to a temporary file next to the target and renamed.
+Exports are atomic (:func:`~spreidingstoets.fsio.atomic_file`): written to a temporary file next
+to the target and renamed over it when complete.
 """
 
 from __future__ import annotations
@@ -10,10 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
-import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from pydantic import ValidationError
 
 from ..domain.register import RegisterEntry
 from ..errors import InputError, SourceError, did_you_mean
+from ..fsio import atomic_file, check_output_path
 from .db import Register
 from .validate import EntryFields
 
@@ -197,21 +196,6 @@ def import_csv(
 # -- export ------------------------------------------------------------------------------
 
 
-@contextmanager
-def _atomic_target(path: Path, suffix: str) -> Iterator[Path]:
-    """A temporary path next to ``path`` that replaces ``path`` only when the block succeeds."""
-    if not path.parent.is_dir():
-        raise InputError(f"folder {path.parent} does not exist")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _cell(value: object) -> str:
     if value is None:
         return ""
@@ -227,11 +211,9 @@ def _export_row(entry: RegisterEntry) -> list[str]:
 def export_csv(register: Register, path: str | Path) -> ExportResult:
     """Write all entries as CSV (the import header plus ``beds,source,id``), atomically."""
     path = Path(path)
+    check_output_path(path, what="export")
     entries = register.entries()
-    with (
-        _atomic_target(path, ".csv") as tmp,
-        tmp.open("w", encoding="utf-8", newline="") as handle,
-    ):
+    with atomic_file(path) as tmp, tmp.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(EXPORT_COLUMNS)
         writer.writerows(_export_row(e) for e in entries)
@@ -251,6 +233,7 @@ def export_geopackage(
     from shapely.geometry import Point
 
     path = Path(path)
+    check_output_path(path, what="export")
     entries = register.entries()
     geometry: list[Point | None] = []
     missing = 0
@@ -276,7 +259,7 @@ def export_geopackage(
         }
     )
     layer = gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:28992")
-    with _atomic_target(path, ".gpkg") as tmp:
+    with atomic_file(path) as tmp:
         tmp.unlink()  # GDAL creates the GeoPackage itself
         try:
             layer.to_file(tmp, driver="GPKG", layer=GPKG_LAYER, engine="pyogrio")

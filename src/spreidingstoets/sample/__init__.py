@@ -18,6 +18,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from spreidingstoets.errors import InputError
+from spreidingstoets.fsio import atomic_folder, check_output_path, clean_stale
 from spreidingstoets.register.csvio import REQUIRED_COLUMNS
 
 from . import _lvbag
@@ -245,13 +247,35 @@ def sample_files(towns: list[Town] | None = None) -> dict[str, bytes]:
     return files
 
 
+def _is_sample(folder: Path) -> bool:
+    """Whether ``folder`` is empty or holds a sample written here, so it may be replaced."""
+    if not any(folder.iterdir()):
+        return True
+    try:
+        return json.loads((folder / "features.json").read_bytes()).get("synthetic") is True
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def write_sample(out_dir: Path) -> list[Path]:
-    """Write the sample data set under ``out_dir``; returns the written paths in order."""
+    """Write the sample data set as the folder ``out_dir``; returns the written paths in order.
+
+    The folder is replaced as a whole (:func:`~spreidingstoets.fsio.atomic_folder`), so it
+    never holds half a sample or files of an older one; a folder with other files is refused.
+    """
     out_dir = Path(out_dir)
+    check_output_path(out_dir, what="--out", folder=True)
+    clean_stale(out_dir)
+    if out_dir.is_dir() and not _is_sample(out_dir):
+        raise InputError(
+            f"--out {out_dir}: de map bevat andere bestanden dan een voorbeeld; "
+            "kies een nieuwe of lege map"
+        )
     written = []
-    for rel, data in sample_files().items():
-        path = out_dir / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        written.append(path)
+    with atomic_folder(out_dir, replace=True) as tmp:
+        for rel, data in sample_files().items():
+            path = tmp / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            written.append(out_dir / rel)
     return written
