@@ -629,7 +629,7 @@ def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     gpkg = tmp_path / "out.gpkg"
     r = runner.invoke(app, ["export", "--register", db, "--out", str(gpkg), "--data", "x"])
-    assert r.exit_code == 2 and "not a compiled dataset" in r.stderr
+    assert r.exit_code == 2 and "geen gecompileerde dataset" in r.stderr
     monkeypatch.setattr(register_cli, "points_for", lambda d: {VBO_A: (1.0, 2.0)})
     r = runner.invoke(app, ["export", "--register", db, "--out", str(gpkg), "--data", "x"])
     assert r.exit_code == 0, r.output
