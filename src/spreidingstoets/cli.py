@@ -11,13 +11,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from spreidingstoets import __version__
+from spreidingstoets import __version__, tabular
 from spreidingstoets.errors import InputError, SpreidingstoetsError
 from spreidingstoets.inputs import parse_day
-from spreidingstoets.model import verdict_json
+from spreidingstoets.model import Application, verdict_json
 
 app = typer.Typer(
     help="spreidingstoets: toets vergunningaanvragen voor kamerverhuur en huisvesting van "
@@ -36,7 +37,7 @@ from spreidingstoets.samples import SAMPLE_DIR  # noqa: E402
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]fout:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]fout:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -457,49 +458,35 @@ def decide(
     )
 
 
-def read_batch(path: Path) -> list[dict[str, Any]]:
-    import csv
+BATCH_COLUMNS = tabular.Columns(
+    required=("kind", "persons"),
+    one_of=(("address", "verblijfsobject_id"),),
+    optional=("date", "beds", "valid_until", "reason"),
+    what="aanvragen",
+)
 
-    if not path.is_file():
-        raise InputError(f"{path}: bestand niet gevonden")
-    text = path.read_text(encoding="utf-8-sig")
-    allowed = {
-        "address",
-        "verblijfsobject_id",
-        "kind",
-        "persons",
-        "date",
-        "beds",
-        "valid_until",
-        "reason",
-    }
-    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-        rows = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}: regel {n}: geen geldige JSON ({exc.msg})") from None
-            if not isinstance(row, dict):
-                raise InputError(
-                    f"{path}: regel {n}: verwacht een JSON-object met {', '.join(sorted(allowed))}"
-                )
-            unknown = set(row) - allowed
-            if unknown:
-                raise InputError(
-                    f"{path}: regel {n}: onbekende sleutel(s) {', '.join(sorted(unknown))}; geldig: {', '.join(sorted(allowed))}"
-                )
-            rows.append({"_line": n, **row})
-        return rows
-    reader = csv.DictReader(text.splitlines())
-    unknown = set(reader.fieldnames or []) - allowed
-    if unknown:
-        raise InputError(
-            f"{path}: onbekende kolom(men) {', '.join(sorted(unknown))}; geldig: {', '.join(sorted(allowed))}"
+
+def read_batch(path: Path, ds: Any, ruleset: Any, today: dt.date) -> tabular.Table[Application]:
+    """The applications of a batch file, each validated (address found, ruleset version valid)."""
+    from spreidingstoets import service
+
+    def parse(row: tabular.Row) -> Application:
+        cell = row.values.get
+        app_ = service.make_application(
+            ds,
+            address=cell("address"),
+            verblijfsobject_id=cell("verblijfsobject_id"),
+            kind=cell("kind") or "",
+            persons=cell("persons") or "",
+            date=cell("date") or today,
+            beds=cell("beds"),
+            valid_until=cell("valid_until"),
+            exception_reason=cell("reason"),
         )
-    return [{"_line": n, **row} for n, row in enumerate(reader, 2)]
+        ruleset.version_on(app_.date)
+        return app_
+
+    return tabular.read_table(path, columns=BATCH_COLUMNS, parse=parse)
 
 
 def run_batch(
@@ -508,32 +495,10 @@ def run_batch(
     """Check every application; validate all first so bad input writes nothing."""
     from spreidingstoets import service
 
-    rows = read_batch(path)
-    apps, errors = [], []
-    for row in rows:
-        try:
-            apps.append(
-                service.make_application(
-                    ds,
-                    address=row.get("address") or None,
-                    verblijfsobject_id=row.get("verblijfsobject_id") or None,
-                    kind=row.get("kind") or "",
-                    persons=row.get("persons"),
-                    date=row.get("date") or today,
-                    beds=row.get("beds"),
-                    valid_until=row.get("valid_until"),
-                    exception_reason=row.get("reason"),
-                )
-            )
-            ruleset.version_on(apps[-1].date)
-        except SpreidingstoetsError as exc:
-            errors.append(f"{path.name} regel {row['_line']}: {exc}")
-    if errors:
-        shown = "\n".join(errors[:20])
-        more = f"\n... en nog {len(errors) - 20}" if len(errors) > 20 else ""
-        raise InputError(
-            f"{len(errors)} foute aanvraag/aanvragen, niets geschreven:\n{shown}{more}"
-        )
+    table = read_batch(path, ds, ruleset, today)
+    for note in table.notes:
+        err.print(f"[yellow]let op: {escape(note)}[/]", highlight=False)
+    apps = table.rows
     lines = []
     worst = 0
     with progress_bar() as bar:
@@ -655,7 +620,8 @@ def main() -> None:
     try:
         app()
     except SpreidingstoetsError as exc:
-        err.print(f"[bold red]fout:[/] {exc}", highlight=False, soft_wrap=True)
+        # Escaped: messages quote user input, which may look like rich markup ("[/x]").
+        err.print(f"[bold red]fout:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("afgebroken")

@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from ..errors import did_you_mean
 from .snapshot import KINDS, STATUSES, RegisterEntry
 
 _VBO_RE = re.compile(r"\d{16}")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def did_you_mean(value: str, valid: tuple[str, ...] | list[str]) -> str:
-    """``"; did you mean 'x'?"`` when a valid value is close to ``value``, else ``""``."""
-    close = difflib.get_close_matches(value.strip().lower(), list(valid), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
 def choice_error(what: str, value: str, valid: tuple[str, ...]) -> str:
-    return f"unknown {what} {value!r}{did_you_mean(value, valid)} (valid: {', '.join(valid)})"
+    return f"{what} {value!r} bestaat niet{did_you_mean(value, valid)} (geldig: {', '.join(valid)})"
 
 
 def _error(message: str) -> PydanticCustomError:
@@ -58,7 +52,9 @@ class EntryFields(BaseModel):
     def _vbo(cls, value: Any) -> str:
         text = str(value).strip() if value is not None else ""
         if not _VBO_RE.fullmatch(text):
-            raise _error(f"expected a BAG verblijfsobject id of exactly 16 digits, got {text!r}")
+            raise _error(
+                f"verwacht een BAG-identificatie van een verblijfsobject van precies 16 cijfers, niet {text!r}"
+            )
         return text
 
     @field_validator("kind", mode="before")
@@ -85,7 +81,7 @@ class EntryFields(BaseModel):
             return None
         ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
         if not ok and not (isinstance(value, str) and value.isascii() and value.isdigit()):
-            raise _error(f"expected a whole number >= 0, got {value!r}")
+            raise _error(f"verwacht een geheel getal van 0 of meer, niet {value!r}")
         return int(value)
 
     @field_validator("valid_from", "valid_until", mode="before")
@@ -100,14 +96,14 @@ class EntryFields(BaseModel):
                 raise ValueError
             return dt.date.fromisoformat(text)
         except ValueError:
-            raise _error(f"expected an ISO date YYYY-MM-DD, got {text!r}") from None
+            raise _error(f"verwacht een datum JJJJ-MM-DD, niet {text!r}") from None
 
     @field_validator("valid_until")
     @classmethod
     def _period(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
         start = info.data.get("valid_from")
         if value is not None and start is not None and value < start:
-            raise _error(f"valid_until {value} is before valid_from {start}")
+            raise _error(f"valid_until {value} ligt voor valid_from {start}")
         return value
 
     @field_validator("source", "reference", mode="before")
