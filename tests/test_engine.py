@@ -225,7 +225,7 @@ def test_batch_writes_one_verdict_per_line_or_nothing(tmp_path: Path) -> None:
     )
     out2 = tmp_path / "none.jsonl"
     result = run_cli("check", "--batch", str(bad), "--rules", "tiel", "--out", str(out2))
-    assert result.returncode == 2 and "bad.jsonl regel 2" in result.stderr
+    assert result.returncode == 2 and "regel 2: soort gebruik 'x' bestaat niet" in result.stderr
     assert not out2.exists()
 
 

@@ -24,7 +24,6 @@ from spreidingstoets.domain.register import RegisterSnapshot
 from spreidingstoets.errors import InputError
 from spreidingstoets.register import cli as register_cli
 from spreidingstoets.register.csvio import (
-    CsvImportError,
     export_csv,
     export_geopackage,
     import_csv,
@@ -37,6 +36,7 @@ from spreidingstoets.register.db import (
     SchemaError,
 )
 from spreidingstoets.register.schema import VERSION_TABLE, metadata
+from spreidingstoets.tabular import Problem, TableError
 
 AT = dt.datetime(2025, 3, 1, 9, 30, tzinfo=dt.UTC)
 HEADER = "verblijfsobject_id,kind,persons,status,valid_from,valid_until,reference"
@@ -245,11 +245,11 @@ def test_csv_with_one_bad_row_imports_nothing(register: Register, tmp_path: Path
         f"{VBO_B},kamerverhuur,4,granted,2024-01-01,,Z-2",
         f"{VBO_B},kamerverhuur,-3,granted,2024-01-01,,Z-3",
     )
-    with pytest.raises(CsvImportError) as caught:
+    with pytest.raises(TableError) as caught:
         import_csv(register, path, actor="beheerder", at=AT)
     message = str(caught.value)
-    assert "nothing imported" in message
-    assert "line 4, column persons: expected a whole number >= 0, got '-3'" in message
+    assert message.startswith(f"{path}, regel 4, kolom persons: ")
+    assert "verwacht een geheel getal van 0 of meer, niet '-3'" in message
     assert register.entries() == []
     assert register.revision == 0
     assert register.audit() == []
@@ -262,34 +262,48 @@ def test_csv_reports_every_bad_row_with_suggestions(register: Register, tmp_path
     lines.append(f"{VBO_A},kamerverhuur,4,granted")  # line 6: too few fields
     lines += [f"{VBO_A},x,4,granted,,,Z"] * 20  # lines 7-26
     path = write_csv(tmp_path / "bad.csv", *lines)
-    with pytest.raises(CsvImportError) as caught:
+    with pytest.raises(TableError) as caught:
         import_csv(register, path, actor="t", at=AT)
-    errors = caught.value.errors
-    assert errors[:6] == [
-        "line 2, column kind: onbekend soort gebruik 'kamerverhuu'; bedoelt u 'kamerverhuur'? "
-        "(geldig: kamerverhuur, arbeidsmigranten, studenten, omzetting)",
-        "line 2, column status: onbekend status 'grnted'; bedoelt u 'granted'? "
-        "(geldig: granted, tolerated, pending, illegal, revoked, expired)",
-        "line 2, column valid_from: expected an ISO date YYYY-MM-DD, got '01-02-2024'",
-        "line 3, column valid_until: valid_until 2024-04-30 is before valid_from 2024-05-01",
-        "line 4, column verblijfsobject_id: expected a BAG verblijfsobject id of exactly "
-        "16 digits, got '036301'",
-        "line 6: expected 7 fields (verblijfsobject_id,kind,persons,status,valid_from,"
-        "valid_until,reference), found 4",
+    problems = caught.value.problems
+    assert problems[:6] == [
+        Problem(
+            2,
+            "kind",
+            "kind 'kamerverhuu' bestaat niet; bedoelt u 'kamerverhuur'? "
+            "(geldig: kamerverhuur, arbeidsmigranten, studenten, omzetting)",
+        ),
+        Problem(
+            2,
+            "status",
+            "status 'grnted' bestaat niet; bedoelt u 'granted'? "
+            "(geldig: granted, tolerated, pending, illegal, revoked, expired)",
+        ),
+        Problem(2, "valid_from", "verwacht een datum JJJJ-MM-DD, niet '01-02-2024'"),
+        Problem(3, "valid_until", "valid_until 2024-04-30 ligt voor valid_from 2024-05-01"),
+        Problem(
+            4,
+            "verblijfsobject_id",
+            "verwacht een BAG-identificatie van een verblijfsobject van precies 16 cijfers, "
+            "niet '036301'",
+        ),
+        Problem(6, None, "4 cellen, de kopregel heeft er 7"),
     ]
-    assert errors[-1].startswith("line 26, column kind")
-    assert len(errors) == 26
-    assert "26 error(s)" in str(caught.value)
-    assert "... and 6 more" in str(caught.value)
+    assert problems[-1][:2] == (26, "kind")
+    assert len(problems) == 26
+    message = str(caught.value)
+    assert message.startswith(f"{path}: 26 fouten, niets ingelezen:\n  regel 2, kolom kind: ")
+    assert message.endswith("\n  ... en nog 6")
     assert register.entries() == []
 
 
 def test_csv_header_and_known_ids(register: Register, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "h.csv", header=HEADER + ",bedden")
-    with pytest.raises(InputError, match=r"line 1 \(header\): unknown column 'bedden'") as c:
+    with pytest.raises(
+        InputError, match=r"regel 1, kolom bedden: onbekende kolom; bedoelt u 'beds'?"
+    ) as c:
         import_csv(register, path, actor="t", at=AT)
-    assert "required columns: verblijfsobject_id,kind,persons" in str(c.value)
-    with pytest.raises(InputError, match="missing column\\(s\\) reference"):
+    assert "(geldig: verblijfsobject_id, kind, persons" in str(c.value)
+    with pytest.raises(InputError, match="regel 1, kolom reference: verplichte kolom ontbreekt"):
         import_csv(
             register,
             write_csv(tmp_path / "m.csv", header=HEADER[: -len(",reference")]),
@@ -298,7 +312,9 @@ def test_csv_header_and_known_ids(register: Register, tmp_path: Path) -> None:
         )
 
     path = write_csv(tmp_path / "k.csv", f"{VBO_A},kamerverhuur,4,granted,,,Z")
-    with pytest.raises(InputError, match=f"line 2, column verblijfsobject_id: .*{VBO_A} is not"):
+    with pytest.raises(
+        InputError, match=f"regel 2, kolom verblijfsobject_id: .*{VBO_A} staat niet in de dataset"
+    ):
         import_csv(register, path, actor="t", at=AT, known_ids={VBO_B})
     assert import_csv(register, path, actor="t", at=AT, known_ids={VBO_A}).rows == 1
 
@@ -309,7 +325,7 @@ def test_csv_header_and_known_ids(register: Register, tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert import_csv(register, semi, actor="t", at=AT).rows == 1
-    with pytest.raises(InputError, match="file not found"):
+    with pytest.raises(InputError, match=r"nope\.csv: bestand niet gevonden"):
         import_csv(register, tmp_path / "nope.csv", actor="t", at=AT)
 
 
@@ -367,7 +383,7 @@ def test_entries_filters_and_validation(register: Register) -> None:
     assert [e.kind for e in register.entries(verblijfsobject_id=VBO_A)] == ["kamerverhuur"]
     with pytest.raises(InputError, match="bedoelt u 'pending'"):
         register.entries(status="pendng")
-    with pytest.raises(InputError, match="persons: expected a whole number"):
+    with pytest.raises(InputError, match="persons: verwacht een geheel getal"):
         register.add(VBO_A, "kamerverhuur", persons=-1, actor="t", at=AT)
     with pytest.raises(InputError, match="no register entry with id 999"):
         register.set_status(999, "revoked", actor="t", at=AT)
@@ -605,7 +621,7 @@ def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     r = runner.invoke(app, ["import", str(bad), "--register", db])
     assert r.exit_code == 2
-    assert "line 2, column persons" in r.stderr
+    assert "regel 2, kolom persons" in r.stderr
 
     r = runner.invoke(app, ["list", "--register", db, "--json", "--valid-on", "2024-06-01"])
     assert r.exit_code == 0, r.output

@@ -160,7 +160,7 @@ def test_batch_json_lines_must_be_objects_with_known_keys(tmp_path: Path) -> Non
         ("[1, 2]\n", "verwacht een JSON-object"),
         (
             '{"address": "Kwartelstraat 7 Tiel", "kind": "arbeidsmigranten", "persons": 4, "bedden": 5}\n',
-            "bedden: onbekend veld",
+            "kolom bedden: onbekende sleutel; bedoelt u 'beds'?",
         ),
     ]:
         batch = tmp_path / "apps.jsonl"

@@ -433,37 +433,21 @@ def decide(
     )
 
 
-def read_batch(path: Path) -> list[Any]:
-    """The rows of a batch file (CSV or JSON lines), each with the line it came from."""
-    import csv
+def read_batch(ws: Workspace, path: Path, ruleset: Any, today: dt.date) -> list[Any]:
+    """The applications of a batch file, every row validated first (notes go to stderr)."""
+    from spreidingstoets.service.checks import read_applications
 
-    from spreidingstoets.service.checks import BatchRow
-
-    if not path.is_file():
-        raise InputError(f"{path}: bestand niet gevonden")
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-        rows = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}: regel {n}: geen geldige JSON ({exc.msg})") from None
-            if not isinstance(row, dict):
-                raise InputError(f"{path}: regel {n}: verwacht een JSON-object")
-            rows.append(BatchRow(f"{path.name} regel {n}", row))
-        return rows
-    reader = csv.DictReader(text.splitlines())
-    return [BatchRow(f"{path.name} regel {n}", row) for n, row in enumerate(reader, 2)]
+    table = read_applications(ws, path, ruleset, today)
+    for note in table.notes:
+        warn(f"let op: {note}")
+    return list(table.rows)
 
 
 def run_batch(ws: Workspace, path: Path, target: Path | None, ruleset: Any, today: dt.date) -> int:
     """Check every application; validate all first so bad input writes nothing."""
     from spreidingstoets.service import checks
 
-    apps = checks.prepare_batch(ws, read_batch(path), ruleset, today)
+    apps = read_batch(ws, path, ruleset, today)
     with progress_bar() as bar:
         task = bar.add_task("toetsen", total=len(apps))
         result = checks.run_batch(ws, apps, ruleset, lambda: bar.advance(task))

@@ -76,6 +76,7 @@ def did_you_mean(value: str, valid: Iterable[str]) -> str:
 
 
 def choice_error(what: str, value: str, valid: Iterable[str]) -> str:
-    """``"onbekend soort gebruik 'x'; bedoelt u ...? (geldig: a, b)"``."""
+    """``"soort gebruik 'x' bestaat niet; bedoelt u ...? (geldig: a, b)"``."""
     options = list(valid)
-    return f"onbekend {what} {value!r}{did_you_mean(value, options)} (geldig: {', '.join(options)})"
+    hint = did_you_mean(value, options)
+    return f"{what} {value!r} bestaat niet{hint} (geldig: {', '.join(options)})"

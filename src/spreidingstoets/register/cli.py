@@ -98,6 +98,8 @@ def import_command(
 
     with _errors(), Register.open(register) as reg:
         result = import_csv(reg, csv_file, actor=_actor(actor), replace=replace)
+        for note in result.notes:
+            typer.echo(f"let op: {note}", err=True)
         if as_json:
             typer.echo(json.dumps({"rows": result.rows, "revision": result.revision}))
         else:

@@ -1,26 +1,25 @@
 """CSV import and CSV / GeoPackage export of the register.
 
-Import is all or nothing: every row is validated first and the errors of all rows are reported
-as ``line N, column X: message`` (line numbers as an editor shows them, header = line 1).
-Exports are atomic (:func:`~spreidingstoets.fsio.atomic_file`): written to a temporary file next
-to the target and renamed over it when complete.
+Import is all or nothing: the file is read by :mod:`spreidingstoets.tabular` (encoding,
+separator, header), every row is validated, and the problems of the file and of all rows are
+reported together as one :class:`~spreidingstoets.tabular.TableError`.
+Exports are atomic: they are written to a temporary file next to the target and renamed.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
 from ..domain.register import RegisterEntry
-from ..errors import InputError, SourceError, did_you_mean
+from ..errors import SourceError
 from ..fsio import atomic_file, check_output_path
+from ..tabular import Columns, Row, RowError, Table, read_table
 from .db import Register
 from .validate import EntryFields
 
@@ -36,22 +35,15 @@ REQUIRED_COLUMNS = (
 # "id" is accepted so an export can be imported again; ids are always assigned by the register.
 OPTIONAL_COLUMNS = ("beds", "source", "id")
 EXPORT_COLUMNS = (*REQUIRED_COLUMNS, "beds", "source", "id")
-MAX_REPORTED_ERRORS = 20
+COLUMNS = Columns(required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS, what="registraties")
 GPKG_LAYER = "register"
-
-
-class CsvImportError(InputError):
-    """A CSV file with bad rows; ``errors`` lists every problem, nothing was imported."""
-
-    def __init__(self, message: str, errors: list[str]) -> None:
-        super().__init__(message)
-        self.errors = errors
 
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:
     rows: int
     revision: int
+    notes: tuple[str, ...] = ()  # about reading the file, e.g. read as Windows-1252
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,113 +55,50 @@ class ExportResult:
 # -- import ------------------------------------------------------------------------------
 
 
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")  # utf-8-sig: tolerate Excel's BOM
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-
-
-def _delimiter(first_line: str) -> str:
-    # Dutch spreadsheet programs save CSV with ';'; accept that when the header says so.
-    names = [c.strip() for c in first_line.split(";")]
-    return ";" if "," not in first_line and "verblijfsobject_id" in names else ","
-
-
-def _check_header(path: Path, header: list[str]) -> list[str]:
-    names = [h.strip() for h in header]
-    valid = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
-    problems = []
-    unknown = [n for n in names if n not in valid]
-    for name in unknown:
-        problems.append(f"unknown column {name!r}{did_you_mean(name, valid)}")
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        problems.append(f"duplicate column(s) {', '.join(duplicates)}")
-    missing = [n for n in REQUIRED_COLUMNS if n not in names]
-    if missing:
-        problems.append(f"missing column(s) {', '.join(missing)}")
-    if problems:
-        raise InputError(
-            f"{path}, line 1 (header): {'; '.join(problems)} — required columns: "
-            f"{','.join(REQUIRED_COLUMNS)}; optional: {', '.join(OPTIONAL_COLUMNS)}"
-        )
-    return names
-
-
-def parse_csv(path: str | Path, *, known_ids: set[str] | None = None) -> list[EntryFields]:
-    """Read and validate a register CSV; raise :class:`CsvImportError` listing all bad rows.
+def read_entries(path: str | Path, *, known_ids: set[str] | None = None) -> Table[EntryFields]:
+    """Read and validate a register file; raise :class:`TableError` listing every problem.
 
     Parameters
     ----------
     path
-        CSV file with header ``verblijfsobject_id,kind,persons,status,valid_from,valid_until,
-        reference`` and optionally ``beds``, ``source`` (and ``id``, ignored).
+        CSV (or JSON lines) with the columns ``verblijfsobject_id,kind,persons,status,
+        valid_from,valid_until,reference`` and optionally ``beds``, ``source`` (and ``id``,
+        ignored).
     known_ids
         When given, verblijfsobject ids not in this set are errors (not in the dataset).
     """
     path = Path(path)
-    text = _read_text(path)
-    if not text.strip():
-        raise InputError(f"{path}: the file is empty; expected a header line")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.splitlines()[0]))
-    try:
-        columns = _check_header(path, next(reader))
-    except csv.Error as exc:
-        raise InputError(f"{path}, line 1: {exc}") from None
 
-    rows: list[EntryFields] = []
-    errors: list[str] = []
-    end_of_previous = reader.line_num
-    while True:
+    def parse(row: Row) -> EntryFields:
+        values = {c: v for c, v in row.values.items() if c != "id"}
         try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            errors.append(f"line {end_of_previous + 1}: {exc}")
-            break
-        line = end_of_previous + 1  # where the record starts, even if a quoted field spans lines
-        end_of_previous = reader.line_num
-        if not record or all(not cell.strip() for cell in record):
-            continue
-        if len(record) != len(columns):
-            errors.append(
-                f"line {line}: expected {len(columns)} fields ({','.join(columns)}), "
-                f"found {len(record)}"
-            )
-            continue
-        values: dict[str, Any] = {c: v for c, v in zip(columns, record, strict=True) if c != "id"}
-        try:
-            fields = EntryFields(**values)
+            fields = EntryFields.model_validate(values)
         except ValidationError as exc:
-            for err in exc.errors():
-                column = str(err["loc"][0]) if err["loc"] else "valid_until"
-                errors.append(f"line {line}, column {column}: {err['msg']}")
-            continue
+            raise RowError(
+                [
+                    (str(err["loc"][0]) if err["loc"] else "valid_until", err["msg"])
+                    for err in exc.errors()
+                ]
+            ) from None
         if known_ids is not None and fields.verblijfsobject_id not in known_ids:
-            errors.append(
-                f"line {line}, column verblijfsobject_id: verblijfsobject "
-                f"{fields.verblijfsobject_id} is not in the dataset"
+            raise RowError(
+                [
+                    (
+                        "verblijfsobject_id",
+                        f"verblijfsobject {fields.verblijfsobject_id} staat niet in de dataset",
+                    )
+                ]
             )
-            continue
-        if "source" not in columns:  # without a source column, record where rows came from
+        if "source" not in row.values:  # without a source, record where the row came from
             fields = fields.model_copy(update={"source": f"import {path.name}"})
-        rows.append(fields)
+        return fields
 
-    if errors:
-        shown = errors[:MAX_REPORTED_ERRORS]
-        more = len(errors) - len(shown)
-        listing = "\n".join(f"  {e}" for e in shown)
-        tail = f"\n  ... and {more} more" if more else ""
-        raise CsvImportError(
-            f"{path}: {len(errors)} error(s), nothing imported:\n{listing}{tail}", errors
-        )
-    return rows
+    return read_table(path, columns=COLUMNS, parse=parse)
+
+
+def parse_csv(path: str | Path, *, known_ids: set[str] | None = None) -> list[EntryFields]:
+    """The validated rows of a register file (see :func:`read_entries`)."""
+    return read_entries(path, known_ids=known_ids).rows
 
 
 def import_csv(
@@ -186,11 +115,11 @@ def import_csv(
     One audit row (``import``, with the file name and row count) and one revision bump.
     """
     path = Path(path)
-    rows = parse_csv(path, known_ids=known_ids)
+    table = read_entries(path, known_ids=known_ids)
     revision = register.import_entries(
-        rows, actor=actor, at=at, file_name=path.name, replace=replace
+        table.rows, actor=actor, at=at, file_name=path.name, replace=replace
     )
-    return ImportResult(rows=len(rows), revision=revision)
+    return ImportResult(rows=len(table.rows), revision=revision, notes=table.notes)
 
 
 # -- export ------------------------------------------------------------------------------

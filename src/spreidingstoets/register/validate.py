@@ -49,7 +49,9 @@ class EntryFields(BaseModel):
     def _vbo(cls, value: Any) -> str:
         text = str(value).strip() if value is not None else ""
         if not _VBO_RE.fullmatch(text):
-            raise _error(f"expected a BAG verblijfsobject id of exactly 16 digits, got {text!r}")
+            raise _error(
+                f"verwacht een BAG-identificatie van een verblijfsobject van precies 16 cijfers, niet {text!r}"
+            )
         return text
 
     @field_validator("kind", mode="before")
@@ -57,7 +59,7 @@ class EntryFields(BaseModel):
     def _kind(cls, value: Any) -> str:
         text = str(value).strip() if value is not None else ""
         if text not in KINDS:
-            raise _error(choice_error("soort gebruik", text, KINDS))
+            raise _error(choice_error("kind", text, KINDS))
         return text
 
     @field_validator("status", mode="before")
@@ -76,7 +78,7 @@ class EntryFields(BaseModel):
             return None
         ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
         if not ok and not (isinstance(value, str) and value.isascii() and value.isdigit()):
-            raise _error(f"expected a whole number >= 0, got {value!r}")
+            raise _error(f"verwacht een geheel getal van 0 of meer, niet {value!r}")
         return int(value)
 
     @field_validator("valid_from", "valid_until", mode="before")
@@ -91,14 +93,14 @@ class EntryFields(BaseModel):
                 raise ValueError
             return dt.date.fromisoformat(text)
         except ValueError:
-            raise _error(f"expected an ISO date YYYY-MM-DD, got {text!r}") from None
+            raise _error(f"verwacht een datum JJJJ-MM-DD, niet {text!r}") from None
 
     @field_validator("valid_until")
     @classmethod
     def _period(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
         start = info.data.get("valid_from")
         if value is not None and start is not None and value < start:
-            raise _error(f"valid_until {value} is before valid_from {start}")
+            raise _error(f"valid_until {value} ligt voor valid_from {start}")
         return value
 
     @field_validator("source", "reference", mode="before")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from spreidingstoets.domain.inputs import ApplicationInput
@@ -14,6 +15,7 @@ from spreidingstoets.engine import evaluate
 from spreidingstoets.errors import InputError, NotFoundError, SpreidingstoetsError
 from spreidingstoets.ruletypes.base import RegisterOverlay
 from spreidingstoets.service.workspace import Workspace
+from spreidingstoets.tabular import Columns, Table, read_table
 
 MAX_REPORTED = 20  # bad rows listed in one message
 
@@ -73,17 +75,44 @@ class BatchResult:
     outcomes: list[str]
 
 
+APPLICATION_COLUMNS = Columns(
+    required=("kind", "persons"),
+    one_of=(("address", "verblijfsobject_id"),),
+    optional=("date", "beds", "valid_until", "reason"),
+    what="aanvragen",
+)
+
+
+def parse_application(
+    ws: Workspace, cells: Mapping[str, Any], ruleset: Ruleset, today: dt.date, where: str = ""
+) -> Application:
+    """One batch row: validated, its dwelling found, a ruleset version valid on its date."""
+    app = resolve(ws, ApplicationInput.parse(cells, where=where), today)
+    ruleset.version_on(app.date)
+    return app
+
+
+def read_applications(
+    ws: Workspace, path: Path, ruleset: Ruleset, today: dt.date
+) -> Table[Application]:
+    """The applications of a batch file (CSV or JSON lines, any usual encoding or separator);
+    one error lists every problem of the file and its rows, with line and column."""
+    return read_table(
+        path,
+        columns=APPLICATION_COLUMNS,
+        parse=lambda row: parse_application(ws, row.values, ruleset, today),
+    )
+
+
 def prepare_batch(
     ws: Workspace, rows: Iterable[BatchRow], ruleset: Ruleset, today: dt.date
 ) -> list[Application]:
-    """Validate and resolve every row first; one error lists every bad row (nothing is run)."""
+    """Rows given as mappings (an API body): every row resolved first, one error for all."""
     apps: list[Application] = []
     errors: list[str] = []
     for row in rows:
         try:
-            app = resolve(ws, ApplicationInput.parse(row.cells, where=row.where), today)
-            ruleset.version_on(app.date)
-            apps.append(app)
+            apps.append(parse_application(ws, row.cells, ruleset, today, row.where))
         except SpreidingstoetsError as exc:
             text = str(exc)
             errors.append(text if text.startswith(row.where) else f"{row.where}: {text}")
