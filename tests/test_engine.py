@@ -196,7 +196,7 @@ def test_check_cli_json_exit_codes_and_bad_input() -> None:
     )
     assert allowed.returncode == 0, allowed.stderr
     for args, text in [
-        (["Nergensstraat 1 Tiel"], "no street matching"),
+        (["Nergensstraat 1 Tiel"], "geen straat 'nergensstraat' gevonden"),
         (["Kwartelstraat 7 Tiel", "--rules", "teil"], "bedoelt u 'tiel'"),
         (["Kwartelstraat 7 Tiel", "--persons", "0"], "minstens 1"),
         (["Kwartelstraat 7 Tiel", "--persons", "-3"], "minstens 1"),

@@ -213,7 +213,7 @@ def test_street_names_with_numbers_and_ambiguity_across_streets(tmp_path: Path) 
     assert ds.unit_identificatie(find_address(ds, "2e Dwarsstraat 12").unit) == a
     assert ds.unit_identificatie(find_address(ds, "Laan 1940-1945 7 Amsterdam").unit) == b
     for query in ("Kerk 12", "1111AA 12"):
-        with pytest.raises(AddressNotFound, match="ambiguous"):
+        with pytest.raises(AddressNotFound, match="2 objecten passen"):
             find_address(ds, query)
 
 

@@ -41,12 +41,15 @@ class BoundedCache(Generic[V]):
                 self._data.move_to_end(key)
                 return value
         value = make()
+        self.put(key, value)
+        return value
+
+    def put(self, key: Hashable, value: V) -> None:
         with self._lock:
             self._data[key] = value
             self._data.move_to_end(key)
             while len(self._data) > self.maxsize:
                 self._data.popitem(last=False)
-        return value
 
     def __len__(self) -> int:
         return len(self._data)

@@ -141,6 +141,10 @@ class Dataset:
         """Row of a nummeraanduiding by identificatie, or -1."""
         return _row_of(self.addr_id, identificatie)
 
+    def footprint_index(self, identificatie: str) -> int:
+        """Row of a pand / ligplaats / standplaats footprint by identificatie, or -1."""
+        return _row_of(self.fp_id, identificatie)
+
     def unit_identificatie(self, i: int) -> str:
         return self.unit_id[i].decode()
 
