@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from spreidingstoets.samples import SAMPLE_DIR
 
 from builders import Town
 from spreidingstoets.dataset.address import (
@@ -22,6 +21,7 @@ from spreidingstoets.dataset.address import (
     find_address,
     status_rank,
 )
+from spreidingstoets.settings import bundled
 
 
 def _number(ds, a: int) -> str:  # type: ignore[no-untyped-def]
@@ -60,7 +60,9 @@ def test_every_address_of_the_sample_readme_is_found_as_written(sample_ds) -> No
     # the README lists "Kwartelstraat 7, 4001AB Tiel | 0281010000000004" for every case
     rows = set(
         re.findall(
-            r"^\| \w+ \| ([^|]+?) \| (\d{16}) \|", (SAMPLE_DIR / "README.md").read_text(), re.M
+            r"^\| \w+ \| ([^|]+?) \| (\d{16}) \|",
+            (bundled("sample") / "README.md").read_text(),
+            re.M,
         )
     )
     assert len(rows) > 300

@@ -344,7 +344,15 @@ def load_ruleset(
             )
     if sets:
         change = change.then(Variant.from_sets(base, sets))
-    return resolve(change.apply(data), path, change.label)
+    changed = change.apply(data)
+    try:
+        return resolve(changed, path, change.label)
+    except RulesetError as exc:
+        if change.is_empty:
+            raise
+        resolve(data, path, None)  # the file alone is fine: the fault is in what was typed
+        origins = ", ".join(c.origin for c in change.changes)
+        raise RulesetError(f"{origins}: maakt de regelset ongeldig:\n{exc}") from None
 
 
 def reload_with(ruleset: Ruleset, variant: Variant) -> Ruleset:
