@@ -281,7 +281,7 @@ def test_geopackage_reader(tmp_path: Path) -> None:
 def test_geopackage_without_layers_is_refused(tmp_path: Path) -> None:
     gpkg = tmp_path / "other.gpkg"
     _write_bag_gpkg(gpkg, layers=("woonplaats",))
-    with pytest.raises(SourceError, match=r"layer.*pand.*missing"):
+    with pytest.raises(SourceError, match=r"lagen pand.*ontbreken"):
         read_source(gpkg)
 
 
@@ -337,9 +337,9 @@ def _gpkg_without_layers(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("make", "expected"),
     [
-        (_truncated_zip, "not a readable zip"),
-        (_wrong_xml, "not an LVBAG object file"),
-        (_gpkg_without_layers, "missing"),
+        (_truncated_zip, "geen leesbaar zipbestand"),
+        (_wrong_xml, "geen LVBAG-objectbestand"),
+        (_gpkg_without_layers, "ontbreken"),
         (_degrees_extract, "EPSG:28992"),
         (_empty_folder, "empty"),
     ],

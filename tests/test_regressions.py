@@ -220,13 +220,15 @@ def test_street_names_with_numbers_and_ambiguity_across_streets(tmp_path: Path) 
 def test_parameters_that_make_a_rule_meaningless_are_refused() -> None:
     from spreidingstoets.ruletypes import max_persons
 
-    with pytest.raises(ValidationError, match="must be smaller than every radius"):
+    with pytest.raises(ValidationError, match="moet kleiner zijn dan elke straal"):
         min_distance.Params(radius_m=1.0, review_band_m=1.0)
-    with pytest.raises(ValidationError, match="must be smaller than every radius"):
+    with pytest.raises(ValidationError, match="moet kleiner zijn dan elke straal"):
         min_distance.Params(
             radius_m=100, review_band_m=5, zone_radii=[{"zone": {"layer": "x"}, "radius_m": 4}]
         )
-    with pytest.raises(ValidationError, match=r"exception.limit \(4\) must be above limit \(6\)"):
+    with pytest.raises(
+        ValidationError, match=r"exception.limit \(4\) moet groter zijn dan limit \(6\)"
+    ):
         max_persons.Params(limit=6, exception={"min_area_m2": 150, "limit": 4})
 
 

@@ -98,8 +98,8 @@ def import_(
         str | None, typer.Option(help="Peildatum JJJJ-MM-DD (standaard: de datum van het extract)")
     ] = None,
     tolerance: Annotated[
-        float, typer.Option(help="Afstand waarbinnen panden aangrenzend zijn, in meter")
-    ] = 0.5,
+        str, typer.Option(help="Afstand waarbinnen panden aangrenzend zijn, in meter (0 tot 10)")
+    ] = "0.5",
     force: Annotated[bool, typer.Option(help="Een bestaande dataset vervangen")] = False,
     layer: Annotated[
         list[str] | None,
@@ -110,25 +110,38 @@ def import_(
     as_json: Annotated[bool, typer.Option("--json", help="Manifest als JSON")] = False,
 ) -> None:
     """Lees BAG-gegevens en schrijf een gecompileerde, geïndexeerde dataset (alles of niets)."""
-    from spreidingstoets.dataset.compile import check_dataset_target, write_dataset
+    from spreidingstoets.dataset.compile import (
+        adjacency_tolerance,
+        check_dataset_target,
+        check_layer_name,
+        write_dataset,
+    )
+    from spreidingstoets.dataset.sources import check_source, read_source
     from spreidingstoets.fsio import check_output_path
     from spreidingstoets.zoning.readers import read_zoning
 
+    # Every option is checked before minutes of reading, not after.
     check_output_path(out_dir, what="--out", folder=True)
-    check_dataset_target(out_dir, force=force)  # before minutes of reading, not after
-
-    layers = {}
+    check_dataset_target(out_dir, force=force)
+    for source in sources:
+        check_source(source)
+    metres = adjacency_tolerance(tolerance, "--tolerance")
+    day = parse_date(date)
+    files: dict[str, Path] = {}
     for item in layer or []:
-        name, sep, file = item.partition("=")
+        name, sep, file = (part.strip() for part in item.partition("="))
         if not sep or not name or not file:
             raise InputError(
                 f"--layer {item!r}: gebruik NAAM=BESTAND, bijv. bestemmingsplan=plan.gml"
             )
-        layers[name.strip()] = read_zoning(Path(file.strip()))
-    from spreidingstoets.dataset.sources import read_source
+        if name in files:
+            raise InputError(
+                f"--layer {name!r} staat er twee keer in; geef elke laag een eigen naam"
+            )
+        files[check_layer_name(name, "--layer")] = Path(file)
+    layers = {name: read_zoning(file) for name, file in files.items()}
     from spreidingstoets.dataset.tables import merge_tables
 
-    day = parse_date(date)
     with progress_bar() as bar:
         task = bar.add_task("BAG lezen", total=None)
 
@@ -141,7 +154,7 @@ def import_(
             tables,
             sources[0] if len(sources) == 1 else common_folder(sources),
             out_dir,
-            tolerance=tolerance,
+            tolerance=metres,
             force=force,
             layers=layers,
             progress=lambda m: bar.update(task, description=m),
@@ -170,9 +183,9 @@ def dataset_info(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Toon het manifest van een dataset: bronnen, datums, aantallen."""
-    from spreidingstoets.dataset.store import read_manifest
+    from spreidingstoets.dataset.store import inspect_dataset
 
-    manifest = read_manifest(path)
+    manifest = inspect_dataset(path)
     if as_json:
         print_json(manifest)
     else:
@@ -313,10 +326,17 @@ def check(
     if batch is not None and address is not None:
         raise InputError("geef een adres of --batch, niet allebei")
     today = parse_date(date) or dt.date.today()  # the interface, not the engine, reads the clock
-    if batch is not None and batch_out is not None:
+    if batch_out is not None:
         from spreidingstoets.fsio import check_output_path
 
+        if batch is None:
+            raise InputError("--out hoort bij --batch; een enkele toets schrijft naar het scherm")
         check_output_path(batch_out, what="--out")
+        if batch_out.resolve() == batch.resolve():
+            raise InputError(
+                f"--out {batch_out} is het bestand van --batch; kies een ander bestand voor de "
+                "oordelen, anders gaan de aanvragen verloren"
+            )
     ws = open_workspace(data, register)
     ruleset = ws.ruleset(rules, sets=set_, variant=variant)
     warning = checks.gemeente_warning(ruleset, ws)

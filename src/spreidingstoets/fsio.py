@@ -24,7 +24,7 @@ import platform
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
@@ -111,18 +111,24 @@ def _remove(path: Path) -> None:
 
 
 @contextmanager
-def _refused_as_input(target: Path) -> Iterator[None]:
-    # os.access cannot foresee every refusal (root in /proc, an immutable folder, a full disk):
-    # the first file created is the real test, and its failure is the user's path, not a bug.
+def _refused_as_input(
+    target: Path, action: str | None = None, *, only: Container[int] | None = None
+) -> Iterator[None]:
+    # os.access cannot foresee every refusal (root in /proc, an immutable file or folder, a full
+    # disk): the first file created and the final rename are the real test, and their failure
+    # is the user's path, not a bug. ``action`` says what could not be done; ``only`` limits it
+    # to these errnos (a failing disk is no fault of the path).
     try:
         yield
     except OSError as exc:
+        if only is not None and exc.errno not in only:
+            raise
         reason = _REASONS.get(exc.errno or 0, exc.strerror)
-        raise InputError(
-            f"{target}: kan niet schrijven in de map {target.absolute().parent} ({reason})"
-        ) from exc
+        doing = action or f"kan niet schrijven in de map {target.absolute().parent}"
+        raise InputError(f"{target}: {doing} ({reason})") from exc
 
 
+_REFUSALS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT})
 _REASONS = {
     errno.EACCES: "geen schrijfrechten",
     errno.EPERM: "niet toegestaan",
@@ -152,7 +158,8 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
         yield tmp
         os.chmod(tmp, FILE_MODE)
         _fsync_path(tmp)
-        os.replace(tmp, path)
+        with _refused_as_input(path, "kan het bestaande bestand niet vervangen", only=_REFUSALS):
+            os.replace(tmp, path)
     except BaseException:
         _remove(tmp)
         raise
@@ -181,7 +188,8 @@ def atomic_folder(target: str | Path, *, replace: bool) -> Iterator[Path]:
         os.chmod(tmp, FOLDER_MODE)
         yield tmp
         _fsync_tree(tmp)
-        old = _swap_in(tmp, target)
+        with _refused_as_input(target, "kan de bestaande map niet vervangen", only=_REFUSALS):
+            old = _swap_in(tmp, target)
     except BaseException:
         _remove(tmp)
         raise

@@ -291,12 +291,19 @@ def _csv_records(
             continue
         # Empty cells past the header (trailing separators) are harmless.
         if len(stripped) < len(names) or any(stripped[len(names) :]):
+            # A quote that is never closed swallows the rest of the file into one cell.
+            spans = (
+                f"; de rij loopt door tot regel {end_of_previous}: staat er een aanhalingsteken "
+                '(") dat niet gesloten wordt?'
+                if end_of_previous > line
+                else ""
+            )
             problems.append(
                 Problem(
                     line,
                     None,
                     f"{len(cells)} {'cel' if len(cells) == 1 else 'cellen'}, de kopregel heeft er "
-                    f"{len(names)}",
+                    f"{len(names)}{spans}",
                 )
             )
             yield line, None

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -39,6 +40,9 @@ from spreidingstoets.zoning.parquet import write_layer
 
 FORMAT_VERSION = 2  # 2: footprint bounds stored
 DEFAULT_ADJACENCY_TOLERANCE = 0.5  # metres, DESIGN.md section 2
+# Beyond this, panden across a street or an alley would count as adjacent.
+MAX_ADJACENCY_TOLERANCE = 10.0
+LAYER_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # also the file name layers/<name>.parquet
 # Panden that stand (or stood until now) and so can share a wall or be measured to.
 INACTIVE_PAND_STATUSES = frozenset(
     {
@@ -85,7 +89,7 @@ def iter_tables(
     if missing.any():
         bad = vbo["identificatie"].to_numpy()[missing]
         raise SourceError(
-            f"{missing.sum()} verblijfsobject(en) without geometry, e.g. {', '.join(map(str, bad[:3]))}"
+            f"{missing.sum()} verblijfsobject(en) zonder geometrie, bijv. {', '.join(map(str, bad[:3]))}"
         )
     # BAG 2.0 allows a vlak for a verblijfsobject: use a point on it, as for ligplaatsen
     vlak = shapely.get_type_id(vbo_points) != 0
@@ -326,6 +330,29 @@ def source_files(source: Path) -> list[Path]:
     return [source]
 
 
+def adjacency_tolerance(value: object, what: str = "tolerantie") -> float:
+    """The adjacency tolerance in metres; refused unless a number from 0 to 10."""
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        number = math.nan
+    if not 0 <= number <= MAX_ADJACENCY_TOLERANCE:  # also refuses nan
+        raise InputError(
+            f"{what} {value!r}: geef een afstand in meter van 0 tot en met "
+            f"{MAX_ADJACENCY_TOLERANCE:g}, bijv. {DEFAULT_ADJACENCY_TOLERANCE}"
+        )
+    return number
+
+
+def check_layer_name(name: str, what: str = "laagnaam") -> str:
+    if not LAYER_NAME.fullmatch(name):
+        raise InputError(
+            f"{what} {name!r}: gebruik kleine letters, cijfers, - en _, beginnend met een letter "
+            "of cijfer, bijv. bestemmingsplan"
+        )
+    return name
+
+
 def check_dataset_target(out: Path, *, force: bool) -> None:
     """Refuse to write over a folder unless asked to (``force``) and it is a dataset.
 
@@ -360,11 +387,12 @@ def write_dataset(
     """
     out = out.resolve()
     check_dataset_target(out, force=force)
-    if tolerance < 0:
-        raise InputError(f"adjacency tolerance must be >= 0 metres, got {tolerance}")
+    tolerance = adjacency_tolerance(tolerance)
+    for name in layers or {}:
+        check_layer_name(name)
     check_rd_coordinates(tables)  # refuse before anything is written
     if len(tables.verblijfsobjecten) + len(tables.panden) == 0:
-        raise SourceError("the source holds no verblijfsobjecten and no panden")
+        raise SourceError("de bron bevat geen verblijfsobjecten en geen panden")
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_folder(out, replace=force) as tmp:
         digests = {}
@@ -384,10 +412,6 @@ def write_dataset(
         if layers:
             (tmp / "layers").mkdir()
             for name, layer in sorted(layers.items()):
-                if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
-                    raise InputError(
-                        f"layer name {name!r}: use lower-case letters, digits, - and _"
-                    )
                 rel = f"layers/{name}.parquet"
                 write_layer(layer, tmp / rel)
                 digests[rel] = file_sha256(tmp / rel)

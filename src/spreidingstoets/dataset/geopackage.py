@@ -61,8 +61,8 @@ def _col(df: pd.DataFrame, field: str, layer: str, required: bool = True) -> pd.
             return df[lower[alias]]
     if required:
         raise SourceError(
-            f"layer {layer!r} has no {field} column (looked for {', '.join(ALIASES[field])}; "
-            f"found {', '.join(map(str, df.columns))})"
+            f"laag {layer!r} heeft geen kolom {field} (gezocht: {', '.join(ALIASES[field])}; "
+            f"gevonden: {', '.join(map(str, df.columns))})"
         )
     return None
 
@@ -81,7 +81,7 @@ def _read_layer(path: Path, layer: str) -> pd.DataFrame:
     except (CRSError, SourceError):
         raise
     except Exception as exc:
-        raise SourceError(f"{path.name}: cannot read layer {layer!r} ({exc})") from exc
+        raise SourceError(f"{path.name}: kan laag {layer!r} niet lezen ({exc})") from exc
 
 
 def read_geopackage(path: Path) -> BagTables:
@@ -89,13 +89,13 @@ def read_geopackage(path: Path) -> BagTables:
     try:
         layers = {str(name).lower(): str(name) for name, _ in pyogrio.list_layers(path)}
     except Exception as exc:
-        raise SourceError(f"{path.name}: not a readable GeoPackage ({exc})") from exc
+        raise SourceError(f"{path.name}: geen leesbare GeoPackage ({exc})") from exc
     missing = [name for name in REQUIRED_LAYERS if name not in layers]
     if missing:
         raise SourceError(
-            f"{path.name}: not a BAG GeoPackage: layer(s) {', '.join(missing)} missing "
-            f"(found {', '.join(sorted(layers)) or 'none'}; expected pand, verblijfsobject, "
-            "and optionally ligplaats, standplaats, woonplaats)"
+            f"{path.name}: geen BAG-GeoPackage: laag of lagen {', '.join(missing)} ontbreken "
+            f"(gevonden: {', '.join(sorted(layers)) or 'geen'}; verwacht pand, verblijfsobject "
+            "en eventueel ligplaats, standplaats, woonplaats)"
         )
     pand = _read_layer(path, layers["pand"])
     panden = pd.DataFrame(

@@ -98,7 +98,7 @@ def find_parts(source: Path) -> list[XmlPart]:
             with zipfile.ZipFile(source) as zf:
                 return list(_walk_zip(zf, str(source.resolve())))
         except zipfile.BadZipFile as exc:
-            raise SourceError(f"{source}: not a readable zip file ({exc})") from exc
+            raise SourceError(f"{source}: geen leesbaar zipbestand ({exc})") from exc
     if name.lower().endswith(".xml"):
         m = OBJECT_FILE.match(name)
         if m:
@@ -125,7 +125,7 @@ def read_stand_date(source: Path) -> tuple[dt.date | None, list[str]]:
     try:
         root = etree.fromstring(data)
     except etree.XMLSyntaxError as exc:
-        raise SourceError(f"{LEVERINGSDOCUMENT}: not valid XML ({exc})") from exc
+        raise SourceError(f"{LEVERINGSDOCUMENT}: geen geldige XML ({exc})") from exc
     stand = root.xpath("//*[local-name()='StandTechnischeDatum']/text()")
     codes = root.xpath("//*[local-name()='GemeenteIdentificatie']/text()")
     date = dt.date.fromisoformat(str(stand[0]).strip()) if stand else None
@@ -137,14 +137,14 @@ def _read_part(part: XmlPart) -> tuple[str, pd.DataFrame]:
         info = pyogrio.read_info(part.gdal_path)
     except Exception as exc:  # GDAL raises several types for unreadable input
         raise SourceError(
-            f"{part.name}: not an LVBAG object file (GDAL cannot read it as BAG XML); expected "
-            "Kadaster BAG 2.0 Extract XML such as 0457VBO15102021-000001.xml"
+            f"{part.name}: geen LVBAG-objectbestand (GDAL kan het niet als BAG-XML lezen); "
+            "verwacht XML uit een BAG 2.0-extract van het Kadaster, zoals 0457VBO15102021-000001.xml"
         ) from exc
     layer = str(info.get("layer_name") or "")
     if info.get("driver") != "LVBAG" or layer not in LAYER_TYPES:
         raise SourceError(
-            f"{part.name}: not an LVBAG object file (GDAL sees driver "
-            f"{info.get('driver')!r}, layer {layer!r}); expected one of "
+            f"{part.name}: geen LVBAG-objectbestand (GDAL ziet driver "
+            f"{info.get('driver')!r}, laag {layer!r}); verwacht een van "
             f"{', '.join(sorted(set(LAYER_TYPES)))}"
         )
     crs = info.get("crs")
@@ -314,8 +314,8 @@ def read_lvbag(
     parts = find_parts(source)
     if not parts:
         raise SourceError(
-            f"{source}: no LVBAG object files found (expected XML files such as "
-            "0457VBO15102021-000001.xml, in a zip, nested zips or a folder)"
+            f"{source}: geen LVBAG-objectbestanden gevonden (verwacht XML-bestanden zoals "
+            "0457VBO15102021-000001.xml, in een zip, in zips in een zip of in een map)"
         )
     stand, gemeenten = read_stand_date(source)
     day = reference_date or stand or dt.date.today()

@@ -12,9 +12,20 @@ from spreidingstoets.dataset.tables import BagTables
 from spreidingstoets.errors import InputError, SourceError
 
 SUPPORTED = (
-    "an LVBAG XML extract (.zip of zips, a .zip or folder of XML files, one .xml file) "
-    "or a PDOK BAG GeoPackage (.gpkg)"
+    "verwacht een LVBAG-extract in XML (.zip met zips, een .zip of map met XML-bestanden, een "
+    ".xml-bestand) of een BAG-GeoPackage van PDOK (.gpkg)"
 )
+
+
+def check_source(source: Path) -> None:
+    """Refuse a source that no reader can take, by its form alone (nothing is read)."""
+    if not source.exists():
+        raise InputError(f"{source}: bestand of map niet gevonden; {SUPPORTED}")
+    if source.is_dir() and not any(source.iterdir()):
+        raise SourceError(f"{source}: de map is leeg; {SUPPORTED}")
+    if source.is_file() and source.suffix.lower() not in (".zip", ".xml", ".gpkg"):
+        suffix = source.suffix or "(geen extensie)"
+        raise InputError(f"{source}: bestandstype {suffix!r} wordt niet gelezen; {SUPPORTED}")
 
 
 def read_source(
@@ -23,16 +34,12 @@ def read_source(
     progress: Callable[[int, int, str], None] | None = None,
 ) -> BagTables:
     """Read a BAG source into :class:`BagTables`, choosing the reader by its form."""
-    if not source.exists():
-        raise InputError(f"{source}: no such file or folder; expected {SUPPORTED}")
-    if source.is_dir() and not any(source.iterdir()):
-        raise SourceError(f"{source}: the folder is empty; expected {SUPPORTED}")
+    check_source(source)
     if source.suffix.lower() == ".gpkg":
         if reference_date is not None:
             raise InputError(
-                "--date applies to LVBAG extracts with history; a BAG GeoPackage holds current objects only"
+                "--date geldt voor LVBAG-extracten met historie; een BAG-GeoPackage bevat alleen "
+                "de huidige objecten"
             )
         return read_geopackage(source)
-    if source.is_file() and source.suffix.lower() not in (".zip", ".xml"):
-        raise InputError(f"{source}: unsupported file type {source.suffix!r}; expected {SUPPORTED}")
     return read_lvbag(source, reference_date, progress=progress)

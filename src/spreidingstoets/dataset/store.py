@@ -64,8 +64,15 @@ def read_manifest(path: Path) -> dict[str, Any]:
     """The manifest of a compiled dataset folder; a clear error when it is not one."""
     manifest_path = path / "manifest.json"
     if not manifest_path.is_file():
+        why = (
+            "de map bestaat niet"
+            if not path.exists()
+            else "dit is een bestand, geen map"
+            if not path.is_dir()
+            else "geen manifest.json"
+        )
         raise SourceError(
-            f"{path}: geen gecompileerde dataset (geen manifest.json); maak er een met "
+            f"{path}: geen gecompileerde dataset ({why}); maak er een met "
             "'spreidingstoets import BRON --out MAP'"
         )
     try:
@@ -81,20 +88,25 @@ def read_manifest(path: Path) -> dict[str, Any]:
     return manifest
 
 
+def _damaged(path: Path, exc: Exception) -> SourceError:
+    return SourceError(
+        f"{path}: dataset beschadigd of onvolledig ({str(exc).splitlines()[0][:200]}); "
+        "importeer de bron opnieuw met 'spreidingstoets import'"
+    )
+
+
 def load_dataset(path: Path | str) -> Dataset:
     """Load a compiled dataset folder and build its indexes; a damaged one is refused."""
     path = Path(path)
     try:
         return _load(path)
     except (pa.ArrowException, OSError, KeyError, ValueError) as exc:
-        raise SourceError(
-            f"{path}: dataset beschadigd of onvolledig ({str(exc).splitlines()[0][:200]}); "
-            "importeer de bron opnieuw met 'spreidingstoets import'"
-        ) from None
+        raise _damaged(path, exc) from None
 
 
-def _load(path: Path) -> Dataset:
-    """Load a compiled dataset folder and build its indexes."""
+def inspect_dataset(path: Path) -> dict[str, Any]:
+    """The manifest of a dataset whose tables are all there and readable, without loading them
+    (only each Parquet footer is read): ``dataset info`` must not describe a damaged dataset."""
     manifest = read_manifest(path)
     if manifest.get("format_version") != FORMAT_VERSION:
         raise SourceError(
@@ -104,6 +116,18 @@ def _load(path: Path) -> Dataset:
     missing = [n for n in DATA_FILES if not (path / n).is_file()]
     if missing:
         raise SourceError(f"{path}: dataset onvolledig, ontbreekt: {', '.join(missing)}")
+    tables = [path / n for n in DATA_FILES] + sorted((path / LAYERS_DIR).glob("*.parquet"))
+    try:
+        for table in tables:
+            pq.read_metadata(table)
+    except (pa.ArrowException, OSError) as exc:
+        raise _damaged(path, exc) from None
+    return manifest
+
+
+def _load(path: Path) -> Dataset:
+    """Load a compiled dataset folder and build its indexes."""
+    manifest = inspect_dataset(path)
     # Tables are read one at a time and dropped once their columns are arrays: at national
     # scale the Parquet tables and the arrays would not fit in memory together.
     units = pq.read_table(path / "units.parquet")

@@ -12,6 +12,14 @@ KINDS: tuple[str, ...] = get_args(Kind)
 
 Status = Literal["granted", "tolerated", "pending", "illegal", "revoked", "expired"]
 STATUSES: tuple[str, ...] = get_args(Status)
+STATUS_NL: dict[str, str] = {
+    "granted": "verleend",
+    "tolerated": "gedoogd",
+    "pending": "in-behandeling",
+    "illegal": "illegaal",
+    "revoked": "ingetrokken",
+    "expired": "verlopen",
+}
 # Statuses that count by default (DESIGN.md section 2: not revoked or expired).
 COUNTED_STATUSES: tuple[str, ...] = ("granted", "tolerated", "pending", "illegal")
 

@@ -25,6 +25,8 @@ app = typer.Typer(
 )
 
 T = TypeVar("T")
+MAX_AUDIT_ROWS = 100_000  # audit rows shown at once
+MAX_AUDIT_OFFSET = 2**62  # inside every database's 64-bit integers
 
 RegisterOption = Annotated[
     str,
@@ -111,7 +113,13 @@ def list_command(
     register: RegisterOption,
     vbo: Annotated[str | None, typer.Option("--vbo", help="Alleen dit verblijfsobject.")] = None,
     kind: Annotated[str | None, typer.Option("--kind", help="Alleen deze soort.")] = None,
-    status: Annotated[str | None, typer.Option("--status", help="Alleen deze status.")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            help="Alleen deze status (granted of verleend, pending of in-behandeling, ...).",
+        ),
+    ] = None,
     valid_on: Annotated[
         str | None,
         typer.Option("--valid-on", help="Alleen registraties geldig op deze datum (JJJJ-MM-DD)."),
@@ -120,13 +128,14 @@ def list_command(
 ) -> None:
     """Toon registraties."""
     with _errors():
-        from ..domain.inputs import parse_day
+        from ..domain.inputs import parse_day, parse_status
 
         day = parse_day(valid_on, "--valid-on") if valid_on else None
+        code = parse_status(status) if status is not None else None
         from .db import Register
 
         with Register.open(register, create=False) as reg:
-            entries = reg.entries(verblijfsobject_id=vbo, kind=kind, status=status, valid_on=day)
+            entries = reg.entries(verblijfsobject_id=vbo, kind=kind, status=code, valid_on=day)
     from .db import entry_as_dict
 
     rows = [entry_as_dict(e) for e in entries]
@@ -186,15 +195,21 @@ def export_command(
 @app.command("audit")
 def audit_command(
     register: RegisterOption,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="Aantal regels.")] = 50,
-    offset: Annotated[int, typer.Option("--offset", min=0, help="Over te slaan regels.")] = 0,
+    limit: Annotated[str, typer.Option("--limit", help="Aantal regels.")] = "50",
+    offset: Annotated[str, typer.Option("--offset", help="Over te slaan regels.")] = "0",
     as_json: JsonOption = False,
 ) -> None:
     """Toon het auditlog, nieuwste eerst."""
+    from ..domain.inputs import parse_int
     from .db import Register
 
-    with _errors(), Register.open(register, create=False) as reg:
-        records = reg.audit(limit=limit, offset=offset)
+    with _errors():
+        # Parsed here, not by typer: the message is Dutch and the bounds keep the numbers
+        # inside what a database takes (a 20-digit number overflowed SQLite).
+        rows_wanted = parse_int(limit, "--limit", 1, MAX_AUDIT_ROWS)
+        skipped = parse_int(offset, "--offset", 0, MAX_AUDIT_OFFSET)
+        with Register.open(register, create=False) as reg:
+            records = reg.audit(limit=rows_wanted, offset=skipped)
     rows = [r.as_dict() for r in records]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))

@@ -193,5 +193,5 @@ def export_geopackage(
         try:
             layer.to_file(tmp, driver="GPKG", layer=GPKG_LAYER, engine="pyogrio")
         except Exception as exc:  # GDAL errors come in many types; report them as one
-            raise SourceError(f"cannot write GeoPackage {path}: {exc}") from exc
+            raise SourceError(f"kan GeoPackage {path} niet schrijven ({exc})") from exc
     return ExportResult(rows=len(entries), without_geometry=missing)

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from ..domain.inputs import MAX_BEDS, MAX_PERSONS
 from ..domain.register import RegisterEntry
 from ..domain.vocabulary import KINDS, STATUSES
 from ..errors import choice_error
@@ -72,14 +73,22 @@ class EntryFields(BaseModel):
 
     @field_validator("persons", "beds", mode="before")
     @classmethod
-    def _count(cls, value: Any) -> Any:
+    def _count(cls, value: Any, info: ValidationInfo) -> Any:
         value = _blank_to_none(value)
         if value is None:
             return None
+        # The bound keeps a typing error out of the database (SQLite holds 64-bit integers).
+        maximum = MAX_PERSONS if info.field_name == "persons" else MAX_BEDS
         ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
         if not ok and not (isinstance(value, str) and value.isascii() and value.isdigit()):
             raise _error(f"verwacht een geheel getal van 0 of meer, niet {value!r}")
-        return int(value)
+        try:
+            number = int(value)
+        except ValueError:  # more digits than Python converts (4300): far too large anyway
+            number = maximum + 1
+        if number > maximum:
+            raise _error(f"mag hoogstens {maximum} zijn, niet {value}")
+        return number
 
     @field_validator("valid_from", "valid_until", mode="before")
     @classmethod

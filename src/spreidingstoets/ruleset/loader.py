@@ -233,10 +233,11 @@ def resolve(data: dict[str, Any], path: Path, variant: str | None) -> Ruleset:
                 params = rtype.params.model_validate(rdef.params)
             except ValidationError as exc:
                 for error in exc.errors():
-                    key = ".".join(str(k) for k in error["loc"]) or "(params)"
+                    dotted = ".".join(str(k) for k in error["loc"])
+                    key = f"params.{dotted}" if dotted else "params"
                     message = dutch(error)
                     errors.append(
-                        f"{where}: versie {vdef.version!r}, regel {rdef.id!r} ({rdef.type}): params.{key}: {message}"
+                        f"{where}: versie {vdef.version!r}, regel {rdef.id!r} ({rdef.type}): {key}: {message}"
                     )
                 continue
             specs.append(
@@ -311,6 +312,11 @@ def find_ruleset(name: str, rules_dir: Path) -> Path:
     if candidate.is_file():
         return candidate
     known = available_rulesets(rules_dir)
+    valid = f"geef een regelset ({', '.join(known) or 'geen'}) of een .yaml-bestand"
+    if path.is_dir():
+        raise RulesetError(f"{path}: is een map, geen YAML-bestand; {valid}")
+    if path.suffix in (".yaml", ".yml") or len(path.parts) > 1:  # a path, not an id
+        raise NotFoundError(f"{path}: bestand niet gevonden; {valid}")
     raise NotFoundError(
         f"onbekende regelset {name!r}{did_you_mean(name, known)} "
         f"(beschikbaar: {', '.join(known) or 'geen'} in {rules_dir})"
@@ -320,7 +326,10 @@ def find_ruleset(name: str, rules_dir: Path) -> Path:
 def read_ruleset_data(path: Path) -> dict[str, Any]:
     data = load_yaml(path)
     if not isinstance(data, dict):
-        raise RulesetError(f"{path}: verwacht een mapping met id, name, gemeentecode, versions")
+        empty = " (het bestand is leeg)" if data is None else ""
+        raise RulesetError(
+            f"{path}: verwacht een mapping met id, name, gemeentecode, versions{empty}"
+        )
     return data
 
 

@@ -55,7 +55,7 @@ class VariantDef(BaseModel):
 class Change:
     """One step of a variant: where it came from (for messages) and what it does."""
 
-    origin: str  # "--set 'tiel.straat.max_share=0.15'" or "variant.yaml"
+    origin: str  # "--set 'tiel.straat.max_share=0.15'" or "--variant variant.yaml"
     set: tuple[tuple[str, str, Any], ...] = ()  # (rule id, dotted param path, value)
     remove: tuple[str, ...] = ()
     add: tuple[dict[str, Any], ...] = ()
@@ -136,7 +136,7 @@ class Variant:
             if not param:
                 raise RulesetError(f"{path}: set {key!r}: gebruik REGEL.PARAMETER")
             sets.append((rule_id, param, value))
-        change = Change(str(path), tuple(sets), tuple(vdef.remove), tuple(vdef.add))
+        change = Change(f"--variant {path}", tuple(sets), tuple(vdef.remove), tuple(vdef.add))
         return cls(base=vdef.base, id=vdef.variant, changes=(change,), labels=(vdef.variant,))
 
     def then(self, other: Variant) -> Variant:

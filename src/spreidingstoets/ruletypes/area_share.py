@@ -60,9 +60,9 @@ class Params(Strict):
     @model_validator(mode="after")
     def _zone_matches_group(self) -> Params:
         if self.group == "area" and self.zone is None:
-            raise ValueError("zone: required when group is 'area' (the layer of the areas)")
+            raise ValueError("zone: verplicht bij group 'area' (de laag met de gebieden)")
         if self.group == "pand" and self.zone is not None:
-            raise ValueError("zone: only used with group 'area'; leave it out for group 'pand'")
+            raise ValueError("zone: alleen bij group 'area'; laat het weg bij group 'pand'")
         return self
 
 

@@ -80,7 +80,7 @@ class ZoneRef(Strict):
     @model_validator(mode="after")
     def _non_empty(self) -> ZoneRef:
         if self.names is not None and not self.names:
-            raise ValueError("names must list at least one designation, or be left out")
+            raise ValueError("names: geef minstens één bestemming, of laat names weg")
         return self
 
 

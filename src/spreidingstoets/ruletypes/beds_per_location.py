@@ -38,14 +38,14 @@ class Params(Strict):
     @model_validator(mode="after")
     def _range(self) -> Params:
         if self.min_beds is None and self.max_beds is None:
-            raise ValueError("set min_beds, max_beds or both")
+            raise ValueError("geef min_beds, max_beds of allebei")
         if (
             self.min_beds is not None
             and self.max_beds is not None
             and self.min_beds > self.max_beds
         ):
             raise ValueError(
-                f"min_beds ({self.min_beds}) must not be greater than max_beds ({self.max_beds})"
+                f"min_beds ({self.min_beds}) mag niet groter zijn dan max_beds ({self.max_beds})"
             )
         return self
 

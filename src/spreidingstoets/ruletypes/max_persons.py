@@ -38,7 +38,7 @@ class Params(Strict):
     def _exception_above_limit(self) -> Params:
         if self.exception is not None and self.exception.limit <= self.limit:
             raise ValueError(
-                f"exception.limit ({self.exception.limit}) must be above limit ({self.limit})"
+                f"exception.limit ({self.exception.limit}) moet groter zijn dan limit ({self.limit})"
             )
         return self
 

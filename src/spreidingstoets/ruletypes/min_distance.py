@@ -97,8 +97,8 @@ class Params(Strict):
         radii = [self.radius_m, *(z.radius_m for z in self.zone_radii)]
         if self.review_band_m >= min(radii):
             raise ValueError(
-                f"review_band_m ({self.review_band_m}) must be smaller than every radius "
-                f"({min(radii)}); otherwise the rule can never fail"
+                f"review_band_m ({self.review_band_m}) moet kleiner zijn dan elke straal "
+                f"({min(radii)}); anders kan de regel nooit 'voldoet niet' geven"
             )
         return self
 

@@ -33,6 +33,12 @@ def decide(
     """
     if decision not in DECISIONS:
         raise InputError(choice_error("besluit", decision, DECISIONS))
+    if not reference.strip():
+        raise InputError(
+            "kenmerk is leeg; geef het zaak- of besluitkenmerk, bijv. TIEL-AM-2026-007"
+        )
+    if idempotency_key is not None and not idempotency_key.strip():
+        raise InputError("idempotentiesleutel is leeg; laat hem weg of geef een sleutel")
     register, ds = ws.register, ws.dataset
     version = ruleset.version_on(app.date)
 
