@@ -41,6 +41,7 @@ def resolve(ws: Workspace, given: ApplicationInput, today: dt.date) -> Applicati
         valid_until=given.valid_until,
         exception_reason=given.reason,
         address_query=given.query(),
+        reference=given.reference,
     )
 
 
