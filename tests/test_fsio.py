@@ -83,7 +83,17 @@ def test_output_modes_follow_the_umask(
     ds, verdicts, batch = tmp_path / "ds", tmp_path / "verdicts.jsonl", tmp_path / "apps.csv"
     batch.write_text("address,kind,persons,date\nKwartelstraat 7 Tiel,kamerverhuur,3,2026-11-15\n")
     import_args = ("import", str(TIEL), "--out", str(ds), "--layer", f"gebieden={GEBIEDEN}")
-    check_args = ("check", "--batch", str(batch), "--data", str(ds), "--out", str(verdicts))
+    check_args = (
+        "check",
+        "--batch",
+        str(batch),
+        "--rules",
+        "tiel",
+        "--data",
+        str(ds),
+        "--out",
+        str(verdicts),
+    )
     script = MODES_SCRIPT.format(import_args=import_args, check_args=check_args)
     result = child(script, umask=umask)
     assert result.returncode == 0, result.stderr
@@ -477,7 +487,7 @@ def test_unusable_output_paths_are_refused_before_any_work(
     monkeypatch.chdir(tmp_path)
     before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
     args = {
-        "check": ["check", "--batch", "file.csv", "--out", out],
+        "check": ["check", "--batch", "file.csv", "--rules", "tiel", "--out", out],
         "export": ["register", "export", "--register", "r.db", "--out", out],
         "export-gpkg": [
             "register",
