@@ -139,7 +139,7 @@ def import_(
         bar.update(task, description="dataset schrijven", total=None)
         manifest = write_dataset(
             tables,
-            sources[0] if len(sources) == 1 else common_folder(sources),
+            sources,
             out_dir,
             tolerance=tolerance,
             force=force,
@@ -150,12 +150,6 @@ def import_(
         print_json(manifest)
     else:
         show_manifest(manifest, out_dir)
-
-
-def common_folder(paths: list[Path]) -> Path:
-    import os
-
-    return Path(os.path.commonpath([str(p.resolve().parent) for p in paths]))
 
 
 def show_manifest(manifest: dict[str, Any], path: Path) -> None:

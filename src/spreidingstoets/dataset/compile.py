@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +37,7 @@ from spreidingstoets.spatial import require_rd_bounds
 from spreidingstoets.zoning import ZoningLayer
 from spreidingstoets.zoning.parquet import write_layer
 
+LAYER_REACH_M = 1_000.0  # a layer must come this close to the dataset's verblijfsobjecten
 FORMAT_VERSION = 2  # 2: footprint bounds stored
 DEFAULT_ADJACENCY_TOLERANCE = 0.5  # metres, DESIGN.md section 2
 # Panden that stand (or stood until now) and so can share a wall or be measured to.
@@ -342,9 +343,44 @@ def check_dataset_target(out: Path, *, force: bool) -> None:
         )
 
 
+def check_layers(tables: BagTables, layers: Mapping[str, ZoningLayer]) -> None:
+    """Refuse a layer in degrees (while it says RD New) or one that lies away from the data:
+    a rule on it would silently find no zone for any address."""
+    points = tables.verblijfsobjecten["geometry"].to_numpy()
+    points = points[~shapely.is_missing(points) & ~shapely.is_empty(points)]
+    extent = shapely.box(*shapely.total_bounds(points)) if len(points) else None
+    for name, layer in sorted(layers.items()):
+        require_rd_bounds(f"laag {name} ({layer.source})", layer.geometry)
+        if extent is None or not len(layer):
+            continue
+        bounds = shapely.total_bounds(layer.geometry)
+        if not shapely.box(*bounds).intersects(extent.buffer(LAYER_REACH_M)):
+            raise InputError(
+                f"laag {name} ({layer.source}) ligt niet bij de dataset: de laag beslaat "
+                f"{_extent_text(bounds)}, de verblijfsobjecten "
+                f"{_extent_text(shapely.total_bounds(points))} (RD, meter); is het de laag van "
+                "een andere gemeente?"
+            )
+
+
+def _extent_text(bounds: np.ndarray) -> str:
+    x0, y0, x1, y1 = (round(float(v)) for v in bounds)
+    return f"x {x0}..{x1}, y {y0}..{y1}"
+
+
+def _source_records(sources: Sequence[Path]) -> list[dict[str, object]]:
+    """Exactly the given sources: a file itself, a folder's files (LVBAG XML), each hashed."""
+    records = []
+    for source in sources:
+        for p in source_files(source):
+            rel = f"{source.name}/{p.relative_to(source)}" if source.is_dir() else p.name
+            records.append({"path": rel, "bytes": p.stat().st_size, "sha256": file_sha256(p)})
+    return records
+
+
 def write_dataset(
     tables: BagTables,
-    source: Path,
+    source: Path | Sequence[Path],
     out: Path,
     *,
     tolerance: float = DEFAULT_ADJACENCY_TOLERANCE,
@@ -361,10 +397,18 @@ def write_dataset(
     out = out.resolve()
     check_dataset_target(out, force=force)
     if tolerance < 0:
-        raise InputError(f"adjacency tolerance must be >= 0 metres, got {tolerance}")
+        raise InputError(f"--tolerance moet 0 meter of meer zijn, niet {tolerance}")
     check_rd_coordinates(tables)  # refuse before anything is written
     if len(tables.verblijfsobjecten) + len(tables.panden) == 0:
-        raise SourceError("the source holds no verblijfsobjecten and no panden")
+        day = tables.reference_date
+        raise SourceError(
+            f"op de peildatum {day} is geen verblijfsobject of pand geldig in de bron; kies een "
+            "latere --date (het extract is van "
+            f"{tables.extract_date or 'onbekende datum'})"
+            if day is not None
+            else "de bron bevat geen verblijfsobjecten en geen panden"
+        )
+    check_layers(tables, layers or {})
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_folder(out, replace=force) as tmp:
         digests = {}
@@ -395,14 +439,7 @@ def write_dataset(
             "".join(f"{n}:{d}\n" for n, d in sorted(digests.items())).encode()
         )
         sha = combined.hexdigest()
-        sources = [
-            {
-                "path": str(p.relative_to(source) if source.is_dir() else p.name),
-                "bytes": p.stat().st_size,
-                "sha256": file_sha256(p),
-            }
-            for p in source_files(source)
-        ]
+        sources = _source_records([source] if isinstance(source, Path) else list(source))
         gemeenten = tables.gemeentecodes
         codes = (
             "-".join(gemeenten)
