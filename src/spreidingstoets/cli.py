@@ -333,6 +333,8 @@ def check(
             warn(warning)
         raise typer.Exit(code)
     assert given is not None
+    if given.address and (corrected := ws.address_index.find(given.address).corrected):
+        warn("let op: adres " + "; ".join(corrected))
     app_ = checks.resolve(ws, given, today)
     ruleset = (
         ws.ruleset(rules, sets=set_, variant=variant)
