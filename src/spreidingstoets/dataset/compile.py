@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 import shapely
 
 from spreidingstoets import __version__
-from spreidingstoets.dataset.model import woning_mask
+from spreidingstoets.dataset.model import dwelling_mask
 from spreidingstoets.dataset.tables import BagTables
 from spreidingstoets.errors import InputError, SourceError
 from spreidingstoets.fsio import atomic_folder, clean_stale
@@ -289,12 +289,13 @@ def iter_tables(
 
 
 def count_woningen(units: pa.Table) -> int:
-    vbo = units.filter(pa.compute.equal(units["objecttype"], "verblijfsobject"))
+    column = units.column
     return int(
-        woning_mask(
-            vbo["status"].to_numpy(zero_copy_only=False),
-            vbo["gebruiksdoel"].to_numpy(zero_copy_only=False),
-            vbo["hoofdadres"].to_numpy(),
+        dwelling_mask(
+            column("objecttype").to_numpy(zero_copy_only=False),
+            column("status").to_numpy(zero_copy_only=False),
+            column("gebruiksdoel").to_numpy(zero_copy_only=False),
+            column("hoofdadres").to_numpy(),
         ).sum()
     )
 
