@@ -203,9 +203,20 @@ READ_ONLY_DB = (
     "SourceError"
 )
 IMPORT = ["import", "{zip}", "--out", "{tmp}/out"]
-CHECK = ["check", "{vbo}"]
-BATCH = ["check", "--batch"]
-DECIDE = ["decide", "{vbo}", "--register", "{reg}", "--besluit", "geweigerd", "--kenmerk", "K-1"]
+CHECK = ["check", "{vbo}", "--persons", "2"]  # a later --persons overrides this one
+BATCH = ["check", "--rules", "tiel", "--batch"]
+DECIDE = [
+    "decide",
+    "{vbo}",
+    "--register",
+    "{reg}",
+    "--besluit",
+    "geweigerd",
+    "--kenmerk",
+    "K-1",
+    "--persons",
+    "2",
+]
 DECIDE_OK = [*DECIDE, "--date", "2026-03-01"]
 REG_IMPORT = ["register", "import", "{tmp}/r.csv", "--register", "{reg}"]
 EXPORT = ["register", "export", "--register", "{reg}", "--out"]
@@ -311,6 +322,7 @@ ADDRESS_CASES = [
 ]
 
 CHECK_CASES = [
+    case("persons missing", ["check", "{vbo}"], 2, "geef het aantal personen met --persons"),
     case("persons 0", [*CHECK, "--persons", "0"], 2, "aantal personen moet minstens 1 zijn, niet 0"),
     case("persons -1", [*CHECK, "--persons", "-1"], 2, "aantal personen moet minstens 1 zijn, niet -1"),
     case("persons a word", [*CHECK, "--persons", "vier"], 2, "aantal personen moet een geheel getal zijn, niet 'vier'"),
@@ -333,9 +345,9 @@ CHECK_CASES = [
     case("kind unknown", [*CHECK, "--kind", "hotel"], 2, "(geldig: kamerverhuur, arbeidsmigranten, studenten, omzetting)"),
     case("kind empty", [*CHECK, "--kind", ""], 2, "soort gebruik '' bestaat niet"),
     case("no address", ["check"], 2, "geef een adres, of --batch BESTAND"),
-    case("empty address", ["check", ""], 2, "geef een adres of een verblijfsobject_id"),
+    case("empty address", ["check", "", "--persons", "2"], 2, "geef een adres of een verblijfsobject_id"),
     case("address and batch", [*CHECK, "--batch", "{tmp}/b.csv"], 2, "geef een adres of --batch, niet allebei", batch(BATCH_HEADER + GOOD_ROW)),
-    case("unknown address", ["check", "Kerkstraat 12 Tiel"], 2, "geen straat 'kerkstraat' gevonden"),
+    case("unknown address", ["check", "Kerkstraat 12 Tiel", "--persons", "2"], 2, "geen straat 'kerkstraat' gevonden"),
     case("--out without --batch", [*CHECK, "--out", "{tmp}/o.jsonl"], 2, "--out hoort bij --batch"),
     case("as JSON, bad persons", [*CHECK, "--persons", "vier", "--json"], 2, "aantal personen"),
     case("ruleset typo", [*CHECK, "--rules", "tiell"], 2, "onbekende regelset 'tiell'; bedoelt u 'tiel'?"),
@@ -379,6 +391,7 @@ CHECK_CASES = [
 ]
 
 BATCH_CASES = [
+    case("without --rules", ["check", "--batch", "{tmp}/b.csv"], 2, "geef bij --batch de regelset met --rules", batch(BATCH_HEADER + GOOD_ROW)),
     case("missing file", [*BATCH, "{tmp}/nope.csv"], 2, "nope.csv: bestand niet gevonden"),
     case("a folder", [*BATCH, "{tmp}/map"], 2, "map: dit is een map, geen bestand", lambda env: (env.tmp / "map").mkdir()),
     case("empty file", [*BATCH, "{tmp}/b.csv"], 2, "geen aanvragen in het bestand (het is leeg)", batch("")),
@@ -426,13 +439,14 @@ BATCH_CASES = [
 ]
 
 DECIDE_CASES = [
-    case("empty kenmerk", ["decide", "{vbo}", "--register", "{reg}", "--besluit", "geweigerd", "--kenmerk", ""], 2, "kenmerk is leeg; geef het zaak- of besluitkenmerk", register),
-    case("blank kenmerk", ["decide", "{vbo}", "--register", "{reg}", "--besluit", "geweigerd", "--kenmerk", "   "], 2, "kenmerk is leeg", register),
-    case("besluit typo", ["decide", "{vbo}", "--register", "{reg}", "--besluit", "verlenen", "--kenmerk", "K-1"], 2, "besluit 'verlenen' bestaat niet; bedoelt u 'verleend'?", register),
-    case("besluit in English", ["decide", "{vbo}", "--register", "{reg}", "--besluit", "granted", "--kenmerk", "K-1"], 2, "(geldig: verleend, geweigerd, in-behandeling)", register),
+    case("empty kenmerk", ["decide", "{vbo}", "--register", "{reg}", "--besluit", "geweigerd", "--kenmerk", "", "--persons", "2"], 2, "kenmerk is leeg; geef het zaak- of besluitkenmerk", register),
+    case("blank kenmerk", ["decide", "{vbo}", "--register", "{reg}", "--besluit", "geweigerd", "--kenmerk", "   ", "--persons", "2"], 2, "kenmerk is leeg", register),
+    case("besluit typo", ["decide", "{vbo}", "--register", "{reg}", "--besluit", "verlenen", "--kenmerk", "K-1", "--persons", "2"], 2, "besluit 'verlenen' bestaat niet; bedoelt u 'verleend'?", register),
+    case("besluit in English", ["decide", "{vbo}", "--register", "{reg}", "--besluit", "granted", "--kenmerk", "K-1", "--persons", "2"], 2, "(geldig: verleend, geweigerd, in-behandeling)", register),
     case("key without date", [*DECIDE, "--key", "k1"], 2, "met --key hoort een vaste --date", register),
     case("empty key", [*DECIDE_OK, "--key", ""], 2, "idempotentiesleutel is leeg", register),
     case("blank key", [*DECIDE_OK, "--key", "  "], 2, "idempotentiesleutel is leeg", register),
+    case("persons missing", ["decide", "{vbo}", "--register", "{reg}", "--besluit", "geweigerd", "--kenmerk", "K-1"], 2, "geef het aantal personen met --persons", register),
     case("persons huge", [*DECIDE_OK, "--persons", "99999999999999999999"], 2, "aantal personen mag hoogstens 10000 zijn", register),
     case("persons 0", [*DECIDE_OK, "--persons", "0"], 2, "aantal personen moet minstens 1 zijn", register),
     case("persons a word", [*DECIDE_OK, "--persons", "vier"], 2, "aantal personen moet een geheel getal zijn", register),
@@ -442,12 +456,12 @@ DECIDE_CASES = [
     case("valid-until before date", [*DECIDE_OK, "--valid-until", "2025-01-01"], 2, "einddatum 2025-01-01 ligt voor de ingangsdatum 2026-03-01", register),
     case("kind typo", [*DECIDE_OK, "--kind", "studenen"], 2, "bedoelt u 'studenten'?", register),
     case("beds negative", [*DECIDE_OK, "--beds", "-1"], 2, "aantal bedden moet minstens 0 zijn", register),
-    case("unknown address", ["decide", "Kerkstraat 12 Tiel", "--register", "{reg}", "--besluit", "geweigerd", "--kenmerk", "K-1"], 2, "geen straat 'kerkstraat' gevonden", register),
+    case("unknown address", ["decide", "Kerkstraat 12 Tiel", "--register", "{reg}", "--besluit", "geweigerd", "--kenmerk", "K-1", "--persons", "2"], 2, "geen straat 'kerkstraat' gevonden", register),
     case("unknown ruleset", [*DECIDE_OK, "--rules", "tiell"], 2, "bedoelt u 'tiel'?", register),
     case("grant what the rules refuse", ["decide", "{vbo}", "--register", "{reg}", "--besluit", "verleend", "--kenmerk", "K-1", "--persons", "9", "--date", "2026-03-01"], 2, "verlenen kan niet", register),
     case("data damaged", [*DECIDE_OK, "--data", "{tmp}/ds"], 2, "dataset beschadigd", all_of(register, damaged("units.parquet"))),
-    case("register missing", ["decide", "{vbo}", "--register", "{tmp}/nope.db", "--besluit", "geweigerd", "--kenmerk", "K-1"], 2, "{tmp}/nope.db", english=DB_PY),
-    case("register not a database", ["decide", "{vbo}", "--register", "{tmp}/junk.db", "--besluit", "geweigerd", "--kenmerk", "K-1"], 2, "{tmp}/junk.db", files({"junk.db": JUNK}), english=DB_PY),
+    case("register missing", ["decide", "{vbo}", "--register", "{tmp}/nope.db", "--besluit", "geweigerd", "--kenmerk", "K-1", "--persons", "2"], 2, "{tmp}/nope.db", english=DB_PY),
+    case("register not a database", ["decide", "{vbo}", "--register", "{tmp}/junk.db", "--besluit", "geweigerd", "--kenmerk", "K-1", "--persons", "2"], 2, "{tmp}/junk.db", files({"junk.db": JUNK}), english=DB_PY),
     case("register read-only", DECIDE_OK, 2, "alleen-lezen", read_only_register, xfail=READ_ONLY_DB),
     case("no --register", ["decide", "{vbo}", "--besluit", "geweigerd", "--kenmerk", "K-1"], 2, "--register", english=CLICK),
 ]
@@ -792,7 +806,9 @@ def test_a_windows_1252_batch_is_read(env: Env, capsys: pytest.CaptureFixture[st
     rows = [f"{VBO},kamerverhuur,2,Café op de hoek", f"{VBO},arbeidsmigranten,3,Één woning"]
     text = "verblijfsobject_id,kind,persons,reason\n" + "\n".join(rows) + "\n"
     env.write("b.csv", text.encode("cp1252"))
-    code, out, err = run_in_process(["check", "--batch", str(env.tmp / "b.csv")], capsys)
+    code, out, err = run_in_process(
+        ["check", "--rules", "tiel", "--batch", str(env.tmp / "b.csv")], capsys
+    )
     assert code in (0, 1), err
     assert "is geen UTF-8 en is gelezen als Windows-1252" in err
     verdicts = [json.loads(line) for line in out.splitlines()]

@@ -196,13 +196,20 @@ def test_check_cli_json_exit_codes_and_bad_input() -> None:
     )
     assert allowed.returncode == 0, allowed.stderr
     for args, text in [
-        (["Nergensstraat 1 Tiel"], "geen straat 'nergensstraat' gevonden"),
-        (["Kwartelstraat 7 Tiel", "--rules", "teil"], "bedoelt u 'tiel'"),
+        (["Nergensstraat 1 Tiel", "--persons", "4"], "geen straat 'nergensstraat' gevonden"),
+        (["Kwartelstraat 7 Tiel", "--persons", "4", "--rules", "teil"], "bedoelt u 'tiel'"),
+        (["Kwartelstraat 7 Tiel"], "geef het aantal personen met --persons"),
         (["Kwartelstraat 7 Tiel", "--persons", "0"], "minstens 1"),
         (["Kwartelstraat 7 Tiel", "--persons", "-3"], "minstens 1"),
         (["Kwartelstraat 7 Tiel", "--persons", "four"], "geheel getal"),
-        (["Kwartelstraat 7 Tiel", "--date", "2017-01-01"], "heeft geen versie die geldt op"),
-        (["Kwartelstraat 7 Tiel", "--kind", "arbeidsmigrant"], "bedoelt u 'arbeidsmigranten'"),
+        (
+            ["Kwartelstraat 7 Tiel", "--persons", "4", "--date", "2017-01-01"],
+            "heeft geen versie die geldt",
+        ),
+        (
+            ["Kwartelstraat 7 Tiel", "--persons", "4", "--kind", "arbeidsmigrant"],
+            "bedoelt u 'arbeidsmigranten'",
+        ),
     ]:
         result = run_cli("check", *args)
         assert result.returncode == 2, (args, result.stderr)
@@ -424,8 +431,9 @@ def test_rules_from_another_municipality_warn(weesp_dir: Path) -> None:
         str(weesp_dir),
     )
     assert result.returncode in (0, 1), result.stderr
-    assert "regelset 'tiel' is van gemeente 0281, de dataset van 0457" in result.stderr.replace(
-        "\n", " "
+    assert (
+        "regelset 'tiel' is van gemeente 0281, de aanvraag ligt in gemeente 0457"
+        in result.stderr.replace("\n", " ")
     )
 
 

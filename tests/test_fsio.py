@@ -26,6 +26,7 @@ from spreidingstoets.errors import InputError
 
 REPO = Path(__file__).resolve().parents[1]
 TIEL = REPO / "data" / "bag_sample" / "0281-tiel" / "BAGGEM0281L-01112026.zip"
+AALSMEER = REPO / "data" / "bag_sample" / "0358-aalsmeer" / "BAGGEM0358L-01112026.zip"
 GEBIEDEN = REPO / "data" / "bag_sample" / "0358-aalsmeer" / "layers" / "gebieden.geojson"
 
 
@@ -81,9 +82,22 @@ def test_output_modes_follow_the_umask(
 ) -> None:
     """A dataset (folder, files, layer folder) and a batch output get 0o666/0o777 & ~umask."""
     ds, verdicts, batch = tmp_path / "ds", tmp_path / "verdicts.jsonl", tmp_path / "apps.csv"
-    batch.write_text("address,kind,persons,date\nKwartelstraat 7 Tiel,kamerverhuur,3,2026-11-15\n")
-    import_args = ("import", str(TIEL), "--out", str(ds), "--layer", f"gebieden={GEBIEDEN}")
-    check_args = ("check", "--batch", str(batch), "--data", str(ds), "--out", str(verdicts))
+    batch.write_text(
+        "address,kind,persons,date\nSnoekbaarsstraat 1 Aalsmeer,kamerverhuur,3,2026-11-15\n"
+    )
+    # The layer must lie where the dataset is (import refuses another municipality's layer).
+    import_args = ("import", str(AALSMEER), "--out", str(ds), "--layer", f"gebieden={GEBIEDEN}")
+    check_args = (
+        "check",
+        "--batch",
+        str(batch),
+        "--rules",
+        "aalsmeer",
+        "--data",
+        str(ds),
+        "--out",
+        str(verdicts),
+    )
     script = MODES_SCRIPT.format(import_args=import_args, check_args=check_args)
     result = child(script, umask=umask)
     assert result.returncode == 0, result.stderr
@@ -477,7 +491,7 @@ def test_unusable_output_paths_are_refused_before_any_work(
     monkeypatch.chdir(tmp_path)
     before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
     args = {
-        "check": ["check", "--batch", "file.csv", "--out", out],
+        "check": ["check", "--batch", "file.csv", "--rules", "tiel", "--out", out],
         "export": ["register", "export", "--register", "r.db", "--out", out],
         "export-gpkg": [
             "register",

@@ -279,7 +279,10 @@ def test_min_distance_zones(dw: DistanceWorld) -> None:
         ({"status": "revoked"}, False),
         ({"valid_until": DAY - dt.timedelta(days=1)}, False),
         ({"valid_until": DAY}, True),  # last day of validity, inclusive
-        ({"valid_from": DAY + dt.timedelta(days=1)}, False),
+        # a grant starting later overlaps the open-ended application: it counts
+        ({"valid_from": DAY + dt.timedelta(days=1)}, True),
+        # a pending application starting later came later: first come, first served
+        ({"valid_from": DAY + dt.timedelta(days=1), "status": "pending"}, False),
         ({"valid_from": DAY}, True),
         ({"status": "pending"}, True),
         ({"status": "illegal"}, True),
@@ -484,9 +487,18 @@ def test_not_adjacent_expired_neighbour_not_counted(adj: tuple[Dataset, dict[str
         ds,
         not_adjacent,
         v["rij5"],
-        [entry(v["rij3"], "expired"), entry(v["rij7"], valid_from=DAY + dt.timedelta(days=3))],
+        [
+            entry(v["rij3"], "expired"),
+            entry(v["rij7"], "pending", valid_from=DAY + dt.timedelta(days=3)),
+        ],
     )
     assert r.outcome == "pass" and r.evidence == []
+    # a grant on rij7 that starts later overlaps the open-ended application: it counts
+    later = check(
+        ds, not_adjacent, v["rij5"], [entry(v["rij7"], valid_from=DAY + dt.timedelta(days=3))]
+    )
+    assert later.outcome == "fail"
+    assert later.evidence[0].detail["geldig_vanaf"] == (DAY + dt.timedelta(days=3)).isoformat()
 
 
 @settings(max_examples=15, deadline=None)
@@ -821,3 +833,39 @@ def test_area_share_validation() -> None:
         area_share.Params(group="pand", max_share=Decimal("1.5"))
     ok = area_share.Params(group="area", zone={"layer": "wijken"}, max_share=Decimal("0.05"))
     assert ok.zone is not None and ok.zone.layer == "wijken"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    first_from=st.integers(-400, 400),
+    first_days=st.one_of(st.none(), st.integers(0, 800)),
+    second_from=st.integers(-400, 400),
+    second_days=st.one_of(st.none(), st.integers(0, 800)),
+)
+def test_overlapping_grants_on_conflicting_dwellings_conflict_whatever_the_dates(
+    adj: tuple[Dataset, dict[str, str]],
+    first_from: int,
+    first_days: int | None,
+    second_from: int,
+    second_days: int | None,
+) -> None:
+    """A granted permit counts against an application exactly when their periods overlap."""
+    ds, v = adj
+    start = DAY + dt.timedelta(days=first_from)
+    until = None if first_days is None else start + dt.timedelta(days=first_days)
+    app_day = DAY + dt.timedelta(days=second_from)
+    app_until = None if second_days is None else app_day + dt.timedelta(days=second_days)
+    grant = entry(v["rij7"], valid_from=start, valid_until=until)
+    overlap = (until is None or until >= app_day) and (app_until is None or start <= app_until)
+    app = Application(
+        unit=ds.unit_index(v["rij5"]),
+        kind="arbeidsmigranten",
+        persons=4,
+        date=app_day,
+        valid_until=app_until,
+    )
+    overlay = RegisterOverlay.build(ds, RegisterSnapshot((grant,), "prop"))
+    p = not_adjacent.Params()
+    spec = RuleSpec("naast", not_adjacent.NAME, p, "test", ("arbeidsmigranten",), {}, ())
+    result = not_adjacent.evaluate(spec, p, Context(ds, overlay, app, {}))
+    assert (result.outcome == "fail") == overlap

@@ -441,7 +441,9 @@ def test_check_batch_reads_semicolons(
         tmp_path / "nl.csv",
         (BATCH_HEADER + BATCH).replace(",", ";").replace("7 Tiel", "7, Tiel"),
     )
-    code, out, _ = spreidingstoets(monkeypatch, capsys, "check", "--batch", str(path))
+    code, out, _ = spreidingstoets(
+        monkeypatch, capsys, "check", "--batch", str(path), "--rules", "tiel"
+    )
     assert code == 1
     assert [v["application"]["address"] for v in verdicts(out)] == [
         "Kwartelstraat 7, Tiel",
@@ -476,7 +478,7 @@ def test_check_batch_broken_files_exit_2_and_write_nothing(
     for name, (content, expected) in cases.items():
         path = write(tmp_path / name, content)
         code, stdout, stderr = spreidingstoets(
-            monkeypatch, capsys, "check", "--batch", str(path), "--out", str(out)
+            monkeypatch, capsys, "check", "--batch", str(path), "--rules", "tiel", "--out", str(out)
         )
         assert code == 2, (name, stderr)
         stderr = stderr.replace(str(tmp_path) + "/", "")

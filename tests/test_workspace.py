@@ -98,3 +98,49 @@ def test_ruleset_needing_a_missing_layer_is_refused_before_any_check(
     assert "gebieden" in result.stderr and "--layer gebieden=BESTAND" in result.stderr
     assert "Nergensstraat" not in result.stderr  # refused before the rows were read
     assert "Traceback" not in result.stderr
+
+
+def test_without_rules_the_municipality_of_the_address_decides() -> None:
+    result = run_cli(
+        "check", "Reigersbekweg 7 Aalsmeer", "--persons", "6", "--date", "2026-03-01", "--json"
+    )
+    assert result.returncode in (0, 1), result.stderr
+    assert json.loads(result.stdout)["provenance"]["ruleset"] == "aalsmeer"
+    other = run_cli(
+        "check",
+        "Reigersbekweg 7 Aalsmeer",
+        "--rules",
+        "tiel",
+        "--persons",
+        "4",
+        "--date",
+        "2026-03-01",
+        "--json",
+    )
+    assert "regelset 'tiel' is van gemeente 0281, de aanvraag ligt in gemeente 0358" in other.stderr
+
+
+def test_persons_is_required() -> None:
+    result = run_cli("check", "Kwartelstraat 7 Tiel", "--rules", "tiel")
+    assert result.returncode == 2 and "--persons" in result.stderr
+
+
+def test_another_dataset_without_register_is_checked_on_an_empty_one(weesp_dir: Path) -> None:
+    result = run_cli(
+        "check",
+        "Achtergracht 34, Weesp",
+        "--rules",
+        "tiel",
+        "--persons",
+        "4",
+        "--date",
+        "2024-01-01",
+        "--data",
+        str(weesp_dir),
+        "--json",
+    )
+    assert result.returncode in (0, 1), result.stderr
+    assert json.loads(result.stdout)["provenance"]["register_revision"] == "leeg"
+    assert "leeg register" in result.stderr
+    none = run_cli("check", "Achtergracht 34, Weesp", "--persons", "4", "--data", str(weesp_dir))
+    assert none.returncode == 2 and "geen regelset voor gemeente 0457" in none.stderr

@@ -152,7 +152,7 @@ def import_(
         bar.update(task, description="dataset schrijven", total=None)
         manifest = write_dataset(
             tables,
-            sources[0] if len(sources) == 1 else common_folder(sources),
+            sources,
             out_dir,
             tolerance=metres,
             force=force,
@@ -163,12 +163,6 @@ def import_(
         print_json(manifest)
     else:
         show_manifest(manifest, out_dir)
-
-
-def common_folder(paths: list[Path]) -> Path:
-    import os
-
-    return Path(os.path.commonpath([str(p.resolve().parent) for p in paths]))
 
 
 def show_manifest(manifest: dict[str, Any], path: Path) -> None:
@@ -265,12 +259,16 @@ EXIT_OF = {"allowed": 0, "refused": 1, "review": 1}
 
 # Options that check and decide share.
 RulesOption = Annotated[
-    str, typer.Option(help="Regelset (tiel, aalsmeer, westland) of pad naar YAML")
+    str | None,
+    typer.Option(
+        help="Regelset (tiel, aalsmeer, westland) of pad naar YAML (standaard: die van de "
+        "gemeente van het adres)"
+    ),
 ]
 KindOption = Annotated[
     str, typer.Option(help="kamerverhuur | arbeidsmigranten | studenten | omzetting")
 ]
-PersonsOption = Annotated[str, typer.Option(help="Aantal personen")]
+PersonsOption = Annotated[str | None, typer.Option(help="Aantal personen (verplicht)")]
 BedsOption = Annotated[str | None, typer.Option(help="Aantal bedden (locaties)")]
 ValidUntilOption = Annotated[
     str | None, typer.Option(help="Einddatum van een tijdelijke vergunning")
@@ -290,9 +288,9 @@ def check(
         str | None,
         typer.Argument(help="Adres: '1381AB 12a', 'Kerkstraat 12 Tiel' of identificatie"),
     ] = None,
-    rules: RulesOption = "tiel",
+    rules: RulesOption = None,
     kind: KindOption = "arbeidsmigranten",
-    persons: PersonsOption = "1",
+    persons: PersonsOption = None,
     beds: BedsOption = None,
     date: Annotated[
         str | None, typer.Option(help="Peildatum JJJJ-MM-DD (standaard: vandaag)")
@@ -337,16 +335,34 @@ def check(
                 f"--out {batch_out} is het bestand van --batch; kies een ander bestand voor de "
                 "oordelen, anders gaan de aanvragen verloren"
             )
+    if batch is not None and rules is None:
+        raise InputError("geef bij --batch de regelset met --rules (tiel, aalsmeer, westland)")
+    given = (
+        None
+        if batch
+        else application_input(address, kind, persons, date, beds, valid_until, reason)
+    )
     ws = open_workspace(data, register)
-    ruleset = ws.ruleset(rules, sets=set_, variant=variant)
-    warning = checks.gemeente_warning(ruleset, ws)
+    if ws.register_note:
+        warn(ws.register_note)
     if batch is not None:
-        code = run_batch(ws, batch, batch_out, ruleset, today)
+        ruleset = ws.ruleset(str(rules), sets=set_, variant=variant)
+        code, units = run_batch(ws, batch, batch_out, ruleset, today)
+        warning = checks.gemeente_warning(ruleset, ws, units)
         if warning:
             warn(warning)
         raise typer.Exit(code)
-    given = application_input(address, kind, persons, date, beds, valid_until, reason)
-    verdict = checks.check(ws, checks.resolve(ws, given, today), ruleset)
+    assert given is not None
+    if given.address and (corrected := ws.address_index.find(given.address).corrected):
+        warn("let op: adres " + "; ".join(corrected))
+    app_ = checks.resolve(ws, given, today)
+    ruleset = (
+        ws.ruleset(rules, sets=set_, variant=variant)
+        if rules
+        else ws.ruleset_for(app_.unit, sets=set_, variant=variant)
+    )
+    warning = checks.gemeente_warning(ruleset, ws, [app_.unit])
+    verdict = checks.check(ws, app_, ruleset)
     if as_json:
         from spreidingstoets.domain.model import verdict_json
 
@@ -355,15 +371,15 @@ def check(
         from spreidingstoets.report.terminal import render_verdict
 
         render_verdict(console(), verdict)
-        if warning:
-            warn(warning)
+    if warning:
+        warn(warning)  # on stderr, so also with --json
     raise typer.Exit(EXIT_OF[verdict.outcome])
 
 
 def application_input(
     address: str | None,
     kind: str,
-    persons: str,
+    persons: str | None,
     date: str | None,
     beds: str | None,
     valid_until: str | None,
@@ -372,6 +388,8 @@ def application_input(
     """The options of check and decide as one validated application (errors name the option)."""
     from spreidingstoets.domain.inputs import ApplicationInput
 
+    if persons is None:
+        raise InputError("geef het aantal personen met --persons")
     given = {"address": address, "kind": kind, "persons": persons, "date": date, "beds": beds}
     return ApplicationInput.parse({**given, "valid_until": valid_until, "reason": reason})
 
@@ -384,9 +402,9 @@ def decide(
         str, typer.Option("--besluit", help="verleend | geweigerd | in-behandeling")
     ],
     reference: Annotated[str, typer.Option("--kenmerk", help="Zaak- of besluitkenmerk")],
-    rules: RulesOption = "tiel",
+    rules: RulesOption = None,
     kind: KindOption = "arbeidsmigranten",
-    persons: PersonsOption = "1",
+    persons: PersonsOption = None,
     beds: BedsOption = None,
     date: Annotated[
         str | None, typer.Option(help="Ingangsdatum JJJJ-MM-DD (standaard: vandaag)")
@@ -419,8 +437,8 @@ def decide(
         )
     given = application_input(address, kind, persons, date, beds, valid_until, reason)
     with open_workspace(data, register) as ws:
-        ruleset = ws.ruleset(rules)
         app_ = checks.resolve(ws, given, dt.date.today())
+        ruleset = ws.ruleset(rules) if rules else ws.ruleset_for(app_.unit)
         verdict, result = record(
             ws,
             app_,
@@ -463,7 +481,9 @@ def read_batch(ws: Workspace, path: Path, ruleset: Any, today: dt.date) -> list[
     return list(table.rows)
 
 
-def run_batch(ws: Workspace, path: Path, target: Path | None, ruleset: Any, today: dt.date) -> int:
+def run_batch(
+    ws: Workspace, path: Path, target: Path | None, ruleset: Any, today: dt.date
+) -> tuple[int, list[int]]:
     """Check every application; validate all first so bad input writes nothing."""
     from spreidingstoets.service import checks
 
@@ -479,7 +499,7 @@ def run_batch(ws: Workspace, path: Path, target: Path | None, ruleset: Any, toda
 
         with atomic_file(target) as tmp:
             tmp.write_text(payload, encoding="utf-8")
-    return max(EXIT_OF[o] for o in result.outcomes)
+    return max(EXIT_OF[o] for o in result.outcomes), [a.unit for a in apps]
 
 
 @rules_app.command("validate")

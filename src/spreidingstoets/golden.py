@@ -79,6 +79,7 @@ class Case(BaseModel):
     date: dt.date = dt.date(2026, 3, 1)
     valid_until: dt.date | None = None
     reason: str | None = None
+    reference: str | None = None
     set: list[str] = Field(default_factory=list)
     register_add: list[ExtraEntry] = Field(default_factory=list)
     expect: Expect

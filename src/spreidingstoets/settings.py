@@ -71,21 +71,20 @@ class Settings(BaseSettings):
 
     @property
     def rules_dir(self) -> Path:
-        folder = self.rules or bundled("rules")
-        if not folder.is_dir():
-            raise ConfigurationError(
-                f"de map met regelsets {folder} bestaat niet (instelling SPREIDINGSTOETS_RULES)"
-            )
-        return folder
+        return _folder(self.rules, "rules", "de map met regelsets")
 
     @property
     def sample_dir(self) -> Path:
-        folder = self.sample or bundled("sample")
-        if not folder.is_dir():
-            raise ConfigurationError(
-                f"de map met het voorbeeld {folder} bestaat niet (instelling SPREIDINGSTOETS_SAMPLE)"
-            )
-        return folder
+        return _folder(self.sample, "sample", "de map met het voorbeeld")
+
+
+def _folder(given: Path | None, name: str, what: str) -> Path:
+    folder = given or bundled(name)
+    if not folder.is_dir():
+        raise ConfigurationError(
+            f"{what} {folder} bestaat niet (instelling SPREIDINGSTOETS_{name.upper()})"
+        )
+    return folder
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -20,7 +20,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 import shapely
 
 from spreidingstoets import __version__
-from spreidingstoets.dataset.model import woning_mask
+from spreidingstoets.dataset.model import dwelling_mask
 from spreidingstoets.dataset.tables import BagTables
 from spreidingstoets.errors import InputError, SourceError
 from spreidingstoets.fsio import atomic_folder, clean_stale
@@ -38,6 +38,7 @@ from spreidingstoets.spatial import require_rd_bounds
 from spreidingstoets.zoning import ZoningLayer
 from spreidingstoets.zoning.parquet import write_layer
 
+LAYER_REACH_M = 1_000.0  # a layer must come this close to the dataset's verblijfsobjecten
 FORMAT_VERSION = 2  # 2: footprint bounds stored
 DEFAULT_ADJACENCY_TOLERANCE = 0.5  # metres, DESIGN.md section 2
 # Beyond this, panden across a street or an alley would count as adjacent.
@@ -292,12 +293,13 @@ def iter_tables(
 
 
 def count_woningen(units: pa.Table) -> int:
-    vbo = units.filter(pa.compute.equal(units["objecttype"], "verblijfsobject"))
+    column = units.column
     return int(
-        woning_mask(
-            vbo["status"].to_numpy(zero_copy_only=False),
-            vbo["gebruiksdoel"].to_numpy(zero_copy_only=False),
-            vbo["hoofdadres"].to_numpy(),
+        dwelling_mask(
+            column("objecttype").to_numpy(zero_copy_only=False),
+            column("status").to_numpy(zero_copy_only=False),
+            column("gebruiksdoel").to_numpy(zero_copy_only=False),
+            column("hoofdadres").to_numpy(),
         ).sum()
     )
 
@@ -369,9 +371,44 @@ def check_dataset_target(out: Path, *, force: bool) -> None:
         )
 
 
+def check_layers(tables: BagTables, layers: Mapping[str, ZoningLayer]) -> None:
+    """Refuse a layer in degrees (while it says RD New) or one that lies away from the data:
+    a rule on it would silently find no zone for any address."""
+    points = tables.verblijfsobjecten["geometry"].to_numpy()
+    points = points[~shapely.is_missing(points) & ~shapely.is_empty(points)]
+    extent = shapely.box(*shapely.total_bounds(points)) if len(points) else None
+    for name, layer in sorted(layers.items()):
+        require_rd_bounds(f"laag {name} ({layer.source})", layer.geometry)
+        if extent is None or not len(layer):
+            continue
+        bounds = shapely.total_bounds(layer.geometry)
+        if not shapely.box(*bounds).intersects(extent.buffer(LAYER_REACH_M)):
+            raise InputError(
+                f"laag {name} ({layer.source}) ligt niet bij de dataset: de laag beslaat "
+                f"{_extent_text(bounds)}, de verblijfsobjecten "
+                f"{_extent_text(shapely.total_bounds(points))} (RD, meter); is het de laag van "
+                "een andere gemeente?"
+            )
+
+
+def _extent_text(bounds: np.ndarray) -> str:
+    x0, y0, x1, y1 = (round(float(v)) for v in bounds)
+    return f"x {x0}..{x1}, y {y0}..{y1}"
+
+
+def _source_records(sources: Sequence[Path]) -> list[dict[str, object]]:
+    """Exactly the given sources: a file itself, a folder's files (LVBAG XML), each hashed."""
+    records = []
+    for source in sources:
+        for p in source_files(source):
+            rel = f"{source.name}/{p.relative_to(source)}" if source.is_dir() else p.name
+            records.append({"path": rel, "bytes": p.stat().st_size, "sha256": file_sha256(p)})
+    return records
+
+
 def write_dataset(
     tables: BagTables,
-    source: Path,
+    source: Path | Sequence[Path],
     out: Path,
     *,
     tolerance: float = DEFAULT_ADJACENCY_TOLERANCE,
@@ -392,7 +429,15 @@ def write_dataset(
         check_layer_name(name)
     check_rd_coordinates(tables)  # refuse before anything is written
     if len(tables.verblijfsobjecten) + len(tables.panden) == 0:
-        raise SourceError("de bron bevat geen verblijfsobjecten en geen panden")
+        day = tables.reference_date
+        raise SourceError(
+            f"op de peildatum {day} is geen verblijfsobject of pand geldig in de bron; kies een "
+            "latere --date (het extract is van "
+            f"{tables.extract_date or 'onbekende datum'})"
+            if day is not None
+            else "de bron bevat geen verblijfsobjecten en geen panden"
+        )
+    check_layers(tables, layers or {})
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_folder(out, replace=force) as tmp:
         digests = {}
@@ -419,14 +464,7 @@ def write_dataset(
             "".join(f"{n}:{d}\n" for n, d in sorted(digests.items())).encode()
         )
         sha = combined.hexdigest()
-        sources = [
-            {
-                "path": str(p.relative_to(source) if source.is_dir() else p.name),
-                "bytes": p.stat().st_size,
-                "sha256": file_sha256(p),
-            }
-            for p in source_files(source)
-        ]
+        sources = _source_records([source] if isinstance(source, Path) else list(source))
         gemeenten = tables.gemeentecodes
         codes = (
             "-".join(gemeenten)

@@ -270,19 +270,6 @@ def per_value(values: np.ndarray, test: Callable[[Any], bool]) -> np.ndarray:
     return np.frompyfunc(once, 1, 1)(values).astype(bool) if len(values) else np.zeros(0, bool)
 
 
-def woning_mask(
-    status: np.ndarray,
-    gebruiksdoel: np.ndarray,
-    hoofdadres: np.ndarray,
-    statuses: tuple[str, ...] = WONING_STATUSES,
-    doel: str = WONING_GEBRUIKSDOEL,
-) -> np.ndarray:
-    """A dwelling (woning): verblijfsobject with the gebruiksdoel, in use, with an address."""
-    in_use = per_value(status, lambda s: s in statuses)
-    has_doel = per_value(gebruiksdoel, lambda g: doel in str(g).split(";"))
-    return in_use & has_doel & (hoofdadres >= 0)
-
-
 def dwelling_mask(
     unit_type: np.ndarray,
     status: np.ndarray,
@@ -291,7 +278,8 @@ def dwelling_mask(
     statuses: tuple[str, ...] = WONING_STATUSES,
     doel: str = WONING_GEBRUIKSDOEL,
 ) -> np.ndarray:
-    """Per unit: a woning under this definition (verblijfsobjecten only, not ligplaatsen)."""
-    return woning_mask(status, gebruiksdoel, hoofdadres, statuses, doel) & (
-        unit_type == "verblijfsobject"
-    )
+    """Per unit: a woning (DESIGN.md section 2): a verblijfsobject (not a ligplaats or
+    standplaats) with the gebruiksdoel, in one of the statuses, with an address."""
+    in_use = per_value(status, lambda s: s in statuses)
+    has_doel = per_value(gebruiksdoel, lambda g: doel in str(g).split(";"))
+    return in_use & has_doel & (hoofdadres >= 0) & (unit_type == "verblijfsobject")

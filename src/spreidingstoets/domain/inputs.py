@@ -35,6 +35,7 @@ FIELD_NL = {
     "beds": "aantal bedden",
     "valid_until": "einddatum",
     "reason": "reden",
+    "reference": "kenmerk",
 }
 
 
@@ -104,8 +105,9 @@ class ApplicationInput(BaseModel):
     beds: int | None = None
     valid_until: dt.date | None = None
     reason: str | None = None
+    reference: str | None = None  # kenmerk of the case, when the application has one
 
-    @field_validator("address", "verblijfsobject_id", "reason", mode="before")
+    @field_validator("address", "verblijfsobject_id", "reason", "reference", mode="before")
     @classmethod
     def _text(cls, value: Any) -> Any:
         value = _blank(value)

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 
 OVERLAY_CACHE_MAX = 256
+REGISTER_RELATIONS = frozenset({"register_entry", "nearby_entry"})
+Period = tuple[dt.date, dt.date | None]  # first and last day (None: open-ended)
 EPSILON_M = 1e-6  # candidate searches reach this far beyond a radius: float noise, not metres
 
 
@@ -121,10 +123,15 @@ class RegisterOverlay:
         )
 
     def entry_mask(
-        self, day: dt.date | None, kinds: tuple[str, ...], statuses: tuple[str, ...]
+        self, period: Period | None, kinds: tuple[str, ...], statuses: tuple[str, ...]
     ) -> np.ndarray:
-        """Entries of these kinds and statuses on units in the dataset, valid on ``day``
-        (any date when None)."""
+        """Entries of these kinds and statuses on units in the dataset whose validity overlaps
+        ``period`` (start, end; no end: open-ended), or of any date when ``period`` is None.
+
+        An application counts every entry valid at some time during its own validity, so a
+        grant that starts after the application's first day still counts against it; a
+        pending one that starts later does not (first come, first served).
+        """
 
         def make() -> np.ndarray:
             mask = (
@@ -132,46 +139,53 @@ class RegisterOverlay:
                 & np.isin(self.status, list(statuses))
                 & (self.unit >= 0)
             )
-            if day is not None:
-                d = np.datetime64(day, "D")
-                mask &= (self.valid_from <= d) & (self.valid_until >= d)
+            if period is not None:
+                start, end = period
+                first = np.datetime64(start, "D")
+                mask &= self.valid_until >= first
+                if end is not None:
+                    mask &= self.valid_from <= np.datetime64(end, "D")
+                # First come, first served: a pending application that starts after this one
+                # was received later and never counts against it. [default] Until the register
+                # keeps the date of receipt, a pending entry's start date stands for it.
+                mask &= ~((self.status == "pending") & (self.valid_from > first))
             return mask
 
-        return self._cache.get(("mask", day, kinds, statuses), make)
+        return self._cache.get(("mask", period, kinds, statuses), make)
 
-    def counted_units(self, day: dt.date, counted: Counted) -> np.ndarray:
-        """Sorted unique unit rows with a counted entry valid on ``day``."""
+    def counted_units(self, period: Period, counted: Counted) -> np.ndarray:
+        """Sorted unique unit rows with a counted entry valid during ``period``."""
         return self._cache.get(
-            ("units", day, counted.kinds, counted.statuses),
-            lambda: np.unique(self.unit[self.entry_mask(day, counted.kinds, counted.statuses)]),
+            ("units", period, counted.kinds, counted.statuses),
+            lambda: np.unique(self.unit[self.entry_mask(period, counted.kinds, counted.statuses)]),
         )
 
-    def counted_mask(self, day: dt.date, counted: Counted) -> np.ndarray:
-        """Per dataset unit: has a counted entry on ``day`` (one boolean array per spec)."""
+    def counted_mask(self, period: Period, counted: Counted) -> np.ndarray:
+        """Per dataset unit: has a counted entry during ``period`` (one array per spec)."""
 
         def make() -> np.ndarray:
             mask = np.zeros(self.dataset.n_units, bool)
-            mask[self.counted_units(day, counted)] = True
+            mask[self.counted_units(period, counted)] = True
             return mask
 
-        return self._cache.get(("unit_mask", day, counted.kinds, counted.statuses), make)
+        return self._cache.get(("unit_mask", period, counted.kinds, counted.statuses), make)
 
-    def counted_index(self, day: dt.date, counted: Counted) -> CountedIndex:
+    def counted_index(self, period: Period, counted: Counted) -> CountedIndex:
         """A spatial index over just the counted dwellings: distance queries touch only them."""
-        return self.index_for(counted.kinds, counted.statuses, day)
+        return self.index_for(counted.kinds, counted.statuses, period)
 
     def index_for(
-        self, kinds: tuple[str, ...], statuses: tuple[str, ...], day: dt.date | None
+        self, kinds: tuple[str, ...], statuses: tuple[str, ...], period: Period | None
     ) -> CountedIndex:
-        """Spatial index over units with entries of these kinds and statuses (valid on ``day``,
-        or on any date when ``day`` is None: the register's history)."""
+        """Spatial index over units with entries of these kinds and statuses (valid during
+        ``period``, or at any time when ``period`` is None: the register's history)."""
 
         def make() -> CountedIndex:
-            units = np.unique(self.unit[self.entry_mask(day, kinds, statuses)])
+            units = np.unique(self.unit[self.entry_mask(period, kinds, statuses)])
             geoms = np.array([self.dataset.unit_geometry(int(u)) for u in units], dtype=object)
             return CountedIndex(units, geoms, shapely.STRtree(geoms))
 
-        return self._cache.get(("index", day, kinds, statuses), make)
+        return self._cache.get(("index", period, kinds, statuses), make)
 
     def entry_rows(self, unit: int) -> list[int]:
         """Rows of the entries on ``unit``, in register order (an index built once)."""
@@ -224,6 +238,11 @@ class Context:
     def unit(self) -> int:
         return self.application.unit
 
+    @property
+    def period(self) -> Period:
+        """The application's validity: from its date to its end (open-ended when none)."""
+        return (self.application.date, self.application.valid_until)
+
     @cached_property
     def footprints(self) -> np.ndarray:
         return self.dataset.unit_fps.members(self.unit)
@@ -241,16 +260,29 @@ class Context:
         self, counted: Counted, geom: shapely.Geometry, distance: float
     ) -> tuple[np.ndarray, np.ndarray]:
         """Counted units (not the application's) within ``distance`` m of ``geom``, with distances."""
-        units, dist = self.register.counted_index(self.application.date, counted).within(
-            geom, distance
-        )
+        units, dist = self.register.counted_index(self.period, counted).within(geom, distance)
         keep = units != self.unit
         return units[keep], dist[keep]
 
     def is_counted(self, units: np.ndarray, counted: Counted) -> np.ndarray:
-        """Per unit in ``units``: counted on the check date (the application's own never)."""
-        mask = self.register.counted_mask(self.application.date, counted)[units]
+        """Per unit in ``units``: counted during the application's period (its own never)."""
+        mask = self.register.counted_mask(self.period, counted)[units]
         return mask & (units != self.unit)
+
+    def _future_start(self, unit: int) -> str | None:
+        """The first day of the unit's registrations that start after the application date,
+        when it has only such ones (it then counts because the periods overlap)."""
+        day = self.application.date
+        starts = [
+            e.valid_from
+            for e in (self.register.entries[i] for i in self.register.entry_rows(unit))
+            if e.status in COUNTED_STATUSES
+            and e.status != "pending"  # a later pending one does not count (first come)
+            and (e.valid_until is None or e.valid_until >= day)
+        ]
+        if not starts or any(s is None or s <= day for s in starts):
+            return None
+        return min(s for s in starts if s is not None).isoformat()
 
     def dwellings(self, spec: Dwelling) -> np.ndarray:
         return self.dataset.woning_definition(tuple(spec.statuses), spec.gebruiksdoel)
@@ -263,6 +295,11 @@ class Context:
     def evidence(self, relation: str, unit: int, **extra: Any) -> Evidence:
         """Evidence about another unit: its identificatie, address and first pand."""
         vbo, address, pand = self.dataset.unit_facts(unit)
+        # Register evidence (livability) carries its own dates; other evidence is a dwelling
+        # that counts, which may be so only because its period overlaps the application's.
+        start = None if relation in REGISTER_RELATIONS else self._future_start(unit)
+        if start is not None:
+            extra["geldig_vanaf"] = start  # counted, though it starts after the application
         return Evidence(
             relation=relation,
             verblijfsobject=vbo,

@@ -2,8 +2,9 @@
 
 Westland: new large locations of 100 to 350 beds; Aalsmeer: a kamerverhuurbedrijf has at most
 250 beds per location. The location is the pand (or panden) of the application; with
-``include_existing`` the beds of counted register entries of other verblijfsobjecten in those
-panden, valid on the check date, are added. Beds are the application's ``beds``, or its
+``include_existing`` the beds of counted register entries in those panden (the applicant's own
+address included: several permits on one location add up), valid during the application's
+period, are added; the application's own entry (same kenmerk) is not. Beds are the application's ``beds``, or its
 persons when no beds are given; the same holds for register entries. A unit with several
 counted entries (say a permit and its pending renewal) counts once, with its highest number.
 """
@@ -71,11 +72,15 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     n_entries = 0
     units: np.ndarray = np.zeros(0, np.int64)
     if p.include_existing and len(fps):
+        # Registrations on the applicant's own address count too (several permits on one
+        # location); only the application's own entry (its kenmerk) does not.
         units = np.unique(ds.fp_units.gather(fps))
-        units = units[units != ctx.unit]
-        mask = reg.entry_mask(app.date, p.counted.kinds, p.counted.statuses) & np.isin(
+        mask = reg.entry_mask(ctx.period, p.counted.kinds, p.counted.statuses) & np.isin(
             reg.unit, units
         )
+        for row in reg.entry_rows(ctx.unit):
+            if app.reference and reg.entries[row].reference == app.reference:
+                mask[row] = False
         per_unit: dict[int, list[RegisterEntry]] = {}
         for i in np.flatnonzero(mask):
             per_unit.setdefault(int(reg.unit[i]), []).append(reg.entries[i])

@@ -146,7 +146,7 @@ def _measure(ctx: Context, counted: Counted, reach: float, measure: str) -> list
         found, dist = ctx.counted_within(counted, ctx.geometry, reach)
         units, fp_d = found.tolist(), dist.tolist()
     else:
-        mask = ctx.register.counted_mask(ctx.application.date, counted)
+        mask = ctx.register.counted_mask(ctx.period, counted)
         units = [
             u for u in ds.units_near_point((hx, hy), reach).tolist() if mask[u] and u != ctx.unit
         ]

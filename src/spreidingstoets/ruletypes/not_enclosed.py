@@ -147,7 +147,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     ds = ctx.dataset
     app = ctx.unit
     dwelling = ctx.dwellings(p.dwelling)
-    mask = ctx.register.counted_mask(ctx.application.date, p.counted)
+    mask = ctx.register.counted_mask(ctx.period, p.counted)
     before = _World(dwelling, mask, app, granted=False)
     after = _World(dwelling, mask, app, granted=True)
     found: dict[int, _Enclosure] = {}

@@ -41,6 +41,7 @@ def resolve(ws: Workspace, given: ApplicationInput, today: dt.date) -> Applicati
         valid_until=given.valid_until,
         exception_reason=given.reason,
         address_query=given.query(),
+        reference=given.reference,
     )
 
 
@@ -51,14 +52,16 @@ def check(
     return evaluate(app, ws.dataset, overlay or ws.overlay(), ruleset.version_on(app.date))
 
 
-def gemeente_warning(ruleset: Ruleset, ws: Workspace) -> str | None:
-    codes = ws.dataset.manifest.get("gemeentecodes") or []
-    if codes and ruleset.gemeentecode not in codes:
-        return (
-            f"let op: regelset {ruleset.id!r} is van gemeente {ruleset.gemeentecode}, de dataset van "
-            f"{', '.join(codes)}; de regels worden toegepast als variant op andere gegevens"
-        )
-    return None
+def gemeente_warning(ruleset: Ruleset, ws: Workspace, units: Iterable[int]) -> str | None:
+    """A warning when applications lie in another municipality than the ruleset's."""
+    ds = ws.dataset
+    other = sorted({ds.unit_identificatie(u)[:4] for u in units} - {ruleset.gemeentecode})
+    if not other:
+        return None
+    return (
+        f"let op: regelset {ruleset.id!r} is van gemeente {ruleset.gemeentecode}, de aanvraag "
+        f"ligt in gemeente {', '.join(other)}; de regels worden toegepast op een andere gemeente"
+    )
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from spreidingstoets.caching import BoundedCache
 from spreidingstoets.domain.register import RegisterSnapshot
 from spreidingstoets.domain.ruleset import Ruleset
-from spreidingstoets.errors import ConfigurationError
+from spreidingstoets.errors import ConfigurationError, InputError
 from spreidingstoets.ruletypes.base import RegisterOverlay, layers_needed, missing_layer_message
 from spreidingstoets.settings import Settings
 
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from spreidingstoets.register.db import Register
 
 T = TypeVar("T")
-RULESETS_KEPT = 32  # ruleset + variant combinations a server keeps loaded
+RULESETS_KEPT = 32
+EMPTY_REGISTER = "leeg"  # the revision a verdict names when no register was given  # ruleset + variant combinations a server keeps loaded
 
 
 class RegisterSource:
@@ -166,6 +167,9 @@ class Workspace:
     def _register_source(self) -> RegisterSource:
         if self._fixed is not None:
             return FixedRegister(self._fixed)
+        if self.register_url is None and self.data_path is not None:
+            # Another dataset than the sample: never the sample's register, an empty one.
+            return FixedRegister(RegisterSnapshot((), EMPTY_REGISTER), "leeg register")
         if self.register_url is None:
             from spreidingstoets.service.sample import sample_register
 
@@ -173,6 +177,16 @@ class Workspace:
         from spreidingstoets.register.db import Register
 
         return DatabaseRegister(Register.open(self.register_url, create=False))
+
+    @property
+    def register_note(self) -> str | None:
+        """What a user should be told about the register checked against, if anything."""
+        if self.register_url is None and self.data_path is not None:
+            return (
+                "let op: geen register opgegeven (--register); getoetst tegen een leeg register, "
+                "dus zonder bestaande vergunningen"
+            )
+        return None
 
     def overlay(self) -> RegisterOverlay:
         """The register as the engine sees it, at its current revision."""
@@ -201,6 +215,30 @@ class Workspace:
                 load_ruleset(name, self.settings.rules_dir, sets=sets, variant=variant)
             ),
         )
+
+    def ruleset_for(
+        self, unit: int, *, sets: list[str] | None = None, variant: Path | None = None
+    ) -> Ruleset:
+        """The ruleset of the municipality of a dwelling (its BAG identificatie begins with the
+        gemeentecode); an error listing the rulesets when none, or more than one, is for it."""
+        from spreidingstoets.ruleset import available_rulesets
+        from spreidingstoets.ruleset.loader import read_ruleset_data
+
+        code = self.dataset.unit_identificatie(unit)[:4]
+        folder = self.settings.rules_dir
+        codes = {
+            name: str(read_ruleset_data(folder / f"{name}.yaml").get("gemeentecode"))
+            for name in available_rulesets(folder)
+        }
+        matching = [name for name, c in codes.items() if c == code]
+        if len(matching) != 1:
+            listed = ", ".join(f"{name} ({c})" for name, c in codes.items()) or "geen"
+            what = "geen regelset" if not matching else f"{len(matching)} regelsets"
+            raise InputError(
+                f"{what} voor gemeente {code} (het adres {self.dataset.unit_label(unit)}); "
+                f"kies er een met --rules (beschikbaar: {listed})"
+            )
+        return self.ruleset(matching[0], sets=sets, variant=variant)
 
     def bind(self, ruleset: Ruleset) -> Ruleset:
         """Refuse a ruleset whose rules need a layer the dataset lacks, before any check."""
