@@ -8,8 +8,9 @@ Rule types are pure: they read the dataset, the register overlay and the applica
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -91,6 +92,7 @@ class RegisterOverlay:
     dataset: Dataset
     snapshot: RegisterSnapshot
     entries: tuple[RegisterEntry, ...] = ()
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # of the entries
     unit: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     kind: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
     status: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
@@ -110,6 +112,7 @@ class RegisterOverlay:
             dataset=dataset,
             snapshot=snapshot,
             entries=entries,
+            ids=np.array([e.id for e in entries], np.int64),
             unit=units,
             kind=np.array([e.kind for e in entries], object),
             status=np.array([e.status for e in entries], object),
@@ -118,6 +121,46 @@ class RegisterOverlay:
             unknown=tuple(
                 sorted({e.verblijfsobject_id for e, u in zip(entries, units, strict=True) if u < 0})
             ),
+        )
+
+    def with_changes(
+        self, entries: Iterable[RegisterEntry], revision: str, removed: Iterable[int] = ()
+    ) -> RegisterOverlay:
+        """A new overlay at ``revision``: ``entries`` replace the entries with their ids or are
+        added, and the entries with an id in ``removed`` are left out.
+
+        Copy-on-write: this overlay is not changed, so readers holding it are safe. The cost is
+        a copy of the per-entry arrays plus the changed entries, not a rebuild of every entry.
+        """
+        changed = self.build(self.dataset, RegisterSnapshot(tuple(entries), revision))
+        n = len(self.entries)
+        # Row of each changed entry in this overlay (found) or none (added at the end).
+        by_id = np.argsort(self.ids, kind="stable")
+        pos = np.minimum(np.searchsorted(self.ids, changed.ids, sorter=by_id), max(n - 1, 0))
+        at = by_id[pos] if n else pos
+        found = (self.ids[at] == changed.ids) if n else np.zeros(len(changed.ids), bool)
+        drop = np.fromiter(removed, np.int64)
+        keep = ~np.isin(self.ids, drop) if len(drop) else np.ones(n, bool)
+        rows = list(self.entries)
+        for i, j in zip(at[found].tolist(), np.flatnonzero(found).tolist(), strict=True):
+            rows[i] = changed.entries[j]
+        kept = rows if keep.all() else [e for e, k in zip(rows, keep.tolist(), strict=True) if k]
+        merged = kept + [changed.entries[j] for j in np.flatnonzero(~found).tolist()]
+        arrays: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            old, new = getattr(self, f.name), getattr(changed, f.name)
+            if isinstance(old, np.ndarray) and len(old) == n and len(new) == len(changed.entries):
+                spliced = old.copy()
+                spliced[at[found]] = new[found]
+                arrays[f.name] = np.concatenate([spliced[keep], new[~found]])
+        unknown = {merged[i].verblijfsobject_id for i in np.flatnonzero(arrays["unit"] < 0)}
+        return dataclasses.replace(
+            self,
+            snapshot=RegisterSnapshot(tuple(merged), revision),
+            entries=tuple(merged),
+            unknown=tuple(sorted(unknown)),
+            _cache=BoundedCache(OVERLAY_CACHE_MAX),
+            **arrays,
         )
 
     def entry_mask(
