@@ -42,6 +42,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import random
+import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,7 +58,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
-from ..domain.model import Verdict, verdict_json
+from ..domain.model import Verdict, verdict_from_json, verdict_json
 from ..domain.register import RegisterEntry
 from ..domain.vocabulary import COUNTED_STATUSES, KINDS, STATUS_NL, parse_status
 from ..errors import (
@@ -128,7 +131,8 @@ class DecisionResult:
     entry: RegisterEntry  # the application's entry, as it is after the decision
     audit_id: int
     revision: int  # register revision after the decision
-    verdict_json: str  # the verdict stored with the decision
+    verdict: Verdict  # the verdict stored with the decision (computed inside the lock)
+    verdict_json: str  # ... as the audit log holds it
     replayed: bool = False  # True: this decision was already recorded; nothing was written
     previous: str | None = None  # the entry's status before (None: a new application)
 
@@ -287,7 +291,8 @@ def _resolve_url(url_or_path: str | Path, create: bool) -> URL:
 
 def _make_engine(url: URL, lock_timeout: float) -> Engine:
     if url.get_backend_name() == "sqlite":
-        # ``timeout`` is SQLite's busy timeout: how long BEGIN IMMEDIATE waits for the lock.
+        # The busy timeout covers readers (WAL: rarely busy, e.g. during recovery); writers
+        # wait for the write lock in _begin_immediate instead.
         engine = sa.create_engine(url, connect_args={"timeout": lock_timeout})
 
         @event.listens_for(engine, "connect")
@@ -303,19 +308,50 @@ def _make_engine(url: URL, lock_timeout: float) -> Engine:
         def _on_begin(conn: Connection) -> None:
             # Writers take the write lock up front, so a check-then-insert cannot interleave
             # with another writer (and never fails half-way on a lock upgrade).
-            write = conn.get_execution_options().get("register_write", False)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+            if conn.get_execution_options().get("register_write", False):
+                _begin_immediate(conn.connection.driver_connection, lock_timeout)
+            else:
+                conn.exec_driver_sql("BEGIN")
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+def _begin_immediate(raw: Any, timeout: float) -> None:
+    """``BEGIN IMMEDIATE``, retried until ``timeout`` after short, growing, random pauses.
+
+    SQLite's own busy handler backs off to 100 ms sleeps, so with many writers the lock sat
+    free while every waiter slept. Pauses of 0.5 to 4 ms hand it on quickly (in random order,
+    so no writer waits much longer than its turn) without the waiters eating the CPU the
+    writer holding the lock needs.
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.0005
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _locked(str(exc)) or time.monotonic() >= deadline:
+                    raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, exc) from None
+            time.sleep(random.uniform(pause / 2, pause))
+            pause = min(pause * 2, 0.004)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+
+
+def _locked(text: str) -> bool:
+    text = text.lower()
+    return "database is locked" in text or "database is busy" in text
 
 
 def _is_busy(exc: DBAPIError) -> bool:
     orig = exc.orig
     if getattr(orig, "sqlstate", None) == "55P03":  # PostgreSQL lock_not_available
         return True
-    text = str(orig).lower()
-    return "database is locked" in text or "database is busy" in text
+    return _locked(str(orig))
 
 
 def _db_message(exc: SQLAlchemyError) -> str:
@@ -1045,6 +1081,7 @@ class Register:
             entry=entry,
             audit_id=audit_id,
             revision=new_revision,
+            verdict=verdict,
             verdict_json=stored,
             previous=own.status if own else None,
         )
@@ -1087,6 +1124,7 @@ class Register:
             entry=self._entry(conn, earlier.entry_id),
             audit_id=int(earlier.id),
             revision=int(earlier.revision),
+            verdict=verdict_from_json(earlier.payload),
             verdict_json=earlier.payload,
             replayed=True,
         )

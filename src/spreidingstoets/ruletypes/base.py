@@ -94,13 +94,17 @@ class RegisterOverlay:
     entries: tuple[RegisterEntry, ...] = ()
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # of the entries
     unit: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    kind: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
-    status: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
+    # fixed-width text, so masks compare in C rather than object by object
+    kind: np.ndarray = field(default_factory=lambda: np.zeros(0, str))
+    status: np.ndarray = field(default_factory=lambda: np.zeros(0, str))
     valid_from: np.ndarray = field(default_factory=lambda: np.zeros(0, "datetime64[D]"))
     valid_until: np.ndarray = field(default_factory=lambda: np.zeros(0, "datetime64[D]"))
     unknown: tuple[str, ...] = ()  # verblijfsobject ids not in the dataset
     # per (date, kinds, statuses): masks and indexes; a server sees many dates, so bounded
     _cache: BoundedCache[Any] = field(default_factory=lambda: BoundedCache(OVERLAY_CACHE_MAX))
+    # spatial indexes by the exact set of units they hold: shared with the overlays made by
+    # with_changes, which mostly leave those sets as they were
+    _trees: BoundedCache[Any] = field(default_factory=lambda: BoundedCache(OVERLAY_CACHE_MAX))
 
     @classmethod
     def build(cls, dataset: Dataset, snapshot: RegisterSnapshot) -> RegisterOverlay:
@@ -114,8 +118,8 @@ class RegisterOverlay:
             entries=entries,
             ids=np.array([e.id for e in entries], np.int64),
             unit=units,
-            kind=np.array([e.kind for e in entries], object),
-            status=np.array([e.status for e in entries], object),
+            kind=np.array([e.kind for e in entries], str),
+            status=np.array([e.status for e in entries], str),
             valid_from=np.array([e.valid_from or lo for e in entries], "datetime64[D]"),
             valid_until=np.array([e.valid_until or hi for e in entries], "datetime64[D]"),
             unknown=tuple(
@@ -160,6 +164,7 @@ class RegisterOverlay:
             entries=tuple(merged),
             unknown=tuple(sorted(unknown)),
             _cache=BoundedCache(OVERLAY_CACHE_MAX),
+            _trees=self._trees,
             **arrays,
         )
 
@@ -211,22 +216,28 @@ class RegisterOverlay:
 
         def make() -> CountedIndex:
             units = np.unique(self.unit[self.entry_mask(day, kinds, statuses)])
-            geoms = np.array([self.dataset.unit_geometry(int(u)) for u in units], dtype=object)
-            return CountedIndex(units, geoms, shapely.STRtree(geoms))
+            return self._trees.get(units.tobytes(), lambda: self._tree(units))
 
         return self._cache.get(("index", day, kinds, statuses), make)
+
+    def _tree(self, units: np.ndarray) -> CountedIndex:
+        geoms = np.array([self.dataset.unit_geometry(int(u)) for u in units], dtype=object)
+        return CountedIndex(units, geoms, shapely.STRtree(geoms))
 
     def entry_rows(self, unit: int) -> list[int]:
         """Rows of the entries on ``unit``, in register order (an index built once)."""
 
-        def make() -> dict[int, list[int]]:
-            by_unit: dict[int, list[int]] = {}
-            for i, u in enumerate(self.unit.tolist()):
-                by_unit.setdefault(u, []).append(i)
-            return by_unit
+        def make() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            order = np.argsort(self.unit, kind="stable")  # stable: register order per unit
+            units, starts = np.unique(self.unit[order], return_index=True)
+            return order, units, np.append(starts, len(order))
 
-        by_unit: dict[int, list[int]] = self._cache.get("by_unit", make)
-        return by_unit.get(unit, [])
+        order, units, starts = self._cache.get("by_unit", make)
+        i = int(np.searchsorted(units, unit))
+        if i == len(units) or units[i] != unit:
+            return []
+        rows: list[int] = order[starts[i] : starts[i + 1]].tolist()
+        return rows
 
 
 @dataclass(frozen=True)

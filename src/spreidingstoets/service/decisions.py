@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from spreidingstoets.domain.model import Application, Verdict, verdict_from_json
+from spreidingstoets.domain.model import Application, Verdict
 from spreidingstoets.domain.ruleset import Ruleset
 from spreidingstoets.domain.vocabulary import parse_decision
 from spreidingstoets.engine import evaluate
@@ -44,7 +44,8 @@ def decide(
     register, ds = ws.register, ws.dataset
     version = ruleset.version_on(app.date)
     view = ws.register_view
-    view.overlay()  # bring the cache up to date before the lock: inside, only the last changes
+    if view.revision is None:
+        view.overlay()  # read the whole register once, before the lock; inside, only changes
 
     def check(locked: LockedRegister) -> Verdict:
         overlay = view.overlay(locked)
@@ -66,4 +67,4 @@ def decide(
         idempotency_key=idempotency_key,
         check=check,
     )
-    return verdict_from_json(result.verdict_json), result
+    return result.verdict, result

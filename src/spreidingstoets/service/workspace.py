@@ -90,14 +90,23 @@ class RegisterView:
         self._lock = threading.Lock()
         self._cached: tuple[int, RegisterOverlay] | None = None
 
+    @property
+    def revision(self) -> int | None:
+        """The revision of the cached overlay (None before the first)."""
+        cached = self._cached
+        return None if cached is None else cached[0]
+
     def overlay(self, changes: Changes | None = None) -> RegisterOverlay:
         """The overlay at the newest revision that ``changes`` (default: the source) shows."""
+        source = changes or self.source
         cached = self._cached
-        found = (changes or self.source).changes_since(cached[0] if cached else None)
-        if cached is not None and cached[0] >= found.revision:
+        found = None if cached is None else source.changes_since(cached[0])
+        if cached is not None and found is not None and cached[0] >= found.revision:
             return cached[1]
         with self._lock:
             cached = self._cached
+            if found is None:  # the first read is of the whole register: one thread does it
+                found = source.changes_since(cached[0] if cached else None)
             if cached is not None and cached[0] >= found.revision:
                 return cached[1]  # another thread got there first
             if found.full or cached is None:
