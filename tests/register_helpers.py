@@ -1,4 +1,5 @@
-"""Shared by the register tests: a throwaway PostgreSQL database, and a minimal verdict."""
+"""Shared by the register tests: a throwaway PostgreSQL database, an empty register on each
+backend (fixtures: import them into a test module), and a minimal verdict."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -34,6 +36,32 @@ def pg_database_url() -> Iterator[str]:
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture(scope="session", name="pg_database")
+def pg_database_fixture() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test run, dropped afterwards."""
+    yield from pg_database_url()
+
+
+def empty_pg(database: str) -> str:
+    """``database`` with an empty public schema (every test starts from nothing)."""
+    engine = sa.create_engine(database)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+    return database
+
+
+@pytest.fixture(
+    name="url", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def url_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty register location on each backend."""
+    if request.param == "sqlite":
+        return str(tmp_path / "register.db")
+    return empty_pg(request.getfixturevalue("pg_database"))
 
 
 def fake_verdict(outcome: str, revision: str) -> Verdict:

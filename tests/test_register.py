@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from register_helpers import fake_verdict, pg_database_url
+from register_helpers import fake_verdict, pg_database_fixture, url_fixture  # noqa: F401
 from spreidingstoets.domain.model import Verdict
 from spreidingstoets.domain.register import RegisterEntry
 from spreidingstoets.errors import ConflictError, InputError, NotFoundError
@@ -54,21 +54,6 @@ STREET = tuple(f"03630100000001{i:02d}" for i in range(1, 5))
 # -- fixtures ----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test run, dropped afterwards."""
-    yield from pg_database_url()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty register location on each backend."""
-    if request.param == "sqlite":
-        return str(tmp_path / "register.db")
-    database: str = request.getfixturevalue("pg_database")
-    return empty_pg(database)
-
-
 @pytest.fixture
 def register(url: str) -> Iterator[Register]:
     reg = Register.open(url)
@@ -79,15 +64,6 @@ def register(url: str) -> Iterator[Register]:
 def write_csv(path: Path, *lines: str, header: str = HEADER) -> Path:
     path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
     return path
-
-
-def empty_pg(database: str) -> str:
-    engine = sa.create_engine(database)
-    with engine.begin() as conn:  # every test starts from an empty database
-        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-        conn.exec_driver_sql("CREATE SCHEMA public")
-    engine.dispose()
-    return database
 
 
 def entries_now(locked: LockedRegister) -> tuple[RegisterEntry, ...]:
@@ -194,7 +170,58 @@ def test_refuses_foreign_tables_and_missing_file(tmp_path: Path) -> None:
         Register.open("mysql://localhost/x")
 
 
-# -- CSV import --------------------------------------------------------------------------
+def test_older_register_is_upgraded_once_on_request(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from spreidingstoets.register.db import MIGRATIONS_DIR
+
+    engine = sa.create_engine(url if "://" in url else f"sqlite:///{url}")
+    with engine.begin() as conn:  # a register as 0.2.0 left it: schema 0001, with data
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        for vbo, status in ((VBO_A, "granted"), (VBO_B, "revoked")):
+            conn.exec_driver_sql(
+                "INSERT INTO register_entry (verblijfsobject_id, kind, status, persons, reference, "
+                f"created_at, updated_at) VALUES ('{vbo}', 'kamerverhuur', '{status}', 4, 'Z', "
+                "'2025-01-01 00:00:00', '2025-01-01 00:00:00')"
+            )
+        conn.exec_driver_sql("UPDATE register_revision SET revision = 2")
+        conn.exec_driver_sql(
+            "INSERT INTO audit_log (at, actor, action, payload, revision) "
+            "VALUES ('2025-01-01 00:00:00', 'anna', 'import', '{\"rows\": 2}', 1)"
+        )
+    engine.dispose()
+
+    with pytest.raises(SchemaError, match=r"schemaversie 0001.*'spreidingstoets register migrate"):
+        Register.open(url, create=False)
+    result = CliRunner().invoke(register_cli.app, ["migrate", "--register", url])
+    assert result.exit_code == 0, result.output
+    assert f"schemaversie {SCHEMA_HEAD}" in result.stdout
+
+    def no_migrations(*args: object, **kwargs: object) -> None:
+        raise AssertionError("opening an up-to-date register ran the migrations")
+
+    monkeypatch.setattr(command, "upgrade", no_migrations)
+    with Register.open(url, create=False) as reg:
+        assert [(e.verblijfsobject_id, e.status) for e in reg.entries()] == [
+            (VBO_A, "granted"),
+            (VBO_B, "revoked"),
+        ]
+        assert reg.revision == 2
+        migrated, old = reg.audit()
+        assert (migrated.action, old.action, old.actor) == ("migrate", "import", "anna")
+        assert reg.verify().ok  # the old row is chained, the migrate row replays the entries
+        assert reg.changes_since(2).entries == ()  # existing entries belong to revision 2
+        reg.add(VBO_A, "studenten", status="ended", actor="t", at=AT)  # a 0002 status
+        assert reg.verify().ok
+
+
+# -- CSV import ------------------------------------------------------------------------------------------------------------------------------------------------
 
 
 def test_csv_import_good_rows(register: Register, tmp_path: Path) -> None:

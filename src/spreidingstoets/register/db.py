@@ -950,8 +950,9 @@ class Register:
 
         In one transaction holding the register's write lock:
 
-        1. a known ``idempotency_key``, or the same decision already recorded for this
-           (verblijfsobject, kind, kenmerk), returns the first result and writes nothing;
+        1. a known ``idempotency_key``, or the same decision as the last one recorded for this
+           (verblijfsobject, kind, kenmerk), returns the first result and writes nothing (also
+           when the entry was revoked or ended since);
         2. the application's entry (same verblijfsobject, kind and kenmerk) may only still be
            pending; a second active entry of the kind on the dwelling is refused
            (:class:`ActiveEntryConflict`);
@@ -1019,12 +1020,8 @@ class Register:
                     .order_by(audit_log.c.id.desc())
                     .limit(1)
                 ).first()
-                if (
-                    own.status == outcome
-                    and last is not None
-                    and last.request_sha256 == fingerprint
-                ):
-                    return self._replay(conn, last)
+                if last is not None and last.request_sha256 == fingerprint:
+                    return self._replay(conn, last)  # a retry, even after a revocation
                 if own.status != "pending":
                     raise ConflictError(
                         f"de aanvraag {reference} ({fields.kind}) op verblijfsobject {vbo} is al "

@@ -154,7 +154,8 @@ class RegisterOverlay:
         for f in dataclasses.fields(self):
             old, new = getattr(self, f.name), getattr(changed, f.name)
             if isinstance(old, np.ndarray) and len(old) == n and len(new) == len(changed.entries):
-                spliced = old.copy()
+                # a copy wide enough for the new values (fixed-width text would truncate them)
+                spliced = old.astype(np.result_type(old, new))
                 spliced[at[found]] = new[found]
                 arrays[f.name] = np.concatenate([spliced[keep], new[~found]])
         unknown = {merged[i].verblijfsobject_id for i in np.flatnonzero(arrays["unit"] < 0)}
