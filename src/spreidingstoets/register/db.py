@@ -613,19 +613,21 @@ class Register:
         return Register._entry(conn, entry_id)
 
     def _changes(self, conn: Connection, since: int | None) -> RegisterChanges:
-        revision, reset = conn.execute(
+        row = conn.execute(
             sa.select(register_revision.c.revision, register_revision.c.reset_revision).where(
                 register_revision.c.id == 1
             )
         ).one()
+        revision, reset = int(row.revision), int(row.reset_revision)
+        label = self._revision_label(revision)
         full = since is None or since < reset or since > revision
+        if since == revision and not full:
+            return RegisterChanges(revision, label, (), False)
         query = sa.select(register_entry).order_by(register_entry.c.id)
         if not full:
-            if since == revision:
-                return RegisterChanges(revision, self._revision_label(revision), (), False)
             query = query.where(register_entry.c.changed_revision > since)
         entries = tuple(_row_to_entry(r) for r in conn.execute(query))
-        return RegisterChanges(int(revision), self._revision_label(revision), entries, full)
+        return RegisterChanges(revision, label, entries, full)
 
     # -- reading -------------------------------------------------------------------------
 

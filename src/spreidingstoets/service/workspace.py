@@ -1,8 +1,8 @@
 """The workspace: one object, built once from settings, that every front-end shares.
 
 It holds the loaded dataset and its address index, the rulesets (checked against the dataset's
-layers when first asked for), and a register view whose overlay follows the register's
-revision by applying only the entries changed since. It is safe to share between the threads of a server.
+layers when first asked for), and a register view whose overlay follows the register's revision
+by applying only the entries changed since. It is safe to share between the threads of a server.
 """
 
 from __future__ import annotations
