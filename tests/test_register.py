@@ -693,6 +693,36 @@ def test_concurrent_conflicting_grants_exactly_one_succeeds(url: str, deciders: 
         assert reg.revision == 1
 
 
+def test_concurrent_writers_keep_the_log_in_order(url: str) -> None:
+    Register.open(url).close()
+    registers = [Register.open(url) for _ in range(4)]
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def write(i: int) -> None:
+        barrier.wait()
+        try:
+            for n in range(5):
+                registers[i].add(f"0363010000000{i}{n:02d}", "kamerverhuur", actor=f"w{i}")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    for reg in registers:
+        reg.close()
+    assert errors == []
+    with Register.open(url) as reg:
+        log = list(reversed(reg.audit(limit=100)))
+        # Timestamps are taken inside the lock: in id order, and one revision per row.
+        assert [a.at for a in log] == sorted(a.at for a in log)
+        assert [a.revision for a in log] == list(range(1, 21))
+        assert reg.verify().ok
+
+
 # -- export ------------------------------------------------------------------------------
 
 
