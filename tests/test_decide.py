@@ -68,12 +68,25 @@ def test_grant_is_recorded_once_and_then_counts(tmp_path: Path) -> None:
     ]  # the refused grant wrote nothing
 
 
-def test_refusal_is_audited_without_an_entry(tmp_path: Path) -> None:
+def test_refusal_and_pending_in_dutch_words_are_entries_that_follow_the_decision(
+    tmp_path: Path,
+) -> None:
     db = _register(tmp_path)
-    result = _decide(db, "Kwartelstraat 7 Tiel", "geweigerd")
+    pending = _decide(db, "Kwartelstraat 7 Tiel", "in behandeling")  # with a space
+    assert pending.returncode == 0, pending.stderr
+    data = json.loads(pending.stdout)
+    assert (data["decision"], data["entry_id"], data["previous"]) == ("pending", 13, None)
+    result = _decide(db, "4001AB 7", "geweigerd")  # the same application, another spelling
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["decision"] == "refused" and data["entry_id"] is None
-    assert data["verdict"]["outcome"] == "refused"
+    assert (data["decision"], data["entry_id"], data["previous"]) == ("refused", 13, "pending")
+    listed = run_cli("register", "list", "--register", db, "--status", "geweigerd", "--json")
+    assert [(e["id"], e["status"]) for e in json.loads(listed.stdout)] == [(13, "refused")]
     bad = _decide(db, "Kwartelstraat 7 Tiel", "verleent")
     assert bad.returncode == 2 and "bedoelt u 'verleend'" in bad.stderr
+    blank = run_cli(
+        "decide", "Kwartelstraat 9 Tiel", "--register", db, "--besluit", "pending",
+        "--kenmerk", " ", "--persons", "4",
+    )  # fmt: skip
+    assert blank.returncode == 2 and "kenmerk (--kenmerk) mag niet leeg zijn" in blank.stderr
+    assert "Traceback" not in bad.stderr + blank.stderr

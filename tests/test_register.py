@@ -2,17 +2,16 @@
 
 Most tests run on SQLite and on PostgreSQL. PostgreSQL tests use a fresh database per test run
 on the server named by SPREIDINGSTOETS_TEST_PG (default postgres@127.0.0.1:5432/test) and skip
-with the reason when it is unreachable.
+with the reason when it is unreachable. The lifecycle, the audit chain, locks and decisions on
+the sample dataset are in ``test_register_lifecycle.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,8 +19,10 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from spreidingstoets.domain.register import RegisterSnapshot
-from spreidingstoets.errors import InputError
+from register_helpers import fake_verdict, pg_database_fixture, url_fixture  # noqa: F401
+from spreidingstoets.domain.model import Verdict
+from spreidingstoets.domain.register import RegisterEntry
+from spreidingstoets.errors import ConflictError, InputError, NotFoundError
 from spreidingstoets.register import cli as register_cli
 from spreidingstoets.register.csvio import (
     export_csv,
@@ -29,10 +30,14 @@ from spreidingstoets.register.csvio import (
     import_csv,
 )
 from spreidingstoets.register.db import (
+    SCHEMA_HEAD,
+    ActiveEntryConflict,
     DecisionConflict,
     DecisionResult,
     IdempotencyConflict,
+    LockedRegister,
     Register,
+    RegisterChanges,
     SchemaError,
 )
 from spreidingstoets.register.schema import VERSION_TABLE, metadata
@@ -45,46 +50,8 @@ VBO_B = "0363010000000002"
 # A street of four dwellings on which at most one granted kamerverhuur permit is allowed.
 STREET = tuple(f"03630100000001{i:02d}" for i in range(1, 5))
 
-PG_ADMIN = os.environ.get("SPREIDINGSTOETS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-
 
 # -- fixtures ----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test run, dropped afterwards."""
-    psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed")
-    admin_url = sa.make_url(PG_ADMIN).set(drivername="postgresql")
-    conninfo = admin_url.render_as_string(hide_password=False)
-    try:
-        admin = psycopg.connect(conninfo, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        reason = " ".join(str(exc).split())[:120]
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN} ({reason})")
-    name = f"spreidingstoets_test_{uuid.uuid4().hex[:10]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin_url.set(drivername="postgresql+psycopg", database=name).render_as_string(
-            hide_password=False
-        )
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty register location on each backend."""
-    if request.param == "sqlite":
-        return str(tmp_path / "register.db")
-    database: str = request.getfixturevalue("pg_database")
-    engine = sa.create_engine(database)
-    with engine.begin() as conn:  # every test starts from an empty database
-        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-        conn.exec_driver_sql("CREATE SCHEMA public")
-    engine.dispose()
-    return database
 
 
 @pytest.fixture
@@ -99,25 +66,29 @@ def write_csv(path: Path, *lines: str, header: str = HEADER) -> Path:
     return path
 
 
-def one_per_street(snapshot: RegisterSnapshot) -> str:
+def entries_now(locked: LockedRegister) -> tuple[RegisterEntry, ...]:
+    """Every entry, read through the lock the check runs under."""
+    return locked.changes_since(None).entries
+
+
+def one_per_street(locked: LockedRegister) -> Verdict:
     granted = [
-        e for e in snapshot.entries if e.verblijfsobject_id in STREET and e.status == "granted"
+        e for e in entries_now(locked) if e.verblijfsobject_id in STREET and e.status == "granted"
     ]
-    return "refused" if granted else "allowed"
+    return fake_verdict("refused" if granted else "allowed", locked.label)
 
 
-def verdict(outcome: str = "allowed", **extra: object) -> str:
-    return json.dumps({"outcome": outcome, "rules": [], **extra})
+def always(outcome: str) -> Callable[[LockedRegister], Verdict]:
+    return lambda locked: fake_verdict(outcome, locked.label)
 
 
-def decide(reg: Register, vbo: str, check: Callable[[RegisterSnapshot], str], **kw: object):
+def decide(reg: Register, vbo: str, check: Callable[[LockedRegister], Verdict], **kw: object):
     args: dict[str, object] = {
         "verblijfsobject_id": vbo,
         "kind": "kamerverhuur",
         "persons": 4,
         "valid_from": dt.date(2025, 3, 1),
-        "reference": "Z-2025-1",
-        "verdict_json": verdict(),
+        "reference": f"Z-{vbo[-3:]}",
         "outcome": "granted",
         "actor": "officer",
         "at": AT,
@@ -141,18 +112,18 @@ def test_migrations_create_schema(url: str) -> None:
         tables = set(inspector.get_table_names())
         assert {"register_entry", "register_revision", "audit_log", VERSION_TABLE} <= tables
         assert reg.revision == 0
-        assert reg.snapshot() == RegisterSnapshot(entries=(), revision=f"{reg.dialect}@0")
+        assert reg.changes_since(None) == RegisterChanges(0, f"{reg.dialect}@0", (), True)
         with reg.engine.connect() as conn:
             assert conn.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").all() == [
-                ("0001",)
+                (SCHEMA_HEAD,)
             ]
         # CHECK constraints hold even for writers that bypass the library.
         for bad in ("'woonboot', 'granted', 1", "'kamerverhuur', 'granted', -1"):
             with pytest.raises(sa.exc.IntegrityError), reg.engine.begin() as conn:
                 conn.exec_driver_sql(
                     "INSERT INTO register_entry (verblijfsobject_id, kind, status, persons, "
-                    f"created_at, updated_at) VALUES ('{VBO_A}', {bad}, "
-                    "'2025-01-01 00:00:00', '2025-01-01 00:00:00')"
+                    f"created_at, updated_at, changed_revision) VALUES ('{VBO_A}', {bad}, "
+                    "'2025-01-01 00:00:00', '2025-01-01 00:00:00', 0)"
                 )
     with Register.open(url, create=False) as again:  # reopening migrates nothing
         assert again.revision == 0
@@ -161,10 +132,17 @@ def test_migrations_create_schema(url: str) -> None:
 def test_schema_matches_migrations(register: Register) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from spreidingstoets.register.db import KNOWN_SCHEMAS, MIGRATIONS_DIR
 
     with register.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
         assert compare_metadata(context, metadata) == []
+    # Opening reads the version without alembic: its constants must follow the scripts.
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    assert script.get_current_head() == SCHEMA_HEAD
+    assert sorted(s.revision for s in script.walk_revisions()) == list(KNOWN_SCHEMAS)
 
 
 def test_refuses_newer_schema(url: str) -> None:
@@ -173,7 +151,7 @@ def test_refuses_newer_schema(url: str) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql(f"UPDATE {VERSION_TABLE} SET version_num = '9999'")
     engine.dispose()
-    with pytest.raises(SchemaError, match=r"schema revision 9999.*upgrade spreidingstoets"):
+    with pytest.raises(SchemaError, match=r"schemaversie 9999.*werk spreidingstoets bij"):
         Register.open(url)
 
 
@@ -183,16 +161,67 @@ def test_refuses_foreign_tables_and_missing_file(tmp_path: Path) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE register_entry (x INTEGER)")
     engine.dispose()
-    with pytest.raises(SchemaError, match="not made by spreidingstoets"):
+    with pytest.raises(SchemaError, match="niet door spreidingstoets gemaakt"):
         Register.open(path)
-    with pytest.raises(InputError, match="does not exist"):
+    with pytest.raises(InputError, match="bestaat niet"):
         Register.open(tmp_path / "missing.db", create=False)
     assert not (tmp_path / "missing.db").exists()
-    with pytest.raises(InputError, match="unsupported register database"):
+    with pytest.raises(InputError, match="wordt niet ondersteund"):
         Register.open("mysql://localhost/x")
 
 
-# -- CSV import --------------------------------------------------------------------------
+def test_older_register_is_upgraded_once_on_request(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from spreidingstoets.register.db import MIGRATIONS_DIR
+
+    engine = sa.create_engine(url if "://" in url else f"sqlite:///{url}")
+    with engine.begin() as conn:  # a register as 0.2.0 left it: schema 0001, with data
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        for vbo, status in ((VBO_A, "granted"), (VBO_B, "revoked")):
+            conn.exec_driver_sql(
+                "INSERT INTO register_entry (verblijfsobject_id, kind, status, persons, reference, "
+                f"created_at, updated_at) VALUES ('{vbo}', 'kamerverhuur', '{status}', 4, 'Z', "
+                "'2025-01-01 00:00:00', '2025-01-01 00:00:00')"
+            )
+        conn.exec_driver_sql("UPDATE register_revision SET revision = 2")
+        conn.exec_driver_sql(
+            "INSERT INTO audit_log (at, actor, action, payload, revision) "
+            "VALUES ('2025-01-01 00:00:00', 'anna', 'import', '{\"rows\": 2}', 1)"
+        )
+    engine.dispose()
+
+    with pytest.raises(SchemaError, match=r"schemaversie 0001.*'spreidingstoets register migrate"):
+        Register.open(url, create=False)
+    result = CliRunner().invoke(register_cli.app, ["migrate", "--register", url])
+    assert result.exit_code == 0, result.output
+    assert f"schemaversie {SCHEMA_HEAD}" in result.stdout
+
+    def no_migrations(*args: object, **kwargs: object) -> None:
+        raise AssertionError("opening an up-to-date register ran the migrations")
+
+    monkeypatch.setattr(command, "upgrade", no_migrations)
+    with Register.open(url, create=False) as reg:
+        assert [(e.verblijfsobject_id, e.status) for e in reg.entries()] == [
+            (VBO_A, "granted"),
+            (VBO_B, "revoked"),
+        ]
+        assert reg.revision == 2
+        migrated, old = reg.audit()
+        assert (migrated.action, old.action, old.actor) == ("migrate", "import", "anna")
+        assert reg.verify().ok  # the old row is chained, the migrate row replays the entries
+        assert reg.changes_since(2).entries == ()  # existing entries belong to revision 2
+        reg.add(VBO_A, "studenten", status="ended", actor="t", at=AT)  # a 0002 status
+        assert reg.verify().ok
+
+
+# -- CSV import ------------------------------------------------------------------------------------------------------------------------------------------------
 
 
 def test_csv_import_good_rows(register: Register, tmp_path: Path) -> None:
@@ -275,8 +304,8 @@ def test_csv_reports_every_bad_row_with_suggestions(register: Register, tmp_path
         Problem(
             2,
             "status",
-            "status 'grnted' bestaat niet; bedoelt u 'granted'? "
-            "(geldig: granted, tolerated, pending, illegal, revoked, expired)",
+            "status 'grnted' bestaat niet; bedoelt u 'verleend'? (geldig: verleend, gedoogd, "
+            "in behandeling, illegaal, geweigerd, ingetrokken, beëindigd, verlopen)",
         ),
         Problem(2, "valid_from", "verwacht een datum JJJJ-MM-DD, niet '01-02-2024'"),
         Problem(3, "valid_until", "valid_until 2024-04-30 ligt voor valid_from 2024-05-01"),
@@ -330,32 +359,86 @@ def test_csv_header_and_known_ids(register: Register, tmp_path: Path) -> None:
 
 
 def test_import_replace(register: Register, tmp_path: Path) -> None:
-    register.add(VBO_A, "kamerverhuur", persons=3, actor="t", at=AT)
+    import_csv(
+        register,
+        write_csv(tmp_path / "old.csv", f"{VBO_A},kamerverhuur,3,granted,,,Y"),
+        actor="t",
+        at=AT,
+    )
     path = write_csv(tmp_path / "new.csv", f"{VBO_B},kamerverhuur,4,granted,,,Z")
     import_csv(register, path, actor="t", at=AT, replace=True)
     assert [e.verblijfsobject_id for e in register.entries()] == [VBO_B]
     assert json.loads(register.audit(limit=1)[0].payload)["removed"] == 1
+    assert register.verify().ok  # the removed entry is in the log, before and after
+    # A reader's copy from before the replace is read again, not patched.
+    assert register.changes_since(1).full and not register.changes_since(2).full
+
+
+def test_import_twice_skips_the_rows_already_there(register: Register, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "permits.csv",
+        f"{VBO_A},kamerverhuur,4,verleend,2024-01-01,,Z-1",
+        f"{VBO_B},studenten,2,in behandeling,,,Z-2",
+        f"{VBO_B},studenten,2,in behandeling,,,Z-2",  # the same row twice in one file
+    )
+    first = import_csv(register, path, actor="t", at=AT)
+    assert (first.rows, first.skipped) == (2, (4,))
+    assert [e.status for e in register.entries()] == [
+        "granted",
+        "pending",
+    ]  # Dutch in, codes stored
+    again = import_csv(register, path, actor="t", at=AT)
+    assert (again.rows, again.skipped, again.revision) == (0, (2, 3, 4), first.revision)
+    assert (
+        again.summary
+        == "0 registraties ingelezen, 3 al aanwezig en overgeslagen (regel(s) 2, 3, 4)"
+    )
+    assert len(register.entries()) == 2 and len(register.audit()) == 1  # nothing written
+
+
+def test_import_replace_refuses_to_drop_audited_entries(register: Register, tmp_path: Path) -> None:
+    import_csv(
+        register,
+        write_csv(tmp_path / "a.csv", f"{VBO_A},kamerverhuur,4,granted,,,Z-1"),
+        actor="t",
+        at=AT,
+    )
+    decided = decide(register, STREET[0], always("allowed"))
+    exported = tmp_path / "export.csv"
+    export_csv(register, exported)
+    before = (register.revision, register.entries())
+    # export -> decide -> import --replace of the old export would drop the new decision
+    decide(register, STREET[1], always("allowed"))
+    with pytest.raises(
+        ConflictError, match=rf"2 registratie\(s\) verwijderen .*{decided.entry.id}"
+    ):
+        import_csv(register, exported, actor="t", at=AT, replace=True)
+    assert register.revision == before[0] + 1
+    assert len(register.entries()) == 3
 
 
 # -- revisions, queries, audit -----------------------------------------------------------
 
 
-def test_snapshot_revision_changes_after_each_change(register: Register, tmp_path: Path) -> None:
-    seen = [register.snapshot().revision]
+def test_revision_changes_after_each_change(register: Register, tmp_path: Path) -> None:
+    def label() -> str:
+        return register.changes_since(None).label
+
+    seen = [label()]
     entry = register.add(VBO_A, "kamerverhuur", persons=4, actor="t", at=AT)
-    seen.append(register.snapshot().revision)
-    register.set_status(entry.id, "revoked", actor="t", at=AT)
-    seen.append(register.snapshot().revision)
+    seen.append(label())
+    register.revoke(entry.id, reason="handhaving", on=dt.date(2025, 2, 1), actor="t", at=AT)
+    seen.append(label())
     import_csv(
         register,
         write_csv(tmp_path / "a.csv", f"{VBO_B},studenten,2,granted,,,Z"),
         actor="t",
         at=AT,
     )
-    seen.append(register.snapshot().revision)
+    seen.append(label())
     decide(register, STREET[0], one_per_street)
-    snapshot = register.snapshot()
-    seen.append(snapshot.revision)
+    snapshot = register.changes_since(None)
+    seen.append(snapshot.label)
     d = register.dialect
     assert seen == [f"{d}@0", f"{d}@1", f"{d}@2", f"{d}@3", f"{d}@4"]
     assert [(e.verblijfsobject_id, e.status) for e in snapshot.entries] == [
@@ -364,7 +447,13 @@ def test_snapshot_revision_changes_after_each_change(register: Register, tmp_pat
         (STREET[0], "granted"),
     ]
     assert [a.revision for a in register.audit()] == [4, 3, 2, 1]
-    assert [a.action for a in register.audit(limit=2, offset=1)] == ["import", "set_status"]
+    assert [a.action for a in register.audit(limit=2, offset=1)] == ["import", "revoke"]
+    assert snapshot.entries[0].valid_until == dt.date(2025, 2, 1)
+    # Each change marks its entries with its revision: a reader at 2 gets only 3 and 4.
+    changes = register.changes_since(2)
+    assert (changes.revision, changes.full) == (4, False)
+    assert [e.verblijfsobject_id for e in changes.entries] == [VBO_B, STREET[0]]
+    assert register.changes_since(4).entries == ()
 
 
 def test_entries_filters_and_validation(register: Register) -> None:
@@ -381,12 +470,13 @@ def test_entries_filters_and_validation(register: Register) -> None:
     assert [e.verblijfsobject_id for e in register.entries(valid_on=dt.date(2025, 1, 1))] == [VBO_B]
     assert [e.kind for e in register.entries(status="pending")] == ["studenten"]
     assert [e.kind for e in register.entries(verblijfsobject_id=VBO_A)] == ["kamerverhuur"]
-    with pytest.raises(InputError, match="bedoelt u 'pending'"):
+    assert [e.kind for e in register.entries(status="in behandeling")] == ["studenten"]
+    with pytest.raises(InputError, match="bedoelt u 'in behandeling'"):
         register.entries(status="pendng")
     with pytest.raises(InputError, match="persons: verwacht een geheel getal"):
         register.add(VBO_A, "kamerverhuur", persons=-1, actor="t", at=AT)
-    with pytest.raises(InputError, match="no register entry with id 999"):
-        register.set_status(999, "revoked", actor="t", at=AT)
+    with pytest.raises(NotFoundError, match="registratie 999 bestaat niet"):
+        register.revoke(999, reason="x", actor="t", at=AT)
     assert register.revision == 2
 
 
@@ -409,23 +499,21 @@ def test_audit_log_rejects_update_and_delete(register: Register) -> None:
 def test_idempotent_decision(register: Register) -> None:
     calls: list[str] = []
 
-    def check(snapshot: RegisterSnapshot) -> str:
-        calls.append(snapshot.revision)
-        return one_per_street(snapshot)
+    def check(locked: LockedRegister) -> Verdict:
+        calls.append(locked.label)
+        return one_per_street(locked)
 
     first = decide(register, STREET[0], check, idempotency_key="zaak-1/besluit")
-    again = decide(
-        register,
-        STREET[0],
-        check,
-        idempotency_key="zaak-1/besluit",
-        verdict_json=verdict(register_revision="other"),
-    )
+    again = decide(register, STREET[0], check, idempotency_key="zaak-1/besluit")
     assert isinstance(first, DecisionResult)
     assert not first.replayed and again.replayed
-    assert first.entry is not None and again.entry == first.entry
-    assert (again.audit_id, again.revision) == (first.audit_id, first.revision)
-    assert len(calls) == 1  # the replay ran no check and wrote nothing
+    assert again.entry == first.entry
+    assert (again.audit_id, again.revision, again.verdict_json) == (
+        first.audit_id,
+        first.revision,
+        first.verdict_json,
+    )
+    assert calls == [f"{register.dialect}@0"]  # the replay ran no check and wrote nothing
     assert len(register.entries()) == 1
     assert audit_count(register) == 1
     (log,) = register.audit()
@@ -434,49 +522,127 @@ def test_idempotent_decision(register: Register) -> None:
         "granted",
         "zaak-1/besluit",
     )
-    assert log.payload == verdict()  # the verdict JSON exactly as given
+    assert log.payload == first.verdict_json  # the verdict computed inside the lock
+    assert json.loads(log.payload)["provenance"]["register_revision"] == calls[0]
 
-    with pytest.raises(IdempotencyConflict, match="already used for a different decision"):
+    with pytest.raises(IdempotencyConflict, match="al gebruikt voor een ander besluit"):
         decide(register, STREET[1], check, idempotency_key="zaak-1/besluit")
     assert audit_count(register) == 1
     assert register.revision == 1
 
 
-def test_refusal_writes_only_the_audit_row(register: Register) -> None:
-    result = decide(
-        register, VBO_A, lambda s: "refused", outcome="refused", verdict_json=verdict("refused")
+def test_same_decision_without_a_key_is_recorded_once(register: Register) -> None:
+    first = decide(register, STREET[0], always("allowed"))
+    again = decide(register, STREET[0], always("allowed"))
+    assert again.replayed and (again.audit_id, again.entry) == (first.audit_id, first.entry)
+    assert (len(register.entries()), audit_count(register)) == (1, 1)
+    # The same application with other data is not the same decision, and it is already granted.
+    with pytest.raises(ConflictError, match=r"al verleend \(registratie 1\)"):
+        decide(register, STREET[0], always("allowed"), persons=3)
+    for blank in ("", "   "):
+        with pytest.raises(InputError, match="kenmerk van een besluit mag niet leeg"):
+            decide(register, STREET[1], always("allowed"), reference=blank)
+    assert (len(register.entries()), audit_count(register)) == (1, 1)
+
+
+def test_pending_then_decided_is_one_entry_with_its_history(register: Register) -> None:
+    seen: list[RegisterEntry | None] = []
+
+    def check(locked: LockedRegister) -> Verdict:
+        seen.append(locked.application)
+        return fake_verdict("allowed", locked.label)
+
+    pending = decide(register, VBO_A, check, outcome="pending", reference="Z-100")
+    granted = decide(register, VBO_A, check, reference="Z-100", persons=3)
+    assert (pending.previous, granted.previous) == (None, "pending")
+    assert granted.entry.id == pending.entry.id
+    assert (granted.entry.status, granted.entry.persons) == ("granted", 3)
+    assert seen == [None, pending.entry]  # the check is told which entry is the application's
+    assert [(e.id, e.status) for e in register.entries()] == [(pending.entry.id, "granted")]
+    changes = [json.loads(a.change)["entries"][0] for a in reversed(register.audit())]
+    assert [(c["before"] and c["before"]["status"], c["after"]["status"]) for c in changes] == [
+        (None, "pending"),
+        ("pending", "granted"),
+    ]
+    refused = decide(register, VBO_B, always("refused"), outcome="refused", reference="Z-101")
+    assert refused.entry.status == "refused"  # a refused application is an entry, not counted
+    with pytest.raises(ConflictError, match="is al geweigerd"):
+        decide(register, VBO_B, always("allowed"), reference="Z-101")
+    assert register.verify().ok
+
+
+def test_second_active_permit_on_a_dwelling_is_a_conflict(register: Register) -> None:
+    first = decide(register, VBO_A, always("allowed"), reference="A1")
+    before = (register.revision, audit_count(register))
+    for outcome in ("granted", "pending"):
+        with pytest.raises(ActiveEntryConflict, match="kenmerk A1 \\(verleend") as caught:
+            decide(register, VBO_A, always("allowed"), reference="A2", outcome=outcome)
+        assert "wijzig of beëindig eerst registratie 1" in str(caught.value)
+        assert caught.value.existing == first.entry
+    assert (register.revision, audit_count(register)) == before
+    # Another kind, or a refusal, or a period after the first one ended, is no conflict.
+    decide(register, VBO_A, always("allowed"), reference="A3", kind="studenten")
+    decide(register, VBO_A, always("refused"), reference="A4", outcome="refused")
+    register.end(
+        first.entry.id,
+        reason="verhuur gestopt",
+        on=dt.date(2025, 6, 30),
+        actor="t",
+        at=AT.replace(month=7),
     )
-    assert result.entry is None and result.recomputed == "refused"
-    assert register.entries() == []
-    (log,) = register.audit()
-    assert (log.outcome, log.entry_id, log.revision) == ("refused", None, 1)
+    later = decide(
+        register, VBO_A, always("allowed"), reference="A5", valid_from=dt.date(2025, 7, 1)
+    )
+    assert later.entry.status == "granted"
 
 
-def test_grant_after_register_changed_conflicts_and_writes_nothing(register: Register) -> None:
+def test_revoke_and_end(register: Register) -> None:
+    granted = register.add(VBO_A, "kamerverhuur", valid_from=dt.date(2024, 1, 1), actor="t", at=AT)
+    with pytest.raises(InputError, match="ligt in de toekomst"):
+        register.revoke(granted.id, reason="x", on=dt.date(2025, 3, 2), actor="t", at=AT)
+    with pytest.raises(InputError, match="ligt voor de ingangsdatum 2024-01-01"):
+        register.revoke(granted.id, reason="x", on=dt.date(2023, 12, 31), actor="t", at=AT)
+    with pytest.raises(InputError, match="geef een reden"):
+        register.revoke(granted.id, reason=" ", actor="t", at=AT)
+    revoked = register.revoke(granted.id, reason="overlast", actor="t", at=AT)
+    assert (revoked.status, revoked.valid_until) == ("revoked", AT.date())
+    with pytest.raises(ConflictError, match="is al ingetrokken"):
+        register.end(granted.id, reason="x", actor="t", at=AT)
+    (log, _) = register.audit()
+    assert (log.action, log.outcome, json.loads(log.payload)) == (
+        "revoke",
+        "revoked",
+        {"date": "2025-03-01", "reason": "overlast"},
+    )
+    pending = register.add(VBO_B, "studenten", status="pending", actor="t", at=AT)
+    assert (
+        register.end(pending.id, reason="aanvraag ingetrokken", actor="t", at=AT).status == "ended"
+    )
+    assert register.verify().ok
+
+
+def test_refused_grant_conflicts_and_writes_nothing(register: Register) -> None:
     decide(register, STREET[0], one_per_street)
     before = (register.revision, audit_count(register))
-    with pytest.raises(DecisionConflict, match="register changed since the check") as caught:
+    with pytest.raises(DecisionConflict, match=r"verlenen kan niet \(registerrevisie \w+@1\)") as c:
         decide(register, STREET[1], one_per_street)
-    assert caught.value.recomputed == "refused"
+    assert c.value.verdict.outcome == "refused"
+    assert c.value.revision == f"{register.dialect}@1"
     assert (register.revision, audit_count(register)) == before
     assert len(register.entries()) == 1
-    # A verdict that said "allowed" and now needs review is also a conflict.
-    with pytest.raises(DecisionConflict):
-        decide(register, VBO_A, lambda s: "review")
-    # After a review the officer may grant a "review" verdict.
-    assert decide(register, VBO_A, lambda s: "review", verdict_json=verdict("review")).entry
+    # A verdict asking for review may be granted (the officer weighed it); pending is recorded.
+    assert decide(register, VBO_A, always("review")).entry.status == "granted"
+    assert decide(register, STREET[1], one_per_street, outcome="pending").entry.status == "pending"
 
 
 def test_failing_check_leaves_nothing_half_written(register: Register) -> None:
-    def broken(snapshot: RegisterSnapshot) -> str:
+    def broken(locked: LockedRegister) -> Verdict:
         raise RuntimeError("rule engine crashed")
 
     with pytest.raises(RuntimeError):
         decide(register, VBO_A, broken, idempotency_key="k")
-    with pytest.raises(ValueError, match="check returned 'maybe'"):
-        decide(register, VBO_A, lambda s: "maybe")
-    with pytest.raises(InputError, match="not valid JSON"):
-        decide(register, VBO_A, one_per_street, verdict_json="{oops")
+    with pytest.raises(InputError, match="besluit 'maybe' bestaat niet"):
+        decide(register, VBO_A, one_per_street, outcome="maybe")
     assert (register.revision, audit_count(register), register.entries()) == (0, 0, [])
     assert decide(register, VBO_A, one_per_street, idempotency_key="k").replayed is False
 
@@ -489,11 +655,11 @@ def test_concurrent_conflicting_grants_exactly_one_succeeds(url: str, deciders: 
     results: list[object] = [None] * deciders
     seen: list[list[str]] = [[] for _ in range(deciders)]
 
-    def slow_check(i: int) -> Callable[[RegisterSnapshot], str]:
-        def check(snapshot: RegisterSnapshot) -> str:
-            seen[i] = [e.verblijfsobject_id for e in snapshot.entries]
+    def slow_check(i: int) -> Callable[[LockedRegister], Verdict]:
+        def check(locked: LockedRegister) -> Verdict:
+            seen[i] = [e.verblijfsobject_id for e in entries_now(locked)]
             time.sleep(0.2)  # widen the window between check and insert
-            return one_per_street(snapshot)
+            return one_per_street(locked)
 
         return check
 
@@ -517,7 +683,6 @@ def test_concurrent_conflicting_grants_exactly_one_succeeds(url: str, deciders: 
     assert len(granted) == 1, results
     assert len(conflicts) == deciders - 1, results
     winner = granted[0].entry
-    assert winner is not None
     # Every loser's check ran after the winner committed and saw its entry.
     for i, r in enumerate(results):
         if isinstance(r, DecisionConflict):
@@ -526,6 +691,36 @@ def test_concurrent_conflicting_grants_exactly_one_succeeds(url: str, deciders: 
         assert [e.id for e in reg.entries()] == [winner.id]
         assert audit_count(reg) == 1
         assert reg.revision == 1
+
+
+def test_concurrent_writers_keep_the_log_in_order(url: str) -> None:
+    Register.open(url).close()
+    registers = [Register.open(url) for _ in range(4)]
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def write(i: int) -> None:
+        barrier.wait()
+        try:
+            for n in range(5):
+                registers[i].add(f"0363010000000{i}{n:02d}", "kamerverhuur", actor=f"w{i}")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    for reg in registers:
+        reg.close()
+    assert errors == []
+    with Register.open(url) as reg:
+        log = list(reversed(reg.audit(limit=100)))
+        # Timestamps are taken inside the lock: in id order, and one revision per row.
+        assert [a.at for a in log] == sorted(a.at for a in log)
+        assert [a.revision for a in log] == list(range(1, 21))
+        assert reg.verify().ok
 
 
 # -- export ------------------------------------------------------------------------------
@@ -613,7 +808,7 @@ def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = write_csv(tmp_path / "bad.csv", f"{VBO_A},kamerverhuur,vier,granted,,,Z")
 
     r = runner.invoke(app, ["list", "--register", db])
-    assert r.exit_code == 2 and "does not exist" in r.stderr
+    assert r.exit_code == 2 and "bestaat niet" in r.stderr
 
     r = runner.invoke(app, ["import", str(good), "--register", db, "--actor", "anna"])
     assert r.exit_code == 0, r.output
@@ -629,7 +824,9 @@ def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     r = runner.invoke(app, ["list", "--register", db])
     assert r.exit_code == 0 and VBO_A in r.stdout
     r = runner.invoke(app, ["list", "--register", db, "--status", "grantd"])
-    assert r.exit_code == 2 and "bedoelt u 'granted'" in r.stderr
+    assert r.exit_code == 2 and "bedoelt u 'verleend'" in r.stderr
+    r = runner.invoke(app, ["list", "--register", db, "--status", "verleend"])
+    assert r.exit_code == 0 and f"{VBO_A}\tkamerverhuur\tverleend\t" in r.stdout
     r = runner.invoke(app, ["list", "--register", db, "--valid-on", "1-1-2024"])
     assert r.exit_code == 2 and "--valid-on" in r.stderr
 
@@ -638,6 +835,24 @@ def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (log,) = json.loads(r.stdout)
     assert (log["action"], log["actor"], log["payload"]["rows"]) == ("import", "anna", 1)
     assert runner.invoke(app, ["audit", "--register", db]).exit_code == 0
+
+    # Revoke and end from the command line, in Dutch; JSON keeps the codes.
+    revoke = ["revoke", "1", "--register", db, "--reden", "overlast", "--actor", "bob"]
+    r = runner.invoke(app, [*revoke, "--datum", "2024-06-30"])
+    assert r.exit_code == 0, r.output
+    assert "registratie 1 " in r.stdout and "is ingetrokken met einddatum 2024-06-30" in r.stdout
+    r = runner.invoke(app, ["list", "--register", db, "--status", "ingetrokken", "--json"])
+    assert [(e["status"], e["valid_until"]) for e in json.loads(r.stdout)] == [
+        ("revoked", "2024-06-30")
+    ]
+    r = runner.invoke(app, ["end", "1", "--register", db, "--reden", "x"])
+    assert r.exit_code == 2 and "registratie 1 is al ingetrokken" in r.stderr
+    r = runner.invoke(app, ["end", "7", "--register", db, "--reden", "x"])
+    assert r.exit_code == 2 and "registratie 7 bestaat niet" in r.stderr
+    r = runner.invoke(app, ["audit", "--register", db])
+    assert "intrekking\t" in r.stdout and "\tingetrokken\t" in r.stdout
+    r = runner.invoke(app, ["audit", "--register", db, "--verify"])
+    assert r.exit_code == 0 and r.stdout.startswith("auditlog in orde: 2 regels")
 
     out = tmp_path / "out.csv"
     r = runner.invoke(app, ["export", "--register", db, "--out", str(out)])

@@ -399,7 +399,12 @@ def decide(
     address: Annotated[str, typer.Argument(help="Adres of identificatie van het verblijfsobject")],
     register: Annotated[str, typer.Option(help="Register: SQLite-bestand of database-URL")],
     decision: Annotated[
-        str, typer.Option("--besluit", help="verleend | geweigerd | in-behandeling")
+        str,
+        typer.Option(
+            "--besluit",
+            help="verleend | geweigerd | in-behandeling; een later besluit met hetzelfde "
+            "kenmerk werkt dezelfde aanvraag bij",
+        ),
     ],
     reference: Annotated[str, typer.Option("--kenmerk", help="Zaak- of besluitkenmerk")],
     rules: RulesOption = None,
@@ -423,11 +428,13 @@ def decide(
     data: DataOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Resultaat als JSON")] = False,
 ) -> None:
-    """Leg een besluit vast: toets opnieuw op het register zoals het nu is en schrijf de registratie
-    en het auditlog in een keer. Een verlening die intussen niet meer kan, wordt geweigerd (exit 2)."""
+    """Leg een besluit vast: toets op het register zoals het op dat moment is en schrijf de
+    registratie en het auditlog in een keer. Een verlening die niet (meer) kan, of een tweede
+    actieve vergunning op dezelfde woning, wordt geweigerd (exit 2). Hetzelfde besluit nog eens
+    verandert niets."""
     import getpass
 
-    from spreidingstoets.domain.vocabulary import OVERALL_NL
+    from spreidingstoets.domain.vocabulary import OVERALL_NL, STATUS_NL
     from spreidingstoets.service import checks
     from spreidingstoets.service.decisions import decide as record
 
@@ -449,24 +456,29 @@ def decide(
             idempotency_key=key,
         )
     if as_json:
-        from spreidingstoets.domain.model import verdict_json
-
         print_json(
             {
                 "decision": result.outcome,
-                "entry_id": result.entry.id if result.entry else None,
+                "entry_id": result.entry.id,
+                "previous": result.previous,
                 "audit_id": result.audit_id,
                 "register_revision": result.revision,
                 "replayed": result.replayed,
-                "verdict": json.loads(verdict_json(verdict)),
+                "verdict": json.loads(result.verdict_json),
             }
         )
         return
-    what = "opnieuw gemeld (al vastgelegd met deze sleutel)" if result.replayed else "vastgelegd"
-    entry = f", registratie {result.entry.id}" if result.entry else ""
+    word = STATUS_NL[result.outcome]
+    if result.replayed:
+        what = "was al vastgelegd (herhaling; niets gewijzigd)"
+    elif result.previous:
+        what = f"vastgelegd ({STATUS_NL[result.previous]} -> {word})"
+    else:
+        what = "vastgelegd"
     console().print(
-        f"Besluit {decision} {what}{entry}; auditregel {result.audit_id}, registerrevisie "
-        f"{result.revision}. Oordeel bij het besluit: {OVERALL_NL[verdict.outcome]}.",
+        f"Besluit {word} {what}, registratie {result.entry.id}; auditregel {result.audit_id}, "
+        f"registerrevisie {result.revision}. Oordeel bij het besluit: "
+        f"{OVERALL_NL[verdict.outcome]} (op registerrevisie {verdict.provenance.register_revision}).",
         markup=False,
     )
 

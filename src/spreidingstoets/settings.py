@@ -8,6 +8,7 @@ Environment variables (or a ``.env`` file in the working folder):
 ``SPREIDINGSTOETS_DATA``       compiled dataset used when ``--data`` is not given
 ``SPREIDINGSTOETS_REGISTER``   register (SQLite file or database URL) when ``--register`` is not given
 ``SPREIDINGSTOETS_CACHE_DIR``  where the compiled sample is kept (default ``$XDG_CACHE_HOME/spreidingstoets``)
+``SPREIDINGSTOETS_REGISTER_LOCK_TIMEOUT``  seconds a register write waits for the lock (default 5)
 =============================  ==========================================================
 
 The rules and the sample ship inside the package (``_bundled/``, see ``setup.py``); in a source
@@ -68,6 +69,9 @@ class Settings(BaseSettings):
         description="register file or URL",
     )
     cache_dir: Path = Field(default_factory=_default_cache)
+    register_lock_timeout: float = Field(
+        5.0, gt=0, le=600, description="seconds a register write waits for the register's lock"
+    )
 
     @property
     def rules_dir(self) -> Path:

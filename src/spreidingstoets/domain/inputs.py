@@ -21,7 +21,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from spreidingstoets.domain.messages import dutch
-from spreidingstoets.domain.vocabulary import KINDS, STATUS_NL, STATUSES
+from spreidingstoets.domain.vocabulary import KINDS
 from spreidingstoets.errors import InputError, choice_error
 
 MAX_PERSONS = 10_000  # beyond any dwelling or location; keeps numbers inside every database
@@ -44,15 +44,6 @@ def parse_kind(value: str) -> str:
     if kind not in KINDS:
         raise InputError(choice_error("soort gebruik", str(value), KINDS))
     return kind
-
-
-def parse_status(value: str) -> str:
-    """A register status typed as its code (``granted``) or its Dutch word (``verleend``)."""
-    text = str(value).strip().lower()
-    status = {nl: code for code, nl in STATUS_NL.items()}.get(text.replace(" ", "-"), text)
-    if status not in STATUSES:
-        raise InputError(choice_error("status", str(value), [*STATUSES, *STATUS_NL.values()]))
-    return status
 
 
 def parse_int(value: Any, what: str, minimum: int, maximum: int | None = None) -> int:

@@ -5,23 +5,32 @@ English codes are what JSON carries; the Dutch words are what officers read and 
 
 from __future__ import annotations
 
+import difflib
+import unicodedata
 from typing import Literal, get_args
+
+from spreidingstoets.errors import InputError
 
 Kind = Literal["kamerverhuur", "arbeidsmigranten", "studenten", "omzetting"]
 KINDS: tuple[str, ...] = get_args(Kind)
 
-Status = Literal["granted", "tolerated", "pending", "illegal", "revoked", "expired"]
+Status = Literal[
+    "granted", "tolerated", "pending", "illegal", "refused", "revoked", "ended", "expired"
+]
 STATUSES: tuple[str, ...] = get_args(Status)
+# Statuses that count by default (DESIGN.md section 2: not revoked or expired). A refused
+# application, a revoked or ended permit and an expired one never count.
+COUNTED_STATUSES: tuple[str, ...] = ("granted", "tolerated", "pending", "illegal")
 STATUS_NL: dict[str, str] = {
     "granted": "verleend",
     "tolerated": "gedoogd",
-    "pending": "in-behandeling",
+    "pending": "in behandeling",
     "illegal": "illegaal",
+    "refused": "geweigerd",
     "revoked": "ingetrokken",
+    "ended": "beëindigd",
     "expired": "verlopen",
 }
-# Statuses that count by default (DESIGN.md section 2: not revoked or expired).
-COUNTED_STATUSES: tuple[str, ...] = ("granted", "tolerated", "pending", "illegal")
 
 # The default dwelling (woning): a verblijfsobject with woonfunctie in one of these statuses.
 WONING_GEBRUIKSDOEL = "woonfunctie"
@@ -63,9 +72,47 @@ RELATION_NL: dict[str, str] = {
     "register_entry": "registratie op dit adres",
     "nearby_entry": "registratie in de buurt",
 }
+# What an audit row records (its ``action``), for people.
+AUDIT_ACTION_NL: dict[str, str] = {
+    "add": "toegevoegd",
+    "import": "import",
+    "decision": "besluit",
+    "revoke": "intrekking",
+    "end": "beëindiging",
+    "migrate": "schema bijgewerkt",
+}
 # An officer's decision on an application: Dutch word -> register status it leads to.
 DECISIONS: dict[str, str] = {
     "verleend": "granted",
     "geweigerd": "refused",
     "in-behandeling": "pending",
 }
+
+
+def _word(text: str) -> str:
+    """A typed word in one spelling: lower case, no accents, ``-``/``_``/spaces as one space."""
+    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return " ".join(plain.lower().replace("-", " ").replace("_", " ").split())
+
+
+def _parse(text: str, what: str, names: dict[str, str]) -> str:
+    """``text`` as the Dutch word or the English code of one of ``names`` (code -> word)."""
+    words = {_word(w): code for code, word in names.items() for w in (code, word)}
+    code = words.get(_word(text))
+    if code is not None:
+        return code
+    near = difflib.get_close_matches(_word(text), list(words), n=1)
+    hint = f"; bedoelt u {names[words[near[0]]]!r}?" if near else ""
+    raise InputError(f"{what} {text!r} bestaat niet{hint} (geldig: {', '.join(names.values())})")
+
+
+def parse_status(text: str) -> str:
+    """A register status typed in Dutch (``verleend``, ``in behandeling``) or as its English
+    code (``granted``) -> the code; an :class:`InputError` lists the Dutch words."""
+    return _parse(text, "status", STATUS_NL)
+
+
+def parse_decision(text: str) -> str:
+    """An officer's decision (``verleend``, ``geweigerd``, ``in-behandeling`` or ``in
+    behandeling``; or ``granted``, ``refused``, ``pending``) -> the status it leads to."""
+    return _parse(text, "besluit", {code: word for word, code in DECISIONS.items()})

@@ -1,7 +1,10 @@
-"""``spreidingstoets register ...``: import, list, export and audit the permit register.
+"""``spreidingstoets register ...``: import, list, export, revoke, end, audit and migrate the
+permit register.
 
 A thin typer layer over :mod:`.db` and :mod:`.csvio`; errors print one line per problem to
-stderr and exit with code 2.
+stderr and exit with code 2 (``audit --verify`` also exits 2 when the log is not intact).
+Statuses are shown in Dutch and accepted in Dutch or English; ``--json`` carries the English
+codes.
 """
 
 from __future__ import annotations
@@ -13,14 +16,18 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from ..errors import SpreidingstoetsError
 
+if TYPE_CHECKING:
+    from .db import Register
+
 app = typer.Typer(
-    help="Het vergunningenregister: vergunningen en bekende gevallen importeren, tonen, exporteren en de audit bekijken.",
+    help="Het vergunningenregister: vergunningen en bekende gevallen importeren, tonen, "
+    "exporteren, intrekken, beëindigen, de audit bekijken en controleren.",
     no_args_is_help=True,
 )
 
@@ -38,6 +45,10 @@ RegisterOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON voor scripts.")]
+ActorOption = Annotated[
+    str | None,
+    typer.Option("--actor", help="Wie het doet (standaard: de gebruiker van het systeem)."),
+]
 
 
 class ExportFormat(StrEnum):
@@ -64,6 +75,16 @@ def _run(func: Callable[[], T]) -> T:
         return func()
 
 
+def _open(register: str, **options: Any) -> Register:
+    """The register, waiting at most the configured lock timeout for a write."""
+    from spreidingstoets.settings import load_settings
+
+    from .db import Register
+
+    timeout = load_settings().register_lock_timeout
+    return Register.open(register, lock_timeout=timeout, **options)
+
+
 def _actor(value: str | None) -> str:
     if value:
         return value
@@ -86,26 +107,56 @@ def import_command(
     csv_file: Annotated[Path, typer.Argument(metavar="CSV", help="CSV-bestand om te importeren.")],
     register: RegisterOption,
     replace: Annotated[
-        bool, typer.Option("--replace", help="Eerst alle bestaande registraties verwijderen.")
+        bool,
+        typer.Option(
+            "--replace",
+            help="Eerst alle bestaande registraties verwijderen (geweigerd als het auditlog "
+            "naar een ervan verwijst).",
+        ),
     ] = False,
-    actor: Annotated[
-        str | None,
-        typer.Option("--actor", help="Wie importeert (standaard: de gebruiker van het systeem)."),
-    ] = None,
+    actor: ActorOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Importeer registraties uit CSV; een bestand met een foute regel importeert niets."""
+    """Importeer registraties uit CSV; een bestand met een foute regel importeert niets, en
+    registraties die er al zijn (zelfde verblijfsobject, soort, kenmerk en ingangsdatum) worden
+    overgeslagen."""
     from .csvio import import_csv
-    from .db import Register
 
-    with _errors(), Register.open(register) as reg:
+    with _errors(), _open(register) as reg:
         result = import_csv(reg, csv_file, actor=_actor(actor), replace=replace)
         for note in result.notes:
             typer.echo(f"let op: {note}", err=True)
         if as_json:
-            typer.echo(json.dumps({"rows": result.rows, "revision": result.revision}))
+            data = {"rows": result.rows, "skipped_lines": list(result.skipped)}
+            typer.echo(json.dumps({**data, "revision": result.revision}))
         else:
-            typer.echo(f"{result.rows} registraties ingelezen; registerrevisie {result.revision}")
+            typer.echo(f"{result.summary}; registerrevisie {result.revision}")
+
+
+# Table heading -> field of an entry.
+ENTRY_COLUMNS = {
+    "id": "id",
+    "verblijfsobject": "verblijfsobject_id",
+    "soort": "kind",
+    "status": "status",
+    "personen": "persons",
+    "bedden": "beds",
+    "geldig vanaf": "valid_from",
+    "geldig tot en met": "valid_until",
+    "kenmerk": "reference",
+    "bron": "source",
+}
+AUDIT_COLUMNS = {
+    "id": "id",
+    "tijdstip": "at",
+    "door": "actor",
+    "handeling": "action",
+    "verblijfsobject": "verblijfsobject_id",
+    "registratie": "entry_id",
+    "status": "outcome",
+    "revisie": "revision",
+    "inhoud": "payload",
+}
 
 
 @app.command("list")
@@ -117,7 +168,8 @@ def list_command(
         str | None,
         typer.Option(
             "--status",
-            help="Alleen deze status (granted of verleend, pending of in-behandeling, ...).",
+            help="Alleen deze status: verleend, gedoogd, in behandeling, illegaal, geweigerd, "
+            "ingetrokken, beëindigd, verlopen.",
         ),
     ] = None,
     valid_on: Annotated[
@@ -128,23 +180,21 @@ def list_command(
 ) -> None:
     """Toon registraties."""
     with _errors():
-        from ..domain.inputs import parse_day, parse_status
+        from ..domain.inputs import parse_day
 
         day = parse_day(valid_on, "--valid-on") if valid_on else None
-        code = parse_status(status) if status is not None else None
-        from .db import Register
-
-        with Register.open(register, create=False) as reg:
-            entries = reg.entries(verblijfsobject_id=vbo, kind=kind, status=code, valid_on=day)
+        with _open(register, create=False) as reg:
+            entries = reg.entries(verblijfsobject_id=vbo, kind=kind, status=status, valid_on=day)
+    from ..domain.vocabulary import STATUS_NL
     from .db import entry_as_dict
 
     rows = [entry_as_dict(e) for e in entries]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    columns = ["id", "verblijfsobject_id", "kind", "status", "persons", "beds"]
-    columns += ["valid_from", "valid_until", "reference", "source"]
-    _print_table(columns, rows, title=f"{len(rows)} registraties")
+    for row in rows:
+        row["status"] = STATUS_NL[row["status"]]
+    _print_table(ENTRY_COLUMNS, rows, title=f"{len(rows)} registraties")
 
 
 @app.command("export")
@@ -168,7 +218,6 @@ def export_command(
 
     from ..fsio import check_output_path
     from .csvio import export_csv, export_geopackage
-    from .db import Register
 
     with _errors():
         # The file name must say what is in it: no CSV text in a file called x.xlsx.
@@ -180,7 +229,7 @@ def export_command(
             from spreidingstoets.service.sample import sample_dataset_path
 
             data = sample_dataset_path(load_settings())  # like check: the sample by default
-        with Register.open(register, create=False) as reg:
+        with _open(register, create=False) as reg:
             if chosen is ExportFormat.gpkg:
                 assert data is not None
                 result = export_geopackage(reg, out, points_for(data))
@@ -197,19 +246,30 @@ def audit_command(
     register: RegisterOption,
     limit: Annotated[str, typer.Option("--limit", help="Aantal regels.")] = "50",
     offset: Annotated[str, typer.Option("--offset", help="Over te slaan regels.")] = "0",
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Controleer de hashketen van het hele log en dat de registraties eruit volgen "
+            "(exit 0 in orde, 2 niet in orde).",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Toon het auditlog, nieuwste eerst."""
+    """Toon het auditlog, nieuwste eerst; of controleer het met --verify."""
     from ..domain.inputs import parse_int
-    from .db import Register
+    from ..domain.vocabulary import AUDIT_ACTION_NL, STATUS_NL
 
     with _errors():
         # Parsed here, not by typer: the message is Dutch and the bounds keep the numbers
         # inside what a database takes (a 20-digit number overflowed SQLite).
         rows_wanted = parse_int(limit, "--limit", 1, MAX_AUDIT_ROWS)
         skipped = parse_int(offset, "--offset", 0, MAX_AUDIT_OFFSET)
-        with Register.open(register, create=False) as reg:
-            records = reg.audit(limit=rows_wanted, offset=skipped)
+    with _errors(), _open(register, create=False) as reg:
+        if verify:
+            _verify(reg, as_json)
+            return
+        records = reg.audit(limit=rows_wanted, offset=skipped)
     rows = [r.as_dict() for r in records]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -217,11 +277,96 @@ def audit_command(
     for row in rows:
         payload = json.dumps(row["payload"], ensure_ascii=False)
         row["payload"] = payload if len(payload) <= 60 else payload[:57] + "..."
-    columns = ["id", "at", "actor", "action", "verblijfsobject_id", "outcome", "revision"]
-    _print_table([*columns, "payload"], rows, title="auditlog")
+        row["action"] = AUDIT_ACTION_NL.get(row["action"], row["action"])
+        row["outcome"] = STATUS_NL.get(row["outcome"], row["outcome"])
+    _print_table(AUDIT_COLUMNS, rows, title="auditlog")
 
 
-def _print_table(columns: list[str], rows: list[dict[str, Any]], *, title: str) -> None:
+def _verify(reg: Register, as_json: bool) -> None:
+    result = reg.verify()
+    if as_json:
+        data = {"ok": result.ok, "rows": result.rows, "head": result.head}
+        typer.echo(json.dumps({**data, "problem": result.problem, "row": result.row}))
+    elif result.ok:
+        typer.echo(
+            f"auditlog in orde: {result.rows} regels, de hashketen klopt en de registraties volgen "
+            f"eruit; laatste hash {result.head} (noteer die elders om het log te verankeren)"
+        )
+    else:
+        typer.echo(f"auditlog niet in orde: {result.problem}", err=True)
+    if not result.ok:
+        raise typer.Exit(code=2)
+
+
+def _close_entry(
+    what: str, entry_id: int, register: str, reason: str, day: str | None, actor: str | None
+) -> None:
+    from ..domain.inputs import parse_day
+    from ..domain.vocabulary import STATUS_NL
+
+    with _errors():
+        on = parse_day(day, "--datum") if day else None
+        with _open(register, create=False) as reg:
+            close = reg.revoke if what == "revoke" else reg.end
+            entry = close(entry_id, reason=reason, on=on, actor=_actor(actor))
+            revision = reg.revision
+    typer.echo(
+        f"registratie {entry.id} ({entry.verblijfsobject_id}, {entry.kind}, kenmerk "
+        f"{entry.reference or '(geen)'}) is {STATUS_NL[entry.status]} met einddatum "
+        f"{entry.valid_until}; registerrevisie {revision}"
+    )
+
+
+EntryArgument = Annotated[
+    int, typer.Argument(metavar="ID", help="Id van de registratie (zie list).")
+]
+ReasonOption = Annotated[str, typer.Option("--reden", help="Waarom (komt in het auditlog).")]
+DayOption = Annotated[
+    str | None,
+    typer.Option(
+        "--datum", help="Laatste geldige dag, JJJJ-MM-DD (standaard vandaag; niet later)."
+    ),
+]
+
+
+@app.command("revoke")
+def revoke_command(
+    entry_id: EntryArgument,
+    register: RegisterOption,
+    reason: ReasonOption,
+    day: DayOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Trek een vergunning in: status ingetrokken, einddatum --datum; telt daarna niet meer."""
+    _close_entry("revoke", entry_id, register, reason, day, actor)
+
+
+@app.command("end")
+def end_command(
+    entry_id: EntryArgument,
+    register: RegisterOption,
+    reason: ReasonOption,
+    day: DayOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Beëindig een registratie (verhuur gestopt, aanvraag ingetrokken, geval opgelost): status
+    beëindigd, einddatum --datum; telt daarna niet meer."""
+    _close_entry("end", entry_id, register, reason, day, actor)
+
+
+@app.command("migrate")
+def migrate_command(register: RegisterOption) -> None:
+    """Werk een register van een oudere versie eenmalig bij naar het huidige schema."""
+    from .db import SCHEMA_HEAD
+
+    with _errors(), _open(register, create=False, upgrade=True):
+        pass
+    typer.echo(f"register {register} heeft schemaversie {SCHEMA_HEAD}")
+
+
+def _print_table(columns: dict[str, str], rows: list[dict[str, Any]], *, title: str) -> None:
+    """``columns``: heading -> key of the rows."""
+
     def cell(value: Any) -> str:
         return "" if value is None else str(value)
 
@@ -229,16 +374,16 @@ def _print_table(columns: list[str], rows: list[dict[str, Any]], *, title: str) 
         # Piped: tab-separated lines a script can cut, instead of a drawn table.
         typer.echo("\t".join(columns))
         for row in rows:
-            typer.echo("\t".join(cell(row[c]) for c in columns))
+            typer.echo("\t".join(cell(row[c]) for c in columns.values()))
         return
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title)
-    for column in columns:
+    for heading, key in columns.items():
         # Ids and dates must stay whole and copyable; free text may wrap.
-        keep = column in {"id", "verblijfsobject_id", "valid_from", "valid_until", "at"}
-        table.add_column(column, no_wrap=keep, min_width=len(column) if keep else None)
+        keep = key in {"id", "verblijfsobject_id", "valid_from", "valid_until", "at"}
+        table.add_column(heading, no_wrap=keep, min_width=len(heading) if keep else None)
     for row in rows:
-        table.add_row(*(cell(row[c]) for c in columns))
+        table.add_row(*(cell(row[c]) for c in columns.values()))
     Console().print(table)

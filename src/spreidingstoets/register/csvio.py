@@ -2,7 +2,9 @@
 
 Import is all or nothing: the file is read by :mod:`spreidingstoets.tabular` (encoding,
 separator, header), every row is validated, and the problems of the file and of all rows are
-reported together as one :class:`~spreidingstoets.tabular.TableError`.
+reported together as one :class:`~spreidingstoets.tabular.TableError`. Rows already in the
+register (same verblijfsobject, kind, reference and valid_from) are skipped and named, so a file
+imported twice is in the register once. Statuses may be Dutch (``verleend``) or English.
 Exports are atomic: they are written to a temporary file next to the target and renamed.
 """
 
@@ -41,9 +43,27 @@ GPKG_LAYER = "register"
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:
-    rows: int
+    rows: int  # rows added
     revision: int
     notes: tuple[str, ...] = ()  # about reading the file, e.g. read as Windows-1252
+    skipped: tuple[int, ...] = ()  # lines of rows that were already in the register
+
+    @property
+    def summary(self) -> str:
+        """``"12 registraties ingelezen, 3 al aanwezig en overgeslagen (regels 2, 5, 9)"``."""
+        text = f"{self.rows} registraties ingelezen"
+        if self.skipped:
+            lines = ", ".join(map(str, self.skipped[:20])) + (
+                " ..." if len(self.skipped) > 20 else ""
+            )
+            text += f", {len(self.skipped)} al aanwezig en overgeslagen (regel(s) {lines})"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRow:
+    line: int  # where the row starts in the file
+    fields: EntryFields
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +75,7 @@ class ExportResult:
 # -- import ------------------------------------------------------------------------------
 
 
-def read_entries(path: str | Path, *, known_ids: set[str] | None = None) -> Table[EntryFields]:
+def read_entries(path: str | Path, *, known_ids: set[str] | None = None) -> Table[ImportRow]:
     """Read and validate a register file; raise :class:`TableError` listing every problem.
 
     Parameters
@@ -69,7 +89,7 @@ def read_entries(path: str | Path, *, known_ids: set[str] | None = None) -> Tabl
     """
     path = Path(path)
 
-    def parse(row: Row) -> EntryFields:
+    def parse(row: Row) -> ImportRow:
         values = {c: v for c, v in row.values.items() if c != "id"}
         try:
             fields = EntryFields.model_validate(values)
@@ -91,14 +111,14 @@ def read_entries(path: str | Path, *, known_ids: set[str] | None = None) -> Tabl
             )
         if "source" not in row.values:  # without a source, record where the row came from
             fields = fields.model_copy(update={"source": f"import {path.name}"})
-        return fields
+        return ImportRow(row.line, fields)
 
     return read_table(path, columns=COLUMNS, parse=parse)
 
 
 def parse_csv(path: str | Path, *, known_ids: set[str] | None = None) -> list[EntryFields]:
     """The validated rows of a register file (see :func:`read_entries`)."""
-    return read_entries(path, known_ids=known_ids).rows
+    return [row.fields for row in read_entries(path, known_ids=known_ids).rows]
 
 
 def import_csv(
@@ -110,16 +130,22 @@ def import_csv(
     replace: bool = False,
     known_ids: set[str] | None = None,
 ) -> ImportResult:
-    """Validate a CSV completely, then import all rows in one transaction (or none).
+    """Validate a CSV completely, then import its new rows in one transaction (or none).
 
-    One audit row (``import``, with the file name and row count) and one revision bump.
+    One audit row (``import``, with the file name, counts and every entry added) and one
+    revision bump; nothing when every row was already there.
     """
     path = Path(path)
     table = read_entries(path, known_ids=known_ids)
-    revision = register.import_entries(
-        table.rows, actor=actor, at=at, file_name=path.name, replace=replace
+    outcome = register.import_entries(
+        [r.fields for r in table.rows], actor=actor, at=at, file_name=path.name, replace=replace
     )
-    return ImportResult(rows=len(table.rows), revision=revision, notes=table.notes)
+    return ImportResult(
+        rows=outcome.added,
+        revision=outcome.revision,
+        notes=table.notes,
+        skipped=tuple(table.rows[i].line for i in outcome.skipped),
+    )
 
 
 # -- export ------------------------------------------------------------------------------

@@ -1,14 +1,40 @@
-"""The register database: permits and known cases, a revision counter and an append-only audit log.
+"""The register database: permits and known cases with their lifecycle, a revision counter and
+a hash-chained, append-only audit log.
 
-A SQLite file by default, PostgreSQL by URL (``postgresql+psycopg://...``). The schema is
-created and upgraded by the alembic migrations in ``migrations/`` whenever a register is opened.
+A SQLite file by default, PostgreSQL by URL (``postgresql+psycopg://...``).
 
-Every write runs in one transaction that holds the register's single write lock (SQLite:
-``BEGIN IMMEDIATE``; PostgreSQL: ``pg_advisory_xact_lock`` on a fixed key), changes the data,
-appends an audit row and bumps the revision counter; on any error nothing is written. Because
-a decision re-reads the register and re-runs the caller's check while holding that lock, two
-officers deciding at once cannot both grant conflicting permits: the second one sees the first
-one's entry.
+**Lifecycle.** An application is one entry with a history: a decision ``pending`` creates it,
+a later ``granted`` or ``refused`` with the same (verblijfsobject, kind, kenmerk) updates it;
+``revoke`` and ``end`` close an entry on a date (status and ``valid_until``); an entry past its
+``valid_until`` is simply not valid on later dates. Refused, revoked, ended and expired entries
+never count (``COUNTED_STATUSES``). A dwelling has at most one active entry (granted,
+tolerated, pending, illegal) of a kind for any period: a decision that would add a second one
+is a :class:`ActiveEntryConflict`.
+
+**Writes.** Every write runs in one transaction that holds the register's single write lock
+(SQLite: ``BEGIN IMMEDIATE`` with a busy timeout; PostgreSQL: ``pg_advisory_xact_lock`` on a
+fixed key after ``SET LOCAL lock_timeout``, at READ COMMITTED), takes its timestamp, bumps the
+revision, changes the entries (each marked with that revision) and appends an audit row that
+records the entries before and after; on any error nothing is written. A lock that is not
+free within the timeout is a :class:`RegisterBusy` (one Dutch line, exit 2). A decision runs
+the caller's check *inside* that lock on the register as it is at that moment, and stores
+that verdict: the audit record is what the register looked like when it was decided.
+
+**Reads** take no write lock (SQLite WAL; PostgreSQL REPEATABLE READ, so a server default of
+SERIALIZABLE changes nothing). :meth:`Register.changes_since` gives only the entries changed
+after a revision, so a reader keeps its overlay current without reading every row.
+
+**Audit log.** Each row carries the hash of the row before it (``audit.py``); triggers refuse
+UPDATE and DELETE and any INSERT that does not continue the chain, which closes SQLite's
+``REPLACE`` paths. :meth:`Register.verify` recomputes the chain and replays the log to the
+register's entries. Limit: whoever owns the database can drop the triggers or rewrite the
+whole chain (on PostgreSQL: the owner of the tables; on SQLite: anyone who can write the file);
+the chain then still shows the edit unless every later hash is recomputed too, so note the head
+hash that ``register audit --verify`` prints somewhere else to anchor the log.
+
+**Schema.** Alembic migrations in ``migrations/``. Opening a register reads its schema version
+(one read, no lock); a new register is created with ``create=True``; an older one is upgraded
+only on request (``upgrade=True``, ``spreidingstoets register migrate``), once.
 """
 
 from __future__ import annotations
@@ -16,31 +42,46 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import random
+import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
-from ..domain.register import RegisterEntry, RegisterSnapshot
-from ..domain.vocabulary import KINDS, STATUSES
-from ..errors import InputError, SourceError, SpreidingstoetsError, choice_error
+from ..domain.model import Verdict, verdict_from_json, verdict_json
+from ..domain.register import RegisterEntry
+from ..domain.vocabulary import COUNTED_STATUSES, KINDS, STATUS_NL, parse_status
+from ..errors import (
+    ConflictError,
+    InputError,
+    NotFoundError,
+    SourceError,
+    choice_error,
+)
+from . import audit as chain
 from .schema import VERSION_TABLE, audit_log, register_entry, register_revision
 from .validate import EntryFields
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+SCHEMA_HEAD = "0002"  # the newest migration (tests/test_register.py keeps this in step)
+KNOWN_SCHEMAS = ("0001", "0002")
 # Arbitrary fixed key of the PostgreSQL advisory lock that serialises all register writes.
 PG_LOCK_KEY = 0x5370_7265_6964  # "Spreid"
-SQLITE_BUSY_TIMEOUT_S = 30.0
+DEFAULT_LOCK_TIMEOUT_S = 5.0
+LOCAL_TIME = ZoneInfo("Europe/Amsterdam")  # "today" for an end date is the municipality's day
 
 DECISION_OUTCOMES = ("granted", "pending", "refused")
-CHECK_OUTCOMES = ("allowed", "refused", "review")
+CLOSING = ("revoked", "ended")
 _TABLES = ("register_entry", "register_revision", "audit_log")
 
 Clock = Callable[[], dt.datetime]
@@ -51,23 +92,34 @@ def utc_now() -> dt.datetime:
 
 
 class SchemaError(SourceError):
-    """The database holds a register schema this version cannot use (newer, unknown, damaged)."""
+    """The database holds a register schema this version cannot use (newer, older, unknown)."""
 
 
-class RegisterConflict(SpreidingstoetsError):
-    """A write was refused because of the register's current state (HTTP 409)."""
+class RegisterBusy(ConflictError):
+    """Another writer held the register's lock for longer than the lock timeout."""
+
+    code = "register-bezet"
+    http_status = 503
 
 
-class DecisionConflict(RegisterConflict):
-    """The register changed since the check: the decision would now grant a refused permit."""
+class DecisionConflict(ConflictError):
+    """Checked inside the write lock, the application may not be granted (now)."""
 
-    def __init__(self, message: str, *, recomputed: str, revision: str) -> None:
+    def __init__(self, message: str, *, verdict: Verdict, revision: str) -> None:
         super().__init__(message)
-        self.recomputed = recomputed
+        self.verdict = verdict
         self.revision = revision
 
 
-class IdempotencyConflict(RegisterConflict):
+class ActiveEntryConflict(ConflictError):
+    """The dwelling already has an active entry of this kind (with another kenmerk)."""
+
+    def __init__(self, message: str, *, existing: RegisterEntry) -> None:
+        super().__init__(message)
+        self.existing = existing
+
+
+class IdempotencyConflict(ConflictError):
     """An idempotency key was reused for a different decision."""
 
 
@@ -76,11 +128,43 @@ class DecisionResult:
     """What recording a decision did (or, when ``replayed``, what the first call did)."""
 
     outcome: str  # the decision: granted / pending / refused
-    entry: RegisterEntry | None  # the new entry; None for a refusal
+    entry: RegisterEntry  # the application's entry, as it is after the decision
     audit_id: int
     revision: int  # register revision after the decision
-    replayed: bool = False  # True: the idempotency key was seen before, nothing was written
-    recomputed: str | None = None  # the check outcome at decision time (None when replayed)
+    verdict: Verdict  # the verdict stored with the decision (computed inside the lock)
+    verdict_json: str  # ... as the audit log holds it
+    replayed: bool = False  # True: this decision was already recorded; nothing was written
+    previous: str | None = None  # the entry's status before (None: a new application)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    revision: int
+    added: int
+    skipped: tuple[int, ...]  # positions of the rows that were already in the register
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterChanges:
+    """Entries changed after a revision: a reader's overlay applies them to its copy."""
+
+    revision: int  # the register's revision now
+    label: str  # the same as a revision label, "sqlite@17"
+    entries: tuple[RegisterEntry, ...]  # changed (or, when ``full``, all) entries, by id
+    full: bool  # True: the reader's copy cannot be updated; ``entries`` is the whole register
+
+
+@dataclass(frozen=True)
+class LockedRegister:
+    """The register inside a decision's write lock, as the decision's check sees it."""
+
+    revision: int
+    label: str
+    application: RegisterEntry | None  # the application's own entry (pending), if any
+    _changes: Callable[[int | None], RegisterChanges]
+
+    def changes_since(self, revision: int | None) -> RegisterChanges:
+        return self._changes(revision)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,19 +174,17 @@ class AuditRecord:
     id: int
     at: dt.datetime
     actor: str
-    action: str  # add / set_status / import / decision
+    action: str  # add / import / decision / revoke / end / migrate
     verblijfsobject_id: str | None
     idempotency_key: str | None
-    payload: str  # JSON text; for decisions the verdict JSON as given
+    payload: str  # JSON text; for decisions the verdict JSON
     revision: int
     entry_id: int | None
     outcome: str | None
+    change: str | None  # JSON: the entries before and after (audit.py)
+    hash: str
 
     def as_dict(self) -> dict[str, Any]:
-        try:
-            payload: Any = json.loads(self.payload)
-        except ValueError:
-            payload = self.payload
         return {
             "id": self.id,
             "at": self.at.isoformat(),
@@ -113,24 +195,15 @@ class AuditRecord:
             "revision": self.revision,
             "entry_id": self.entry_id,
             "outcome": self.outcome,
-            "payload": payload,
+            "payload": json.loads(self.payload),
+            "change": json.loads(self.change) if self.change else None,
+            "hash": self.hash,
         }
 
 
 def entry_as_dict(entry: RegisterEntry) -> dict[str, Any]:
-    """A JSON-ready dict of an entry (dates as ISO text)."""
-    return {
-        "id": entry.id,
-        "verblijfsobject_id": entry.verblijfsobject_id,
-        "kind": entry.kind,
-        "status": entry.status,
-        "persons": entry.persons,
-        "beds": entry.beds,
-        "valid_from": entry.valid_from.isoformat() if entry.valid_from else None,
-        "valid_until": entry.valid_until.isoformat() if entry.valid_until else None,
-        "source": entry.source,
-        "reference": entry.reference,
-    }
+    """A JSON-ready dict of an entry (dates as ISO text, English codes)."""
+    return {"id": entry.id, **chain.entry_values(entry)}
 
 
 def validate_entry(**fields: Any) -> EntryFields:
@@ -139,13 +212,13 @@ def validate_entry(**fields: Any) -> EntryFields:
         return EntryFields(**fields)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}"
+            f"{'.'.join(str(p) for p in err['loc']) or 'registratie'}: {err['msg']}"
             for err in exc.errors()
         )
-        raise InputError(f"invalid register entry: {problems}") from None
+        raise InputError(f"ongeldige registratie: {problems}") from None
 
 
-def _row_to_entry(row: sa.Row[Any]) -> RegisterEntry:
+def _row_to_entry(row: Any) -> RegisterEntry:
     return RegisterEntry(
         id=row.id,
         verblijfsobject_id=row.verblijfsobject_id.strip(),
@@ -160,7 +233,7 @@ def _row_to_entry(row: sa.Row[Any]) -> RegisterEntry:
     )
 
 
-def _row_to_audit(row: sa.Row[Any]) -> AuditRecord:
+def _row_to_audit(row: Any) -> AuditRecord:
     return AuditRecord(
         id=row.id,
         at=row.at,
@@ -172,11 +245,18 @@ def _row_to_audit(row: sa.Row[Any]) -> AuditRecord:
         revision=int(row.revision),
         entry_id=row.entry_id,
         outcome=row.outcome,
+        change=row.change,
+        hash=row.hash.strip(),
     )
 
 
 def _json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _period(entry: RegisterEntry) -> str:
+    start = entry.valid_from.isoformat() if entry.valid_from else "onbepaald"
+    return f"vanaf {start}" + (f" tot en met {entry.valid_until}" if entry.valid_until else "")
 
 
 def _resolve_url(url_or_path: str | Path, create: bool) -> URL:
@@ -185,7 +265,7 @@ def _resolve_url(url_or_path: str | Path, create: bool) -> URL:
         try:
             url = make_url(url_or_path)
         except ArgumentError as exc:
-            raise InputError(f"invalid register URL {url_or_path!r}: {exc}") from None
+            raise InputError(f"ongeldige register-URL {url_or_path!r}: {exc}") from None
     else:
         url = URL.create("sqlite", database=str(Path(url_or_path)))
     backend = url.get_backend_name()
@@ -195,23 +275,25 @@ def _resolve_url(url_or_path: str | Path, create: bool) -> URL:
     elif backend == "sqlite":
         database = url.database or ""
         if database in ("", ":memory:") or database.startswith("file:"):
-            raise InputError("an in-memory SQLite register is not supported; give a file path")
+            raise InputError("een SQLite-register in het geheugen kan niet; geef een bestandspad")
         path = Path(database)
         if not path.parent.is_dir():
-            raise InputError(f"folder of the register {path} does not exist")
+            raise InputError(f"de map van het register {path} bestaat niet")
         if not create and not path.is_file():
-            raise InputError(f"register {path} does not exist")
+            raise InputError(f"register {path} bestaat niet")
     elif backend != "postgresql":
         raise InputError(
-            f"unsupported register database {url.drivername!r}; "
-            "use a SQLite file path or a postgresql+psycopg:// URL"
+            f"registerdatabase {url.drivername!r} wordt niet ondersteund; "
+            "geef een SQLite-bestand of een postgresql+psycopg://-URL"
         )
     return url
 
 
-def _make_engine(url: URL) -> Engine:
+def _make_engine(url: URL, lock_timeout: float) -> Engine:
     if url.get_backend_name() == "sqlite":
-        engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+        # The busy timeout covers readers (WAL: rarely busy, e.g. during recovery); writers
+        # wait for the write lock in _begin_immediate instead.
+        engine = sa.create_engine(url, connect_args={"timeout": lock_timeout})
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -226,11 +308,68 @@ def _make_engine(url: URL) -> Engine:
         def _on_begin(conn: Connection) -> None:
             # Writers take the write lock up front, so a check-then-insert cannot interleave
             # with another writer (and never fails half-way on a lock upgrade).
-            write = conn.get_execution_options().get("register_write", False)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+            if conn.get_execution_options().get("register_write", False):
+                _begin_immediate(conn.connection.driver_connection, lock_timeout)
+            else:
+                conn.exec_driver_sql("BEGIN")
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+def _begin_immediate(raw: Any, timeout: float) -> None:
+    """``BEGIN IMMEDIATE``, retried until ``timeout`` after short, growing, random pauses.
+
+    SQLite's own busy handler backs off to 100 ms sleeps, so with many writers the lock sat
+    free while every waiter slept. Pauses of 0.5 to 4 ms hand it on quickly (in random order,
+    so no writer waits much longer than its turn) without the waiters eating the CPU the
+    writer holding the lock needs.
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.0005
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _locked(str(exc)) or time.monotonic() >= deadline:
+                    raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, exc) from None
+            time.sleep(random.uniform(pause / 2, pause))
+            pause = min(pause * 2, 0.004)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+
+
+def _locked(text: str) -> bool:
+    text = text.lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+def _is_busy(exc: DBAPIError) -> bool:
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "55P03":  # PostgreSQL lock_not_available
+        return True
+    return _locked(str(orig))
+
+
+# What the database says -> what an officer reads (the database's own text stays behind it).
+_DB_MESSAGES_NL = {
+    "readonly database": "het register is alleen-lezen (geen schrijfrechten op het bestand)",
+    "file is not a database": "het bestand is geen registerdatabase",
+    "unable to open database file": "het registerbestand kan niet worden geopend",
+    "disk i/o error": "lees- of schrijffout op de schijf",
+    "database or disk is full": "de schijf is vol",
+}
+
+
+def _db_message(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    dutch = next((nl for key, nl in _DB_MESSAGES_NL.items() if key in first.lower()), None)
+    return f"{dutch} ({first})" if dutch else first
 
 
 class Register:
@@ -240,18 +379,32 @@ class Register:
     its own connection) and between processes (writes serialise on the database's lock).
     """
 
-    def __init__(self, engine: Engine, *, label: str, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        label: str,
+        clock: Clock = utc_now,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S,
+    ) -> None:
         self._engine = engine
         self._label = label
         self._clock = clock
+        self._lock_timeout = lock_timeout
 
     # -- opening -------------------------------------------------------------------------
 
     @classmethod
     def open(
-        cls, url_or_path: str | Path, *, create: bool = True, clock: Clock = utc_now
+        cls,
+        url_or_path: str | Path,
+        *,
+        create: bool = True,
+        upgrade: bool = False,
+        clock: Clock = utc_now,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S,
     ) -> Register:
-        """Open (and with ``create`` create) a register and migrate its schema to head.
+        """Open a register; with ``create`` make a new one where there is none.
 
         Parameters
         ----------
@@ -259,54 +412,76 @@ class Register:
             A SQLite file path, or a database URL (``sqlite:///file.db``,
             ``postgresql+psycopg://user@host/db``).
         create
-            Create the file or schema when there is none; with ``False`` a missing register is
-            an :class:`InputError`.
+            Create the file and schema when there is none; with ``False`` a missing register
+            is an :class:`InputError`.
+        upgrade
+            Upgrade a register made by an older version (``register migrate``); without it
+            such a register is a :class:`SchemaError` that says how to upgrade.
         clock
             Gives the time of changes when a call passes no ``at``.
+        lock_timeout
+            Seconds a write waits for the register's lock before :class:`RegisterBusy`.
         """
+        if not lock_timeout > 0:
+            raise InputError(
+                f"de wachttijd op het register moet meer dan 0 s zijn, niet {lock_timeout}"
+            )
         url = _resolve_url(url_or_path, create)
         label = url.render_as_string(hide_password=True)
         if url.get_backend_name() == "sqlite":
             label = str(url.database)
-        engine = _make_engine(url)
-        register = cls(engine, label=label, clock=clock)
+        engine = _make_engine(url, lock_timeout)
+        register = cls(engine, label=label, clock=clock, lock_timeout=lock_timeout)
         try:
-            register._migrate(create)
-        except SQLAlchemyError as exc:
-            engine.dispose()
-            raise SourceError(f"cannot open register {label}: {_db_message(exc)}") from None
+            register._prepare(create, upgrade)
         except BaseException:
             engine.dispose()
             raise
         return register
 
-    def _migrate(self, create: bool) -> None:
+    def _schema(self, conn: Connection) -> tuple[list[str], list[str]]:
+        """(schema versions recorded, register tables present)."""
+        inspector = sa.inspect(conn)
+        present = sorted(set(inspector.get_table_names()) & set(_TABLES))
+        if not inspector.has_table(VERSION_TABLE):
+            return [], present
+        versions = conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars()
+        return list(versions), present
+
+    def _prepare(self, create: bool, upgrade: bool) -> None:
+        with self._read() as conn:
+            versions, present = self._schema(conn)
+        if versions == [SCHEMA_HEAD]:
+            return
+        unknown = [v for v in versions if v not in KNOWN_SCHEMAS]
+        if unknown:
+            raise SchemaError(
+                f"register {self._label} heeft schemaversie {', '.join(unknown)}, die deze versie "
+                f"van spreidingstoets niet kent (zij kent tot en met {SCHEMA_HEAD}); werk "
+                "spreidingstoets bij"
+            )
+        if not versions:
+            if present:
+                raise SchemaError(
+                    f"{self._label} heeft registertabellen ({', '.join(present)}) maar geen "
+                    f"schemaversie ({VERSION_TABLE}); het is niet door spreidingstoets gemaakt"
+                )
+            if not create:
+                raise InputError(f"{self._label} bevat geen register (geen schema)")
+        elif not upgrade:
+            raise SchemaError(
+                f"register {self._label} heeft schemaversie {', '.join(versions)}; deze versie "
+                f"van spreidingstoets werkt met {SCHEMA_HEAD}: werk het register eenmalig bij met "
+                f"'spreidingstoets register migrate --register {self._label}'"
+            )
+        self._migrate()
+
+    def _migrate(self) -> None:
         from alembic import command
         from alembic.config import Config
-        from alembic.runtime.migration import MigrationContext
-        from alembic.script import ScriptDirectory
 
-        script = ScriptDirectory(str(MIGRATIONS_DIR))
-        known = {s.revision for s in script.walk_revisions()}
         with self._write() as conn:
-            context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
-            current = context.get_current_heads()
-            unknown = [rev for rev in current if rev not in known]
-            if unknown:
-                raise SchemaError(
-                    f"register {self._label} has schema revision {', '.join(unknown)}, which "
-                    f"this version of spreidingstoets does not know (it knows up to "
-                    f"{script.get_current_head()}); upgrade spreidingstoets"
-                )
-            if not current:
-                present = sorted(set(sa.inspect(conn).get_table_names()) & set(_TABLES))
-                if present:
-                    raise SchemaError(
-                        f"{self._label} has register tables ({', '.join(present)}) but no "
-                        f"schema version ({VERSION_TABLE}); it was not made by spreidingstoets"
-                    )
-                if not create:
-                    raise InputError(f"{self._label} holds no register (no schema)")
+            # Under the write lock: a second opener waits, then finds nothing left to do.
             config = Config()
             config.set_main_option("script_location", str(MIGRATIONS_DIR))
             config.attributes["connection"] = conn
@@ -339,19 +514,39 @@ class Register:
     # -- transactions --------------------------------------------------------------------
 
     @contextmanager
+    def _database_errors(self) -> Iterator[None]:
+        """A busy register is :class:`RegisterBusy`, other database failures a
+        :class:`SourceError`: one line each, never a traceback."""
+        try:
+            yield
+        except DBAPIError as exc:
+            if _is_busy(exc):
+                raise RegisterBusy(
+                    f"register {self._label} is bezet: een andere schrijver houdt het langer dan "
+                    f"{self._lock_timeout:g} s vast; niets vastgelegd, probeer het zo opnieuw"
+                ) from None
+            raise SourceError(f"register {self._label}: {_db_message(exc)}") from None
+
+    @contextmanager
     def _write(self) -> Iterator[Connection]:
         """A transaction holding the register's single write lock; rolled back on error."""
-        with self._engine.connect() as conn:
+        with self._database_errors(), self._engine.connect() as conn:
             conn.execution_options(register_write=True)
+            if conn.dialect.name == "postgresql":
+                # Serialised by the advisory lock, so READ COMMITTED sees every earlier write
+                # and never fails with a serialisation error, whatever the server's default.
+                conn.execution_options(isolation_level="READ COMMITTED")
             with conn.begin():
                 if conn.dialect.name == "postgresql":
+                    ms = int(self._lock_timeout * 1000)
+                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {ms}")
                     conn.execute(sa.select(sa.func.pg_advisory_xact_lock(PG_LOCK_KEY)))
                 yield conn
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        """A read transaction that sees one consistent state of the register."""
-        with self._engine.connect() as conn:
+        """A read transaction that sees one consistent state of the register; no write lock."""
+        with self._database_errors(), self._engine.connect() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
@@ -371,39 +566,80 @@ class Register:
         return int(value)
 
     @staticmethod
-    def _bump(conn: Connection) -> int:
+    def _bump(conn: Connection, *, reset: bool = False) -> int:
+        values: dict[str, Any] = {"revision": register_revision.c.revision + 1}
+        if reset:
+            values["reset_revision"] = register_revision.c.revision + 1
         value = conn.execute(
             register_revision.update()
             .where(register_revision.c.id == 1)
-            .values(revision=register_revision.c.revision + 1)
+            .values(**values)
             .returning(register_revision.c.revision)
         ).scalar_one()
         return int(value)
 
     @staticmethod
     def _log(conn: Connection, **values: Any) -> int:
-        result = conn.execute(audit_log.insert().returning(audit_log.c.id), values)
-        return int(result.scalar_one())
+        """Append an audit row that continues the hash chain; its id."""
+        last = conn.execute(
+            sa.select(audit_log.c.id, audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)
+        ).first()
+        audit_id = 1 if last is None else int(last.id) + 1
+        row = {**{name: values.get(name) for name in chain.HASHED}, "id": audit_id}
+        prev = chain.GENESIS if last is None else last.hash.strip()
+        conn.execute(
+            audit_log.insert(), {**row, "prev_hash": prev, "hash": chain.row_hash(prev, row)}
+        )
+        return audit_id
 
     def _revision_label(self, revision: int) -> str:
         return f"{self.dialect}@{revision}"
 
-    def _snapshot(self, conn: Connection) -> RegisterSnapshot:
-        revision = self._current_revision(conn)
-        rows = conn.execute(sa.select(register_entry).order_by(register_entry.c.id)).all()
-        return RegisterSnapshot(
-            entries=tuple(_row_to_entry(r) for r in rows),
-            revision=self._revision_label(revision),
-        )
+    @staticmethod
+    def _entry(conn: Connection, entry_id: int) -> RegisterEntry:
+        row = conn.execute(sa.select(register_entry).where(register_entry.c.id == entry_id)).first()
+        if row is None:
+            raise NotFoundError(f"registratie {entry_id} bestaat niet")
+        return _row_to_entry(row)
 
     @staticmethod
-    def _insert(conn: Connection, fields: EntryFields, at: dt.datetime) -> RegisterEntry:
+    def _insert(
+        conn: Connection, fields: EntryFields, at: dt.datetime, revision: int
+    ) -> RegisterEntry:
         values = fields.model_dump()
         entry_id = conn.execute(
             register_entry.insert().returning(register_entry.c.id),
-            {**values, "created_at": at, "updated_at": at},
+            {**values, "created_at": at, "updated_at": at, "changed_revision": revision},
         ).scalar_one()
         return RegisterEntry(id=int(entry_id), **values)
+
+    @staticmethod
+    def _update(
+        conn: Connection, entry_id: int, values: dict[str, Any], at: dt.datetime, revision: int
+    ) -> RegisterEntry:
+        conn.execute(
+            register_entry.update()
+            .where(register_entry.c.id == entry_id)
+            .values(**values, updated_at=at, changed_revision=revision)
+        )
+        return Register._entry(conn, entry_id)
+
+    def _changes(self, conn: Connection, since: int | None) -> RegisterChanges:
+        row = conn.execute(
+            sa.select(register_revision.c.revision, register_revision.c.reset_revision).where(
+                register_revision.c.id == 1
+            )
+        ).one()
+        revision, reset = int(row.revision), int(row.reset_revision)
+        label = self._revision_label(revision)
+        full = since is None or since < reset or since > revision
+        if since == revision and not full:
+            return RegisterChanges(revision, label, (), False)
+        query = sa.select(register_entry).order_by(register_entry.c.id)
+        if not full:
+            query = query.where(register_entry.c.changed_revision > since)
+        entries = tuple(_row_to_entry(r) for r in conn.execute(query))
+        return RegisterChanges(revision, label, entries, full)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -413,19 +649,15 @@ class Register:
         with self._read() as conn:
             return self._current_revision(conn)
 
-    def snapshot(self) -> RegisterSnapshot:
-        """All entries at the current revision (revision label ``"<dialect>@<n>"``)."""
+    def changes_since(self, revision: int | None) -> RegisterChanges:
+        """The entries changed after ``revision`` (all entries, ``full``, for None or when
+        entries were removed since then)."""
         with self._read() as conn:
-            return self._snapshot(conn)
+            return self._changes(conn, revision)
 
     def get(self, entry_id: int) -> RegisterEntry:
         with self._read() as conn:
-            row = conn.execute(
-                sa.select(register_entry).where(register_entry.c.id == entry_id)
-            ).first()
-        if row is None:
-            raise InputError(f"no register entry with id {entry_id}")
-        return _row_to_entry(row)
+            return self._entry(conn, entry_id)
 
     def entries(
         self,
@@ -434,7 +666,7 @@ class Register:
         status: str | None = None,
         valid_on: dt.date | None = None,
     ) -> list[RegisterEntry]:
-        """Entries matching all given filters, in id order."""
+        """Entries matching all given filters, in id order (``status`` in Dutch or English)."""
         query = sa.select(register_entry).order_by(register_entry.c.id)
         if verblijfsobject_id is not None:
             query = query.where(register_entry.c.verblijfsobject_id == verblijfsobject_id)
@@ -443,9 +675,7 @@ class Register:
                 raise InputError(choice_error("soort gebruik", kind, KINDS))
             query = query.where(register_entry.c.kind == kind)
         if status is not None:
-            if status not in STATUSES:
-                raise InputError(choice_error("status", status, STATUSES))
-            query = query.where(register_entry.c.status == status)
+            query = query.where(register_entry.c.status == parse_status(status))
         if valid_on is not None:
             start, until = register_entry.c.valid_from, register_entry.c.valid_until
             query = query.where(
@@ -458,19 +688,23 @@ class Register:
     def audit(self, limit: int = 100, offset: int = 0) -> list[AuditRecord]:
         """Audit rows, newest first."""
         if limit < 1 or offset < 0:
-            raise InputError("limit must be >= 1 and offset >= 0")
+            raise InputError("limit moet minstens 1 zijn en offset minstens 0")
         query = sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(limit).offset(offset)
         with self._read() as conn:
             return [_row_to_audit(r) for r in conn.execute(query)]
 
-    def decision_verdict(self, idempotency_key: str) -> str | None:
-        """The verdict JSON kept with the decision recorded under ``idempotency_key``, if any."""
-        query = sa.select(audit_log.c.payload).where(
-            audit_log.c.idempotency_key == idempotency_key, audit_log.c.action == "decision"
-        )
+    def verify(self) -> chain.Verification:
+        """Recompute the audit log's hash chain and replay it to the register's entries."""
         with self._read() as conn:
-            row = conn.execute(query).first()
-        return None if row is None else str(row.payload)
+            revision = self._current_revision(conn)
+            entries = {
+                int(r.id): {**chain.entry_values(r), "changed_revision": int(r.changed_revision)}
+                for r in conn.execute(sa.select(register_entry))
+            }
+            rows = conn.execute(
+                sa.select(audit_log).order_by(audit_log.c.id).execution_options(yield_per=500)
+            ).mappings()
+            return chain.verify((dict(r) for r in rows), entries, revision)
 
     # -- writing -------------------------------------------------------------------------
 
@@ -501,10 +735,10 @@ class Register:
             source=source,
             reference=reference,
         )
-        moment = self._now(at)
         with self._write() as conn:
-            entry = self._insert(conn, fields, moment)
+            moment = self._now(at)
             revision = self._bump(conn)
+            entry = self._insert(conn, fields, moment, revision)
             self._log(
                 conn,
                 at=moment,
@@ -514,42 +748,92 @@ class Register:
                 payload=_json(fields.model_dump(mode="json")),
                 revision=revision,
                 entry_id=entry.id,
+                outcome=entry.status,
+                change=chain.change_text([(entry.id, None, chain.entry_values(entry))]),
             )
         return entry
 
-    def set_status(
-        self, entry_id: int, status: str, *, actor: str, at: dt.datetime | None = None
+    def revoke(
+        self,
+        entry_id: int,
+        *,
+        reason: str,
+        on: dt.date | None = None,
+        actor: str,
+        at: dt.datetime | None = None,
     ) -> RegisterEntry:
-        """Change the status of an entry (e.g. revoke or expire a permit); audited."""
-        if status not in STATUSES:
-            raise InputError(choice_error("status", status, STATUSES))
-        moment = self._now(at)
+        """Revoke a permit (intrekking) with its last day ``on`` (default today); audited."""
+        return self._close(entry_id, "revoked", reason, on, actor, at)
+
+    def end(
+        self,
+        entry_id: int,
+        *,
+        reason: str,
+        on: dt.date | None = None,
+        actor: str,
+        at: dt.datetime | None = None,
+    ) -> RegisterEntry:
+        """End an entry (beëindiging: letting stopped, application withdrawn, a known case
+        resolved) with its last day ``on`` (default today); audited."""
+        return self._close(entry_id, "ended", reason, on, actor, at)
+
+    def _close(
+        self,
+        entry_id: int,
+        status: str,
+        reason: str,
+        on: dt.date | None,
+        actor: str,
+        at: dt.datetime | None,
+    ) -> RegisterEntry:
+        word = STATUS_NL[status]
+        reason = (reason or "").strip()
+        if not reason:
+            raise InputError(f"geef een reden (--reden) waarom registratie {entry_id} {word} wordt")
         with self._write() as conn:
-            row = conn.execute(
-                sa.select(register_entry).where(register_entry.c.id == entry_id)
-            ).first()
-            if row is None:
-                raise InputError(f"no register entry with id {entry_id}")
-            conn.execute(
-                register_entry.update()
-                .where(register_entry.c.id == entry_id)
-                .values(status=status, updated_at=moment)
-            )
+            moment = self._now(at)
+            today = moment.astimezone(LOCAL_TIME).date()
+            day = on or today
+            if day > today:
+                # The status changes now and a closed entry never counts, so a future date
+                # would stop it counting before its end.
+                raise InputError(
+                    f"einddatum {day} ligt in de toekomst; leg de {('intrekking' if status == 'revoked' else 'beëindiging')} "
+                    f"vast op of na die dag (tot dan blijft registratie {entry_id} gelden)"
+                )
+            old = self._entry(conn, entry_id)
+            if old.status not in COUNTED_STATUSES:
+                raise ConflictError(
+                    f"registratie {entry_id} is al {STATUS_NL[old.status]}; alleen een actieve "
+                    f"registratie ({', '.join(STATUS_NL[s] for s in COUNTED_STATUSES)}) kan "
+                    f"{word} worden"
+                )
+            if old.valid_from is not None and day < old.valid_from:
+                raise InputError(
+                    f"einddatum {day} ligt voor de ingangsdatum {old.valid_from} van registratie "
+                    f"{entry_id}"
+                )
+            until = min(day, old.valid_until) if old.valid_until else day
             revision = self._bump(conn)
+            new = self._update(
+                conn, entry_id, {"status": status, "valid_until": until}, moment, revision
+            )
             self._log(
                 conn,
                 at=moment,
                 actor=actor,
-                action="set_status",
-                verblijfsobject_id=row.verblijfsobject_id,
-                payload=_json({"from": row.status, "to": status}),
+                action="revoke" if status == "revoked" else "end",
+                verblijfsobject_id=old.verblijfsobject_id,
+                payload=_json({"reason": reason, "date": day.isoformat()}),
                 revision=revision,
                 entry_id=entry_id,
+                outcome=status,
+                change=chain.change_text(
+                    [(entry_id, chain.entry_values(old), chain.entry_values(new))]
+                ),
             )
-            updated = conn.execute(
-                sa.select(register_entry).where(register_entry.c.id == entry_id)
-            ).one()
-        return _row_to_entry(updated)
+        return new
 
     def import_entries(
         self,
@@ -559,33 +843,105 @@ class Register:
         file_name: str,
         replace: bool = False,
         at: dt.datetime | None = None,
-    ) -> int:
-        """Insert validated rows in one transaction with one audit row; returns the revision.
+    ) -> ImportOutcome:
+        """Insert validated rows in one transaction with one audit row.
 
-        With ``replace`` all existing entries are removed first (the audit log keeps them).
+        A row whose (verblijfsobject, kind, reference, valid_from) is already in the register
+        (or earlier in ``rows``) is skipped, so importing a file twice adds it once. With
+        ``replace`` all entries are removed first, which is refused when the audit log names
+        any of them (a decision, revocation or addition would point at nothing).
         """
-        moment = self._now(at)
+
+        def key(e: Any) -> tuple[str, str, str, dt.date | None]:
+            return (e.verblijfsobject_id.strip(), e.kind, e.reference, e.valid_from)
+
         with self._write() as conn:
-            removed = 0
+            moment = self._now(at)
+            removed: list[RegisterEntry] = []
             if replace:
-                removed = conn.execute(register_entry.delete()).rowcount
-            if rows:
-                conn.execute(
-                    register_entry.insert(),
-                    [{**r.model_dump(), "created_at": moment, "updated_at": moment} for r in rows],
+                audited = sorted(
+                    conn.execute(
+                        sa.select(audit_log.c.entry_id)
+                        .distinct()
+                        .where(audit_log.c.entry_id.in_(sa.select(register_entry.c.id)))
+                    ).scalars()
                 )
-            revision = self._bump(conn)
+                if audited:
+                    shown = ", ".join(map(str, audited[:10])) + (
+                        " ..." if len(audited) > 10 else ""
+                    )
+                    raise ConflictError(
+                        f"import --replace zou {len(audited)} registratie(s) verwijderen waar het "
+                        f"auditlog naar verwijst (besluiten, intrekkingen, toevoegingen: {shown}); "
+                        "importeer zonder --replace, of trek die registraties in of beëindig ze"
+                    )
+                removed = [
+                    _row_to_entry(r)
+                    for r in conn.execute(sa.select(register_entry).order_by(register_entry.c.id))
+                ]
+                seen: set[tuple[str, str, str, dt.date | None]] = set()
+            else:
+                columns = [
+                    register_entry.c.verblijfsobject_id,
+                    register_entry.c.kind,
+                    register_entry.c.reference,
+                    register_entry.c.valid_from,
+                ]
+                seen = {key(r) for r in conn.execute(sa.select(*columns))}
+            fresh: list[EntryFields] = []
+            skipped: list[int] = []
+            for i, row in enumerate(rows):
+                if key(row) in seen:
+                    skipped.append(i)
+                else:
+                    seen.add(key(row))
+                    fresh.append(row)
+            if not fresh and not removed:
+                return ImportOutcome(self._current_revision(conn), 0, tuple(skipped))
+            revision = self._bump(conn, reset=bool(removed))
+            if removed:
+                conn.execute(register_entry.delete())
+            ids: list[int] = []
+            if fresh:
+                ids = list(
+                    conn.execute(
+                        register_entry.insert().returning(
+                            register_entry.c.id, sort_by_parameter_order=True
+                        ),
+                        [
+                            {
+                                **r.model_dump(),
+                                "created_at": moment,
+                                "updated_at": moment,
+                                "changed_revision": revision,
+                            }
+                            for r in fresh
+                        ],
+                    ).scalars()
+                )
+            change: list[tuple[int, dict[str, Any] | None, dict[str, Any] | None]] = [
+                (e.id, chain.entry_values(e), None) for e in removed
+            ]
+            change += [(i, None, chain.entry_values(r)) for i, r in zip(ids, fresh, strict=True)]
             self._log(
                 conn,
                 at=moment,
                 actor=actor,
                 action="import",
                 payload=_json(
-                    {"file": file_name, "rows": len(rows), "replace": replace, "removed": removed}
+                    {
+                        "file": file_name,
+                        "rows": len(rows),
+                        "added": len(fresh),
+                        "skipped": len(skipped),
+                        "replace": replace,
+                        "removed": len(removed),
+                    }
                 ),
                 revision=revision,
+                change=chain.change_text(change),
             )
-        return revision
+        return ImportOutcome(revision, len(fresh), tuple(skipped))
 
     def record_decision(
         self,
@@ -596,34 +952,43 @@ class Register:
         beds: int | None = None,
         valid_from: dt.date | None = None,
         valid_until: dt.date | None = None,
-        reference: str = "",
-        verdict_json: str,
+        reference: str,
         outcome: str,
         actor: str,
+        check: Callable[[LockedRegister], Verdict],
         at: dt.datetime | None = None,
         idempotency_key: str | None = None,
-        check: Callable[[RegisterSnapshot], str],
         source: str = "decision",
     ) -> DecisionResult:
         """Record an officer's decision on an application, atomically and at most once.
 
-        In one transaction holding the register's write lock: (a) a known
-        ``idempotency_key`` returns the first result and writes nothing; (b) ``check`` is
-        run on the register as it is now; granting fails with :class:`DecisionConflict` when
-        it returns ``"refused"``, or ``"review"`` while the verdict decided on said
-        ``"allowed"``; (c) ``granted`` / ``pending`` insert an entry with that status,
-        ``refused`` inserts none; (d) an audit row keeps ``verdict_json`` as given; (e) the
-        revision goes up.
+        In one transaction holding the register's write lock:
 
-        The idempotency fingerprint covers the decision fields and ``outcome`` but not the
-        verdict JSON, whose provenance (register revision) legitimately differs on a retry.
+        1. a known ``idempotency_key``, or the same decision as the last one recorded for this
+           (verblijfsobject, kind, kenmerk), returns the first result and writes nothing (also
+           when the entry was revoked or ended since);
+        2. the application's entry (same verblijfsobject, kind and kenmerk) may only still be
+           pending; a second active entry of the kind on the dwelling is refused
+           (:class:`ActiveEntryConflict`);
+        3. ``check`` gets the register as it is now (:class:`LockedRegister`) and returns the
+           verdict; a grant the verdict refuses is a :class:`DecisionConflict`;
+        4. the entry is created or updated to the decided status, the audit row stores that
+           verdict with the entry before and after, and the revision goes up.
         """
         if outcome not in DECISION_OUTCOMES:
             raise InputError(choice_error("besluit", outcome, DECISION_OUTCOMES))
+        reference = (reference or "").strip()
+        if not reference:
+            raise InputError(
+                "het kenmerk van een besluit mag niet leeg zijn: geef het zaak- of "
+                "besluitkenmerk (--kenmerk)"
+            )
+        if idempotency_key is not None and not idempotency_key.strip():
+            raise InputError("de idempotentiesleutel (--key) mag niet leeg zijn")
         fields = validate_entry(
             verblijfsobject_id=verblijfsobject_id,
             kind=kind,
-            status="pending" if outcome == "pending" else "granted",
+            status=outcome,
             persons=persons,
             beds=beds,
             valid_from=valid_from,
@@ -631,89 +996,146 @@ class Register:
             source=source,
             reference=reference,
         )
-        try:
-            verdict = json.loads(verdict_json)
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"verdict_json is not valid JSON: {exc}") from None
-        if idempotency_key is not None and not idempotency_key.strip():
-            raise InputError("idempotency_key must not be empty")
         fingerprint = hashlib.sha256(
             _json({**fields.model_dump(mode="json"), "outcome": outcome}).encode()
         ).hexdigest()
-        moment = self._now(at)
+        vbo = fields.verblijfsobject_id
 
         with self._write() as conn:
+            moment = self._now(at)
             if idempotency_key is not None:
                 earlier = conn.execute(
                     sa.select(audit_log).where(audit_log.c.idempotency_key == idempotency_key)
                 ).first()
                 if earlier is not None:
-                    return self._replay(conn, earlier, fingerprint, idempotency_key)
+                    if earlier.action != "decision" or earlier.request_sha256 != fingerprint:
+                        raise IdempotencyConflict(
+                            f"idempotentiesleutel {idempotency_key!r} is al gebruikt voor een "
+                            f"ander besluit (auditregel {earlier.id}); gebruik een nieuwe sleutel "
+                            "voor een nieuw besluit"
+                        )
+                    return self._replay(conn, earlier)
 
-            snapshot = self._snapshot(conn)
-            recomputed = check(snapshot)
-            if recomputed not in CHECK_OUTCOMES:
-                raise ValueError(f"check returned {recomputed!r}; expected one of {CHECK_OUTCOMES}")
-            decided_on = verdict.get("outcome") if isinstance(verdict, dict) else None
-            if outcome == "granted" and (
-                recomputed == "refused" or (recomputed == "review" and decided_on == "allowed")
-            ):
-                raise DecisionConflict(
-                    f"the register changed since the check: granting {kind} on verblijfsobject "
-                    f"{fields.verblijfsobject_id} now gives {recomputed!r} at register revision "
-                    f"{snapshot.revision}; run the check again",
-                    recomputed=recomputed,
-                    revision=snapshot.revision,
+            own_row = conn.execute(
+                sa.select(register_entry)
+                .where(
+                    register_entry.c.verblijfsobject_id == vbo,
+                    register_entry.c.kind == fields.kind,
+                    register_entry.c.reference == reference,
                 )
+                .order_by(register_entry.c.id.desc())
+                .limit(1)
+            ).first()
+            own = _row_to_entry(own_row) if own_row is not None else None
+            if own is not None:
+                last = conn.execute(
+                    sa.select(audit_log)
+                    .where(audit_log.c.entry_id == own.id, audit_log.c.action == "decision")
+                    .order_by(audit_log.c.id.desc())
+                    .limit(1)
+                ).first()
+                if last is not None and last.request_sha256 == fingerprint:
+                    return self._replay(conn, last)  # a retry, even after a revocation
+                if own.status != "pending":
+                    raise ConflictError(
+                        f"de aanvraag {reference} ({fields.kind}) op verblijfsobject {vbo} is al "
+                        f"{STATUS_NL[own.status]} (registratie {own.id}); een ander besluit op "
+                        "dezelfde aanvraag kan niet: trek de registratie in of beëindig haar "
+                        f"('spreidingstoets register revoke|end {own.id}'), of leg een nieuwe "
+                        "aanvraag vast met een nieuw kenmerk"
+                    )
+            if outcome in COUNTED_STATUSES:
+                self._refuse_second_active(conn, fields, own)
 
-            entry = None if outcome == "refused" else self._insert(conn, fields, moment)
-            revision = self._bump(conn)
+            revision = self._current_revision(conn)
+            label = self._revision_label(revision)
+            verdict = check(
+                LockedRegister(revision, label, own, lambda since: self._changes(conn, since))
+            )
+            if outcome == "granted" and verdict.outcome == "refused":
+                raise DecisionConflict(
+                    f"verlenen kan niet (registerrevisie {label}): {verdict.message} Leg een "
+                    "weigering vast, of pas de aanvraag aan",
+                    verdict=verdict,
+                    revision=label,
+                )
+            stored = verdict_json(verdict)
+            new_revision = self._bump(conn)
+            if own is None:
+                entry = self._insert(conn, fields, moment, new_revision)
+            else:
+                entry = self._update(conn, own.id, fields.model_dump(), moment, new_revision)
             audit_id = self._log(
                 conn,
                 at=moment,
                 actor=actor,
                 action="decision",
-                verblijfsobject_id=fields.verblijfsobject_id,
+                verblijfsobject_id=vbo,
                 idempotency_key=idempotency_key,
-                payload=verdict_json,
-                revision=revision,
-                entry_id=entry.id if entry else None,
+                payload=stored,
+                revision=new_revision,
+                entry_id=entry.id,
                 outcome=outcome,
                 request_sha256=fingerprint,
+                change=chain.change_text(
+                    [
+                        (
+                            entry.id,
+                            chain.entry_values(own) if own else None,
+                            chain.entry_values(entry),
+                        )
+                    ]
+                ),
             )
         return DecisionResult(
             outcome=outcome,
             entry=entry,
             audit_id=audit_id,
-            revision=revision,
-            recomputed=recomputed,
+            revision=new_revision,
+            verdict=verdict,
+            verdict_json=stored,
+            previous=own.status if own else None,
         )
 
     @staticmethod
-    def _replay(
-        conn: Connection, earlier: sa.Row[Any], fingerprint: str, key: str
-    ) -> DecisionResult:
-        if earlier.action != "decision" or earlier.request_sha256 != fingerprint:
-            raise IdempotencyConflict(
-                f"idempotency key {key!r} was already used for a different decision "
-                f"(audit row {earlier.id}); use a new key for a new decision"
-            )
-        entry = None
-        if earlier.entry_id is not None:
-            row = conn.execute(
-                sa.select(register_entry).where(register_entry.c.id == earlier.entry_id)
-            ).first()
-            entry = _row_to_entry(row) if row is not None else None
-        return DecisionResult(
-            outcome=earlier.outcome,
-            entry=entry,
-            audit_id=earlier.id,
-            revision=int(earlier.revision),
-            replayed=True,
+    def _refuse_second_active(
+        conn: Connection, fields: EntryFields, own: RegisterEntry | None
+    ) -> None:
+        """One active entry per dwelling and kind at any time: refuse an application whose
+        period overlaps an active entry with another kenmerk."""
+        e = register_entry.c
+        query = sa.select(register_entry).where(
+            e.verblijfsobject_id == fields.verblijfsobject_id,
+            e.kind == fields.kind,
+            e.status.in_(COUNTED_STATUSES),
+            e.reference != fields.reference,
+        )
+        if own is not None:
+            query = query.where(e.id != own.id)
+        if fields.valid_from is not None:
+            query = query.where(sa.or_(e.valid_until.is_(None), e.valid_until >= fields.valid_from))
+        if fields.valid_until is not None:
+            query = query.where(sa.or_(e.valid_from.is_(None), e.valid_from <= fields.valid_until))
+        row = conn.execute(query.order_by(e.id).limit(1)).first()
+        if row is None:
+            return
+        other = _row_to_entry(row)
+        raise ActiveEntryConflict(
+            f"verblijfsobject {other.verblijfsobject_id} heeft al een actieve registratie "
+            f"{other.kind} met kenmerk {other.reference or '(geen)'} ({STATUS_NL[other.status]}, "
+            f"{_period(other)}; registratie {other.id}); per woning en soort geldt één actieve "
+            f"vergunning: wijzig of beëindig eerst registratie {other.id} "
+            f"('spreidingstoets register end {other.id} --reden ...')",
+            existing=other,
         )
 
-
-def _db_message(exc: SQLAlchemyError) -> str:
-    orig = getattr(exc, "orig", None)
-    text = str(orig if orig is not None else exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    def _replay(self, conn: Connection, earlier: Any) -> DecisionResult:
+        return DecisionResult(
+            outcome=earlier.outcome,
+            entry=self._entry(conn, earlier.entry_id),
+            audit_id=int(earlier.id),
+            revision=int(earlier.revision),
+            verdict=verdict_from_json(earlier.payload),
+            verdict_json=earlier.payload,
+            replayed=True,
+        )

@@ -72,6 +72,8 @@ register_entry = sa.Table(
     sa.Column("reference", sa.Text, nullable=False, server_default=""),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # The register revision of the entry's last change: readers fetch only what changed.
+    sa.Column("changed_revision", sa.BigInteger, nullable=False, index=True),
     sa.CheckConstraint(KIND_CHECK, name="ck_register_entry_kind"),
     sa.CheckConstraint(STATUS_CHECK, name="ck_register_entry_status"),
     sa.CheckConstraint("persons IS NULL OR persons >= 0", name="ck_register_entry_persons"),
@@ -88,13 +90,17 @@ register_revision = sa.Table(
     # One row (id = 1); its counter goes up in the same transaction as every change.
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("revision", sa.BigInteger, nullable=False),
+    # The last revision that removed entries (import --replace): a reader whose copy is older
+    # reads the register again instead of applying changes.
+    sa.Column("reset_revision", sa.BigInteger, nullable=False, server_default="0"),
     sa.CheckConstraint("id = 1", name="ck_register_revision_single_row"),
 )
 
 audit_log = sa.Table(
     "audit_log",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    # Ids are given by the writer (the previous id + 1); a trigger refuses any other.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("at", UTCDateTime, nullable=False, index=True),
     sa.Column("actor", sa.Text, nullable=False),
     sa.Column("action", sa.String(32), nullable=False),
@@ -104,9 +110,15 @@ audit_log = sa.Table(
     sa.Column("payload", sa.Text, nullable=False),
     sa.Column("revision", sa.BigInteger, nullable=False),
     # No foreign key: the log outlives entries removed by an import with --replace.
-    sa.Column("entry_id", sa.Integer, nullable=True),
+    sa.Column("entry_id", sa.Integer, nullable=True, index=True),
     sa.Column("outcome", sa.String(16), nullable=True),
     # sha256 of the decision request, so a reused idempotency key with other data is caught.
     sa.Column("request_sha256", sa.CHAR(64), nullable=True),
+    # The entries the row changed, before and after (JSON, see audit.py): the log replays to
+    # the register.
+    sa.Column("change", sa.Text, nullable=True),
+    # Hash chain: hash = sha256(prev_hash + the row's canonical content), see audit.py.
+    sa.Column("prev_hash", sa.CHAR(64), nullable=False),
+    sa.Column("hash", sa.CHAR(64), nullable=False),
     sa.UniqueConstraint("idempotency_key", name="uq_audit_log_idempotency_key"),
 )

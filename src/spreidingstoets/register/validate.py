@@ -11,8 +11,8 @@ from pydantic_core import PydanticCustomError
 
 from ..domain.inputs import MAX_BEDS, MAX_PERSONS
 from ..domain.register import RegisterEntry
-from ..domain.vocabulary import KINDS, STATUSES
-from ..errors import choice_error
+from ..domain.vocabulary import KINDS, parse_status
+from ..errors import InputError, choice_error
 
 _VBO_RE = re.compile(r"\d{16}")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -66,10 +66,11 @@ class EntryFields(BaseModel):
     @field_validator("status", mode="before")
     @classmethod
     def _status(cls, value: Any) -> str:
-        text = str(value).strip() if value is not None else ""
-        if text not in STATUSES:
-            raise _error(choice_error("status", text, STATUSES))
-        return text
+        """Dutch (``verleend``, ``in behandeling``) or the English code; stored as the code."""
+        try:
+            return parse_status(str(value).strip() if value is not None else "")
+        except InputError as exc:
+            raise _error(str(exc)) from None
 
     @field_validator("persons", "beds", mode="before")
     @classmethod

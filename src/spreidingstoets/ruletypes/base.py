@@ -8,8 +8,9 @@ Rule types are pure: they read the dataset, the register overlay and the applica
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -93,14 +94,19 @@ class RegisterOverlay:
     dataset: Dataset
     snapshot: RegisterSnapshot
     entries: tuple[RegisterEntry, ...] = ()
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # of the entries
     unit: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    kind: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
-    status: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
+    # fixed-width text, so masks compare in C rather than object by object
+    kind: np.ndarray = field(default_factory=lambda: np.zeros(0, str))
+    status: np.ndarray = field(default_factory=lambda: np.zeros(0, str))
     valid_from: np.ndarray = field(default_factory=lambda: np.zeros(0, "datetime64[D]"))
     valid_until: np.ndarray = field(default_factory=lambda: np.zeros(0, "datetime64[D]"))
     unknown: tuple[str, ...] = ()  # verblijfsobject ids not in the dataset
     # per (date, kinds, statuses): masks and indexes; a server sees many dates, so bounded
     _cache: BoundedCache[Any] = field(default_factory=lambda: BoundedCache(OVERLAY_CACHE_MAX))
+    # spatial indexes by the exact set of units they hold: shared with the overlays made by
+    # with_changes, which mostly leave those sets as they were
+    _trees: BoundedCache[Any] = field(default_factory=lambda: BoundedCache(OVERLAY_CACHE_MAX))
 
     @classmethod
     def build(cls, dataset: Dataset, snapshot: RegisterSnapshot) -> RegisterOverlay:
@@ -112,14 +118,57 @@ class RegisterOverlay:
             dataset=dataset,
             snapshot=snapshot,
             entries=entries,
+            ids=np.array([e.id for e in entries], np.int64),
             unit=units,
-            kind=np.array([e.kind for e in entries], object),
-            status=np.array([e.status for e in entries], object),
+            kind=np.array([e.kind for e in entries], str),
+            status=np.array([e.status for e in entries], str),
             valid_from=np.array([e.valid_from or lo for e in entries], "datetime64[D]"),
             valid_until=np.array([e.valid_until or hi for e in entries], "datetime64[D]"),
             unknown=tuple(
                 sorted({e.verblijfsobject_id for e, u in zip(entries, units, strict=True) if u < 0})
             ),
+        )
+
+    def with_changes(
+        self, entries: Iterable[RegisterEntry], revision: str, removed: Iterable[int] = ()
+    ) -> RegisterOverlay:
+        """A new overlay at ``revision``: ``entries`` replace the entries with their ids or are
+        added, and the entries with an id in ``removed`` are left out.
+
+        Copy-on-write: this overlay is not changed, so readers holding it are safe. The cost is
+        a copy of the per-entry arrays plus the changed entries, not a rebuild of every entry.
+        """
+        changed = self.build(self.dataset, RegisterSnapshot(tuple(entries), revision))
+        n = len(self.entries)
+        # Row of each changed entry in this overlay (found) or none (added at the end).
+        by_id = np.argsort(self.ids, kind="stable")
+        pos = np.minimum(np.searchsorted(self.ids, changed.ids, sorter=by_id), max(n - 1, 0))
+        at = by_id[pos] if n else pos
+        found = (self.ids[at] == changed.ids) if n else np.zeros(len(changed.ids), bool)
+        drop = np.fromiter(removed, np.int64)
+        keep = ~np.isin(self.ids, drop) if len(drop) else np.ones(n, bool)
+        rows = list(self.entries)
+        for i, j in zip(at[found].tolist(), np.flatnonzero(found).tolist(), strict=True):
+            rows[i] = changed.entries[j]
+        kept = rows if keep.all() else [e for e, k in zip(rows, keep.tolist(), strict=True) if k]
+        merged = kept + [changed.entries[j] for j in np.flatnonzero(~found).tolist()]
+        arrays: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            old, new = getattr(self, f.name), getattr(changed, f.name)
+            if isinstance(old, np.ndarray) and len(old) == n and len(new) == len(changed.entries):
+                # a copy wide enough for the new values (fixed-width text would truncate them)
+                spliced = old.astype(np.result_type(old, new))
+                spliced[at[found]] = new[found]
+                arrays[f.name] = np.concatenate([spliced[keep], new[~found]])
+        unknown = {merged[i].verblijfsobject_id for i in np.flatnonzero(arrays["unit"] < 0)}
+        return dataclasses.replace(
+            self,
+            snapshot=RegisterSnapshot(tuple(merged), revision),
+            entries=tuple(merged),
+            unknown=tuple(sorted(unknown)),
+            _cache=BoundedCache(OVERLAY_CACHE_MAX),
+            _trees=self._trees,
+            **arrays,
         )
 
     def entry_mask(
@@ -182,22 +231,28 @@ class RegisterOverlay:
 
         def make() -> CountedIndex:
             units = np.unique(self.unit[self.entry_mask(period, kinds, statuses)])
-            geoms = np.array([self.dataset.unit_geometry(int(u)) for u in units], dtype=object)
-            return CountedIndex(units, geoms, shapely.STRtree(geoms))
+            return self._trees.get(units.tobytes(), lambda: self._tree(units))
 
         return self._cache.get(("index", period, kinds, statuses), make)
+
+    def _tree(self, units: np.ndarray) -> CountedIndex:
+        geoms = np.array([self.dataset.unit_geometry(int(u)) for u in units], dtype=object)
+        return CountedIndex(units, geoms, shapely.STRtree(geoms))
 
     def entry_rows(self, unit: int) -> list[int]:
         """Rows of the entries on ``unit``, in register order (an index built once)."""
 
-        def make() -> dict[int, list[int]]:
-            by_unit: dict[int, list[int]] = {}
-            for i, u in enumerate(self.unit.tolist()):
-                by_unit.setdefault(u, []).append(i)
-            return by_unit
+        def make() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            order = np.argsort(self.unit, kind="stable")  # stable: register order per unit
+            units, starts = np.unique(self.unit[order], return_index=True)
+            return order, units, np.append(starts, len(order))
 
-        by_unit: dict[int, list[int]] = self._cache.get("by_unit", make)
-        return by_unit.get(unit, [])
+        order, units, starts = self._cache.get("by_unit", make)
+        i = int(np.searchsorted(units, unit))
+        if i == len(units) or units[i] != unit:
+            return []
+        rows: list[int] = order[starts[i] : starts[i + 1]].tolist()
+        return rows
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,19 @@
-"""Decisions: an officer's grant, refusal or pending status, re-checked on the register."""
+"""Decisions: an officer's grant, refusal or pending status, checked on the register inside its
+write lock and stored with that verdict."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from spreidingstoets.domain.model import Application, Verdict, verdict_from_json, verdict_json
-from spreidingstoets.domain.register import RegisterSnapshot
+from spreidingstoets.domain.model import Application, Verdict
 from spreidingstoets.domain.ruleset import Ruleset
-from spreidingstoets.domain.vocabulary import DECISIONS
+from spreidingstoets.domain.vocabulary import parse_decision
 from spreidingstoets.engine import evaluate
-from spreidingstoets.errors import InputError, choice_error
+from spreidingstoets.errors import InputError
 from spreidingstoets.service.workspace import Workspace
 
 if TYPE_CHECKING:
-    from spreidingstoets.register.db import DecisionResult
+    from spreidingstoets.register.db import DecisionResult, LockedRegister
 
 
 def decide(
@@ -26,36 +26,36 @@ def decide(
     actor: str,
     idempotency_key: str | None = None,
 ) -> tuple[Verdict, DecisionResult]:
-    """Check the application on the register as it is, and record the officer's decision.
+    """Record the officer's decision on an application; returns the verdict stored with it.
 
-    The register re-runs the check inside its write lock, so a grant that another officer's
-    decision has made impossible in the meantime is refused rather than recorded.
+    ``decision`` is Dutch (``verleend``, ``geweigerd``, ``in-behandeling`` / ``in behandeling``)
+    or the English code. The register runs the check inside its write lock, on the register as
+    it is at that moment (the cached overlay plus the entries changed since), so the stored
+    verdict names the revision it was computed on, and a grant that another officer's decision
+    has made impossible is refused rather than recorded. A decision recorded before (the same
+    ``idempotency_key``, or the same decision on the same verblijfsobject, kind and kenmerk)
+    returns the first verdict and writes nothing.
     """
-    if decision not in DECISIONS:
-        raise InputError(choice_error("besluit", decision, DECISIONS))
+    outcome = parse_decision(decision)
     if not reference.strip():
         raise InputError(
-            "kenmerk is leeg; geef het zaak- of besluitkenmerk, bijv. TIEL-AM-2026-007"
+            "het kenmerk (--kenmerk) mag niet leeg zijn: geef het zaak- of besluitkenmerk"
         )
     if idempotency_key is not None and not idempotency_key.strip():
         raise InputError("idempotentiesleutel is leeg; laat hem weg of geef een sleutel")
     register, ds = ws.register, ws.dataset
     version = ruleset.version_on(app.date)
+    view = ws.register_view
+    if view.revision is None:
+        view.overlay()  # read the whole register once, before the lock; inside, only changes
 
-    def recheck(snapshot: RegisterSnapshot) -> str:
-        return evaluate(app, ds, snapshot, version).outcome
+    def check(locked: LockedRegister) -> Verdict:
+        overlay = view.overlay(locked)
+        if locked.application is not None:
+            # The application's own pending entry is not a neighbour of itself.
+            overlay = overlay.with_changes((), locked.label, removed=(locked.application.id,))
+        return evaluate(app, ds, overlay, version)
 
-    # A retry with a known key replays the first decision and its verdict; the register
-    # also refuses the key for a different decision.
-    stored = register.decision_verdict(idempotency_key) if idempotency_key else None
-    if stored is not None:
-        verdict = verdict_from_json(stored)
-    else:
-        verdict = evaluate(app, ds, ws.overlay(), version)
-        if decision == "verleend" and verdict.outcome == "refused":
-            raise InputError(
-                f"verlenen kan niet: {verdict.message} Leg een weigering vast, of pas de aanvraag aan"
-            )
     result = register.record_decision(
         verblijfsobject_id=ds.unit_identificatie(app.unit),
         kind=app.kind,
@@ -64,10 +64,9 @@ def decide(
         valid_from=app.date,
         valid_until=app.valid_until,
         reference=reference,
-        verdict_json=stored or verdict_json(verdict),
-        outcome=DECISIONS[decision],
+        outcome=outcome,
         actor=actor,
         idempotency_key=idempotency_key,
-        check=recheck,
+        check=check,
     )
-    return verdict, result
+    return result.verdict, result

@@ -1,8 +1,8 @@
 """The workspace: one object, built once from settings, that every front-end shares.
 
 It holds the loaded dataset and its address index, the rulesets (checked against the dataset's
-layers when first asked for), and a register view whose overlay is rebuilt only when the
-register's revision changes. It is safe to share between the threads of a server.
+layers when first asked for), and a register view whose overlay follows the register's revision
+by applying only the entries changed since. It is safe to share between the threads of a server.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from spreidingstoets.caching import BoundedCache
 from spreidingstoets.domain.register import RegisterSnapshot
@@ -23,22 +23,26 @@ from spreidingstoets.settings import Settings
 if TYPE_CHECKING:
     from spreidingstoets.dataset.address import AddressIndex
     from spreidingstoets.dataset.model import Dataset
-    from spreidingstoets.register.db import Register
+    from spreidingstoets.register.db import Register, RegisterChanges
 
 T = TypeVar("T")
 RULESETS_KEPT = 32
 EMPTY_REGISTER = "leeg"  # the revision a verdict names when no register was given  # ruleset + variant combinations a server keeps loaded
 
 
+class Changes(Protocol):
+    """Where a register view reads what changed: a register source, or the register inside a
+    decision's write lock (``register.db.LockedRegister``)."""
+
+    def changes_since(self, revision: int | None) -> RegisterChanges: ...
+
+
 class RegisterSource:
-    """Where a register view reads entries: a cheap revision label, and a full snapshot."""
+    """Where a register view reads entries: the entries changed after a revision."""
 
     label: str
 
-    def revision(self) -> str:
-        raise NotImplementedError
-
-    def snapshot(self) -> RegisterSnapshot:
+    def changes_since(self, revision: int | None) -> RegisterChanges:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -52,50 +56,68 @@ class FixedRegister(RegisterSource):
     fixed: RegisterSnapshot
     label: str = "vast"
 
-    def revision(self) -> str:
-        return self.fixed.revision
+    def changes_since(self, revision: int | None) -> RegisterChanges:
+        from spreidingstoets.register.db import RegisterChanges
 
-    def snapshot(self) -> RegisterSnapshot:
-        return self.fixed
+        everything = revision is None
+        entries = self.fixed.entries if everything else ()
+        return RegisterChanges(0, self.fixed.revision, entries, full=everything)
 
 
 class DatabaseRegister(RegisterSource):
-    """A register database; the revision is one indexed read, the snapshot all entries."""
+    """A register database: one read gives its revision and the entries changed since."""
 
     def __init__(self, register: Register) -> None:
         self.register = register
         self.label = register.label
 
-    def revision(self) -> str:
-        return f"{self.register.dialect}@{self.register.revision}"
-
-    def snapshot(self) -> RegisterSnapshot:
-        return self.register.snapshot()
+    def changes_since(self, revision: int | None) -> RegisterChanges:
+        return self.register.changes_since(revision)
 
     def close(self) -> None:
         self.register.close()
 
 
 class RegisterView:
-    """The register overlay at the register's current revision, rebuilt only when it changes."""
+    """The register overlay at the register's current revision, one per revision.
+
+    A new revision is applied to the cached overlay (only the entries changed since), so
+    keeping up with a register of tens of thousands of entries costs per change, not per entry.
+    """
 
     def __init__(self, source: RegisterSource, dataset: Callable[[], Dataset]) -> None:
         self.source = source
         self._dataset = dataset
         self._lock = threading.Lock()
-        self._overlay: RegisterOverlay | None = None
+        self._cached: tuple[int, RegisterOverlay] | None = None
 
-    def overlay(self) -> RegisterOverlay:
-        revision = self.source.revision()
-        current = self._overlay
-        if current is not None and current.snapshot.revision == revision:
-            return current
+    @property
+    def revision(self) -> int | None:
+        """The revision of the cached overlay (None before the first)."""
+        cached = self._cached
+        return None if cached is None else cached[0]
+
+    def overlay(self, changes: Changes | None = None) -> RegisterOverlay:
+        """The overlay at the newest revision that ``changes`` (default: the source) shows."""
+        source = changes or self.source
+        cached = self._cached
+        found = None if cached is None else source.changes_since(cached[0])
+        if cached is not None and found is not None and cached[0] >= found.revision:
+            return cached[1]
         with self._lock:
-            current = self._overlay
-            if current is None or current.snapshot.revision != revision:
-                current = RegisterOverlay.build(self._dataset(), self.source.snapshot())
-                self._overlay = current
-            return current
+            cached = self._cached
+            if found is None:  # the first read is of the whole register: one thread does it
+                found = source.changes_since(cached[0] if cached else None)
+            if cached is not None and cached[0] >= found.revision:
+                return cached[1]  # another thread got there first
+            if found.full or cached is None:
+                overlay = RegisterOverlay.build(
+                    self._dataset(), RegisterSnapshot(found.entries, found.label)
+                )
+            else:
+                overlay = cached[1].with_changes(found.entries, found.label)
+            self._cached = (found.revision, overlay)
+            return overlay
 
 
 class Workspace:
@@ -176,7 +198,13 @@ class Workspace:
             return FixedRegister(sample_register(self.settings.sample_dir), "voorbeeldregister")
         from spreidingstoets.register.db import Register
 
-        return DatabaseRegister(Register.open(self.register_url, create=False))
+        return DatabaseRegister(
+            Register.open(
+                self.register_url,
+                create=False,
+                lock_timeout=self.settings.register_lock_timeout,
+            )
+        )
 
     @property
     def register_note(self) -> str | None:

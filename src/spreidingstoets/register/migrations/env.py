@@ -1,8 +1,10 @@
 """Alembic environment for the register database.
 
-``Register.open`` runs this with a connection that is already inside a transaction holding the
-register's write lock (``config.attributes["connection"]``), so migrations of concurrent openers
-cannot interleave and a failed migration leaves nothing behind. There is no alembic.ini; to
+``Register.open`` runs this (only to create a register, or to upgrade one on request) with a
+connection that is already inside a transaction holding the register's write lock
+(``config.attributes["connection"]``), so migrations of concurrent openers cannot interleave
+and a failed migration leaves nothing behind. A new revision also bumps ``SCHEMA_HEAD`` and
+``KNOWN_SCHEMAS`` in ``register/db.py``. There is no alembic.ini; to
 write a new revision, copy the newest script in ``versions/`` and chain ``down_revision``.
 """
 
