@@ -820,7 +820,7 @@ def buurt(tmp_path_factory: pytest.TempPathFactory) -> tuple[Dataset, dict[str, 
     Lindestraat: terraced 1, 3, a shop at 5, 7, 9. Horststraat: detached 1, 3 (withdrawn), 5.
     Laan: detached 1, 3 and, 200 m on, 5. Hofje: detached 1-6 numbered along one side.
     Kerkpad: 1, a pand with 3 and 5, 7 (terraced). Flatweg: 1, a flat of 12, 3 (terraced).
-    Duopad: 1 and 2 only (detached).
+    Duopad: 1 and 2 only (detached). Garagepad: 1, a garage box 1g behind it, 3.
     """
     t = Town()
     v: dict[str, str] = {}
@@ -851,6 +851,11 @@ def buurt(tmp_path_factory: pytest.TempPathFactory) -> tuple[Dataset, dict[str, 
     v["flat3"] = t.house(flat, 3, 25, 500)
     duo = t.street("Duopad")
     v["duo1"], v["duo2"] = t.house(duo, 1, 0, 600), t.house(duo, 2, 12, 600)
+    garage = t.street("Garagepad")
+    v["garage1"], v["garage3"] = t.house(garage, 1, 0, 700), t.house(garage, 3, 12, 700)
+    v["garage1g"] = t.house(
+        garage, 1, 0, 715, 3, 5, huisletter="g", gebruiksdoel=("overige gebruiksfunctie",)
+    )
     return t.build(tmp_path_factory.mktemp("buurt")), v
 
 
@@ -875,6 +880,21 @@ def test_a_shop_stands_between_in_every_rule(buurt: tuple[Dataset, dict[str, str
         between={"other_uses": False},
     )
     assert r.outcome == "fail" and r.evidence[0].detail["rank_distance"] == 1
+
+
+def test_a_garage_box_is_no_house_in_between(buurt: tuple[Dataset, dict[str, str]]) -> None:
+    ds, v = buurt
+    r = check(ds, not_adjacent, v["garage3"], [entry(v["garage1"])], house_numbers=1)
+    assert r.outcome == "fail" and r.evidence[0].detail["rank_distance"] == 1
+    r = check(
+        ds,
+        not_adjacent,
+        v["garage3"],
+        [entry(v["garage1"])],
+        house_numbers=1,
+        between={"storage": True},
+    )
+    assert r.outcome == "pass"
 
 
 def test_a_withdrawn_number_is_no_house_in_between(buurt: tuple[Dataset, dict[str, str]]) -> None:

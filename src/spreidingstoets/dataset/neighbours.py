@@ -5,8 +5,9 @@ Pure (numpy only). Three notions, the same in every rule type:
 **What stands between** (:func:`standing_mask`). An existing verblijfsobject or plaats stands
 between two others: a dwelling, and also a shop or an office. A withdrawn (ingetrokken), never
 realised or wrongly registered one does not, nor one under construction (gevormd), nor one whose
-panden are all demolished; each of these is a switch of the rules (``between``), with the
-default stated in the verdict.
+panden are all demolished, nor a garage box or storage unit (only 'overige gebruiksfunctie':
+Weesp numbers its garages 153g, 155g among the houses 153, 155); each of these is a switch of
+the rules (``between``), with the default stated in the verdict.
 
 **Sides of a street** (:func:`street_sides`, computed once at load). The units with a hoofdadres
 on one openbare ruimte are put on *sides*: chains of house-number positions, each chain in
@@ -44,6 +45,7 @@ not a neighbour and is not followed through).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -69,6 +71,7 @@ NOT_REALISED_STATUSES: tuple[str, ...] = ("Niet gerealiseerd verblijfsobject",)
 # Not an object at all; never stands, and its point is not used for the geometry of a street.
 WRONGLY_REGISTERED_STATUSES: tuple[str, ...] = ("Verblijfsobject ten onrechte opgevoerd",)
 DEMOLISHED_PAND = "Pand gesloopt"
+STORAGE_GEBRUIKSDOEL = "overige gebruiksfunctie"  # garage boxes, storage units
 
 SAME_SPOT_M = 4.0  # numbers this close are next to each other: a street is wider than that
 MIN_LEG_M = 1.0  # points closer than this give no direction
@@ -238,6 +241,7 @@ def standing_mask(
     *,
     gebruiksdoel: str,
     other_uses: bool,
+    storage: bool,
     under_construction: bool,
     withdrawn: bool,
     not_realised: bool,
@@ -248,6 +252,7 @@ def standing_mask(
         "standing",
         gebruiksdoel,
         other_uses,
+        storage,
         under_construction,
         withdrawn,
         not_realised,
@@ -266,6 +271,8 @@ def standing_mask(
         mask = per_value(ds.unit_status, lambda s: s in statuses)
         if not other_uses:
             mask &= per_value(ds.unit_gebruiksdoel, lambda g: gebruiksdoel in str(g).split(";"))
+        if not storage:
+            mask &= ~per_value(ds.unit_gebruiksdoel, lambda g: g == STORAGE_GEBRUIKSDOEL)
         if not demolished:
             mask &= ~in_demolished_panden(ds)
         return mask
@@ -312,7 +319,7 @@ class SideView:
         members = side_members(ds, unit)
         keep = members[present(members) | (members == unit)]
         ranks = ds.side_rank[keep]
-        starts = np.flatnonzero(np.r_[True, ranks[1:] != ranks[:-1], True])
+        starts = np.flatnonzero(np.concatenate(([True], ranks[1:] != ranks[:-1], [True])))
         return cls(keep, ranks, starts, ds.unit_xy[keep])
 
     def position(self, rank: int) -> int:
@@ -326,6 +333,9 @@ class SideView:
         """Metres between present positions ``k`` and ``j``: their two nearest units."""
         a = self.xy[self.starts[k] : self.starts[k + 1]]
         b = self.xy[self.starts[j] : self.starts[j + 1]]
+        if len(a) == 1 and len(b) == 1:  # the common case, without numpy's overhead
+            (ax, ay), (bx, by) = a[0].tolist(), b[0].tolist()
+            return math.hypot(ax - bx, ay - by)
         d = a[:, None, :] - b[None, :, :]
         return float(np.sqrt((d**2).sum(axis=2)).min())
 

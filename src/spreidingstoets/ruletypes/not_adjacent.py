@@ -57,6 +57,8 @@ def neighbour_footprints(
     if len(fps) == 0:
         return fps
     if tolerance == ds.adjacency_tolerance:
+        if len(fps) == 1:  # the common case: the graph's row is sorted and holds no self-loop
+            return ds.fp_adjacent.members(int(fps[0]))
         near = np.unique(ds.fp_adjacent.gather(fps))
     else:
         if geom is None:
@@ -74,6 +76,11 @@ class Between(Strict):
         default=True,
         description="an existing verblijfsobject without woonfunctie (a shop, an office) stands "
         "between",
+    )
+    storage: bool = Field(
+        default=False,
+        description="a verblijfsobject with only 'overige gebruiksfunctie' (a garage box, a "
+        "storage unit) stands between",
     )
     under_construction: bool = Field(
         default=False, description="a verblijfsobject under construction (gevormd) stands between"

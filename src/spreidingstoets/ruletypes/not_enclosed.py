@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import Field
 
+from spreidingstoets.dataset.model import Dataset
 from spreidingstoets.dataset.neighbours import SideView
 from spreidingstoets.domain.model import Evidence, RuleOutcome
 from spreidingstoets.ruletypes.base import (
@@ -110,25 +111,42 @@ class _Found:
 
 
 class _World:
-    """The register in one state: before granting (the application does not count) or after."""
+    """The register in one state: before granting (the application does not count) or after.
+
+    Per unit and per pand in Python: a check looks at a handful of them, where numpy's per-call
+    overhead would cost more than the work; whole street sides are masked with numpy.
+    """
 
     def __init__(
         self,
+        ds: Dataset,
         counted: np.ndarray,
         standing: np.ndarray,
         dwelling: np.ndarray,
         app: int,
         granted: bool,
     ) -> None:
-        self.counted, self.standing, self.dwelling = counted, standing, dwelling
+        self.ds, self.counted, self.standing, self.dwelling = ds, counted, standing, dwelling
         self.app, self.granted = app, granted
+        self._panden: dict[int, tuple[list[int], bool]] = {}
 
-    def counts(self, units: np.ndarray) -> np.ndarray:
+    def counts(self, unit: int) -> bool:
         # the application's own registrations never count against it
-        return np.where(units == self.app, self.granted, self.counted[units])
+        return self.granted if unit == self.app else bool(self.counted[unit])
 
     def present(self, units: np.ndarray) -> np.ndarray:
-        return self.standing[units] | self.dwelling[units] | self.counts(units)
+        """Per unit of ``units``: stands, is a dwelling or counts."""
+        counts = np.where(units == self.app, self.granted, self.counted[units])
+        return self.standing[units] | self.dwelling[units] | counts
+
+    def pand(self, f: int) -> tuple[list[int], bool]:
+        """The counted units in pand ``f``, and whether anything stands or counts in it."""
+        if f not in self._panden:
+            units = self.ds.fp_units.members(f).tolist()
+            counted = [u for u in units if self.counts(u)]
+            present = bool(counted) or any(self.standing[u] or self.dwelling[u] for u in units)
+            self._panden[f] = (counted, present)
+        return self._panden[f]
 
 
 class _Enclosure:
@@ -137,10 +155,12 @@ class _Enclosure:
     def __init__(self, ctx: Context, p: Params, dwelling: np.ndarray) -> None:
         self.ds, self.p, self.dwelling = ctx.dataset, p, dwelling
         self._flat: dict[int, bool] = {}
+        self._walls: dict[tuple[int, ...], _Route | None] = {}
+        self._numbers: dict[tuple[bool, int, int], list[list[int]] | None] = {}
 
-    def flat(self, panden: np.ndarray) -> bool:
+    def flat(self, panden: list[int]) -> bool:
         """Is any of these panden a block of flats (more than max_pand_dwellings dwellings)?"""
-        for f in panden.tolist():
+        for f in panden:
             if f not in self._flat:
                 units = self.ds.fp_units.members(f)
                 self._flat[f] = int(self.dwelling[units].sum()) > self.p.max_pand_dwellings
@@ -149,39 +169,59 @@ class _Enclosure:
         return False
 
     def walls(self, d: int, world: _World) -> _Route | None:
+        """Enclosed by walls in ``world``? (Dwellings in the same panden share the answer.)"""
         own = self.ds.unit_fps.members(d)
+        key = (world.granted, *own.tolist())
+        if key not in self._walls:
+            self._walls[key] = self._walls_of(own, world)
+        return self._walls[key]
+
+    def _walls_of(self, own: np.ndarray, world: _World) -> _Route | None:
         if len(own) == 0:
             return None
-        sides = 0
+        sides: list[int] = []
         by: set[int] = set()
-        flat = self.flat(own)
         for f in neighbour_footprints(self.ds, own, self.p.tolerance_m).tolist():
-            units = self.ds.fp_units.members(f)
-            if not world.present(units).any():
+            counted, present = world.pand(f)
+            if not counted:
+                if present:
+                    return None  # a side without a counted unit
                 continue  # a shed, a garage: no side
-            counted = units[world.counts(units)]
-            if len(counted) == 0:
-                return None
-            sides += 1
-            by.update(counted.tolist())
-            flat = flat or self.flat(np.array([f]))
-        return _Route(frozenset(by), flat) if sides >= 2 else None
+            sides.append(f)
+            by.update(counted)
+        if len(sides) < 2:
+            return None
+        return _Route(frozenset(by), self.flat(own.tolist()) or self.flat(sides))
 
     def numbers(self, d: int, view: SideView, world: _World) -> _Route | None:
-        here = view.position(int(self.ds.side_rank[d]))
+        """Enclosed by house numbers in ``world``? (The units at one position share the
+        counted units around it.)"""
+        rank = int(self.ds.side_rank[d])
+        key = (world.granted, int(self.ds.side_key[d]), rank)
+        if key not in self._numbers:
+            self._numbers[key] = self._numbers_around(view.position(rank), view, world)
+        sides = self._numbers[key]
+        if sides is None:
+            return None
+        fps = self.ds.unit_fps.members
+        flat = self.flat(fps(d).tolist()) or any(
+            all(self.flat(fps(c).tolist()) for c in side) for side in sides
+        )
+        return _Route(frozenset(u for side in sides for u in side), flat)
+
+    def _numbers_around(self, here: int, view: SideView, world: _World) -> list[list[int]] | None:
+        """The counted units at the present positions either side of ``here``, if both hold
+        some and lie within max_gap_m."""
         around = view.walk(here, 1, self.p.max_gap_m)
         if len(around) < 2:
             return None
-        by: set[int] = set()
-        flat = self.flat(self.ds.unit_fps.members(d))
+        sides: list[list[int]] = []
         for there, _ in around:
-            units = view.at(there)
-            counted = units[world.counts(units)]
-            if len(counted) == 0:
+            counted = [u for u in view.at(there).tolist() if world.counts(u)]
+            if not counted:
                 return None
-            by.update(counted.tolist())
-            flat = flat or all(self.flat(self.ds.unit_fps.members(c)) for c in counted.tolist())
-        return _Route(frozenset(by), flat)
+            sides.append(counted)
+        return sides
 
 
 def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
@@ -190,8 +230,8 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     dwelling = ctx.dwellings(p.dwelling)
     counted = ctx.register.counted_mask(ctx.period, p.counted)
     standing = p.between.mask(ds, p.dwelling.gebruiksdoel)
-    after = _World(counted, standing, dwelling, app, granted=True)
-    before = _World(counted, standing, dwelling, app, granted=False)
+    after = _World(ds, counted, standing, dwelling, app, granted=True)
+    before = _World(ds, counted, standing, dwelling, app, granted=False)
     test = _Enclosure(ctx, p, dwelling)
     views: dict[tuple[bool, int], SideView] = {}
 
@@ -203,18 +243,20 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         return views[key]
 
     def ordinary(units: np.ndarray) -> list[int]:
-        keep = dwelling[units] & ~after.counts(units)
-        return sorted(set(units[keep].tolist()))
+        return [u for u in set(units.tolist()) if dwelling[u] and not after.counts(u)]
 
-    candidates: set[int] = set()
+    # The application can enclose d by walls only when one of its panden touches one of d's,
+    # and by house numbers only when d is at the nearest position either side of it.
+    by_wall: set[int] = set()
     if p.shared_wall and len(ctx.footprints):
-        near = neighbour_footprints(ds, ctx.footprints, p.tolerance_m, ctx.geometry)
-        candidates.update(ordinary(ds.fp_units.gather(near)))
+        near = neighbour_footprints(ds, ctx.footprints, p.tolerance_m)
+        by_wall.update(ordinary(ds.fp_units.gather(near)))
+    by_number: set[int] = set()
     if p.house_numbers and ds.side_key[app] >= 0:
         v = view(after, app)
         here = v.position(int(ds.side_rank[app]))
         for there, _ in v.walk(here, 1, p.max_gap_m):
-            candidates.update(ordinary(v.at(there)))
+            by_number.update(ordinary(v.at(there)))
 
     def routes(d: int, world: _World) -> dict[str, _Route]:
         found: dict[str, _Route | None] = {}
@@ -224,12 +266,21 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
             found["house_numbers"] = test.numbers(d, view(world, d), world)
         return {via: r for via, r in found.items() if r is not None}
 
+    def enclosed_by_application(d: int) -> bool:
+        for r in (
+            test.walls(d, after) if d in by_wall else None,
+            test.numbers(d, view(after, d), after) if d in by_number else None,
+        ):
+            if r is not None and app in r.by:
+                return True
+        return False
+
+    candidates = by_wall | by_number
     found: dict[int, _Found] = {}
     for d in sorted(candidates):
-        now = routes(d, after)
-        if not any(app in r.by for r in now.values()):
+        if not enclosed_by_application(d):
             continue  # enclosed without the application, if at all: nothing changes for d
-        was = routes(d, before)
+        now, was = routes(d, after), routes(d, before)
         e = found[d] = _Found(
             via=sorted(now),
             by={u for r in now.values() for u in r.by if u != app},
