@@ -9,7 +9,8 @@ Tiel (no two next to each other), Heusden (always two houses in between: ``house
 * ``house_numbers``: a counted unit on the same side of the same street (BAG openbare ruimte;
   the side decided from the geometry, so a street numbered 1, 2, 3 along one side works) within
   N house-number positions. Positions count what stands between (``between``: existing
-  verblijfsobjecten, a shop too; not a withdrawn or never realised number, nor a missing one):
+  verblijfsobjecten, a shop too; not a garage box, nor a withdrawn, never realised or missing
+  number):
   with 5, 9, 11 on a side and no 7, 9 is one position from 5; 3, 3a and 3b are three
   positions. House numbers more than ``max_gap_m`` apart are no neighbours, and nothing beyond
   such a gap is counted. The model is ``dataset/neighbours.py``, shared with ``not_enclosed``.
@@ -125,8 +126,8 @@ class Params(Strict):
     house_numbers: int = Field(
         default=0,
         ge=0,
-        description="also fail on a counted dwelling within this many house-number ranks on the "
-        "same side of the street (Heusden: 2 = always two houses in between); 0 = off",
+        description="also fail on a counted dwelling within this many house-number positions on "
+        "the same side of the street (Heusden: 2 = always two houses in between); 0 = off",
     )
     max_gap_m: float = Field(default=MAX_GAP_M, gt=0, description=MAX_GAP_TEXT)
     between: Between = Field(default=Between(), description="what stands between house numbers")
