@@ -185,39 +185,6 @@ def test_weesp_street_and_pand_indexes_match_pandas(weesp) -> None:  # type: ign
             assert u in weesp.fp_units.members(int(f))
 
 
-def test_weesp_side_order_is_house_number_order(weesp) -> None:  # type: ignore[no-untyped-def]
-    rng = random.Random(2)
-    for u in rng.sample(list(np.flatnonzero(weesp.woning)), 300):
-        a = weesp.unit_hoofdadres[u]
-        number = int(weesp.addr_huisnummer[a])
-        for v in weesp.side_neighbours(int(u), 1):
-            b = weesp.unit_hoofdadres[v]
-            assert weesp.unit_street[v] == weesp.unit_street[u]
-            assert int(weesp.addr_huisnummer[b]) % 2 == number % 2  # same side
-        same_side = [
-            int(weesp.addr_huisnummer[weesp.unit_hoofdadres[v]])
-            for v in weesp.street_units.members(int(weesp.unit_street[u]))
-            if int(weesp.addr_huisnummer[weesp.unit_hoofdadres[v]]) % 2 == number % 2
-        ]
-        higher = sorted(n for n in set(same_side) if n > number)
-        got = sorted(
-            {
-                int(weesp.addr_huisnummer[weesp.unit_hoofdadres[v]])
-                for v in weesp.side_neighbours(int(u), 1)
-            }
-            - {number}
-        )
-        want = sorted(
-            (
-                {max(n for n in set(same_side) if n < number)}
-                if any(n < number for n in same_side)
-                else set()
-            )
-            | ({higher[0]} if higher else set())
-        )
-        assert got == want
-
-
 # ---- the PDOK BAG GeoPackage -----------------------------------------------------------------
 
 

@@ -582,7 +582,7 @@ def test_not_enclosed_row_fails(enc: tuple[Dataset, dict[str, str]]) -> None:
         "enclosed_before": False,
         "enclosed_by": [v["wever3"]],
     }
-    assert r.measured == {"enclosed": 1, "already_enclosed": 0, "checked": 2}  # 5 and 9
+    assert r.measured == {"enclosed": 1, "already_enclosed": 0, "flats": 0, "checked": 2}  # 5, 9
     assert "Weverstraat 5" in r.message and "Weverstraat 3" in r.message
 
 
@@ -604,7 +604,7 @@ def test_not_enclosed_end_of_row_passes(enc: tuple[Dataset, dict[str, str]]) -> 
     ds, v = enc
     r = check(ds, not_enclosed, v["wever9"], [entry(v["wever3"])])
     assert r.outcome == "pass" and r.evidence == []
-    assert r.measured == {"enclosed": 0, "already_enclosed": 0, "checked": 1}  # only 7
+    assert r.measured == {"enclosed": 0, "already_enclosed": 0, "flats": 0, "checked": 1}  # 7
     # 1 is at the end of the row: one wall neighbour and no lower house number
     r = check(ds, not_enclosed, v["wever3"], [entry(v["wever5"])])
     assert r.outcome == "pass" and r.measured["checked"] == 1
@@ -648,16 +648,335 @@ def test_not_enclosed_flat_already_enclosed_is_review(enc: tuple[Dataset, dict[s
 
 def test_not_enclosed_flat_as_a_block(enc: tuple[Dataset, dict[str, str]]) -> None:
     ds, v = enc
-    # 3 counted, 7 applies: the flat pand between them is enclosed, so both its dwellings are.
+    # 3 counted, 7 applies: the pand between them has counted units on both sides, so both its
+    # dwellings are enclosed by walls; by house numbers 5A and 5B are two positions (a
+    # huisletter is a house of its own), each with an ordinary one on one side
     r = check(ds, not_enclosed, v["bakker7"], [entry(v["bakker3"])])
     assert r.outcome == "fail"
     assert ids(r, "enclosed_neighbour") == sorted([v["bakker5A"], v["bakker5B"]])
-    assert all(e.detail["via"] == ["house_numbers", "shared_wall"] for e in r.evidence[:2])
+    assert all(e.detail["via"] == ["shared_wall"] for e in r.evidence[:2])
     assert ids(r, "enclosing") == [v["bakker3"]]
-    assert r.measured == {"enclosed": 2, "already_enclosed": 0, "checked": 2}
-    # a counted flat dwelling does not make its ordinary flat-mate enclosed by itself
+    assert r.measured == {"enclosed": 2, "already_enclosed": 0, "flats": 0, "checked": 2}
+    # a counted 5A does not enclose its pand-mate 5B by walls (3 is an ordinary side), but by
+    # house numbers 5B lies between 5A and 7
     r = check(ds, not_enclosed, v["bakker7"], [entry(v["bakker5A"])])
+    assert r.outcome == "fail" and ids(r, "enclosed_neighbour") == [v["bakker5B"]]
+    assert r.evidence[0].detail["via"] == ["house_numbers"]
+
+
+# ---- the search misses nothing: every dwelling of generated rows, brute force ---------------
+
+PAND_KINDS = ("house", "house", "house", "flat", "shop", "shop_home", "shed", "annex")
+
+
+@st.composite
+def terraced_rows(draw: st.DrawFn) -> tuple[Town, dict[str, list[str]]]:
+    """One or two rows of panden across a street: houses, flats (2 to 13 dwellings), shops,
+    shops with a dwelling, sheds without an object, annexes that belong to the house before
+    them, and here and there an alley of 2 m. Odd numbers on one side, even on the other.
+    Returns the town with its dwellings and shops."""
+    t = Town()
+    units: dict[str, list[str]] = {"dwelling": [], "shop": []}
+    for side in range(draw(st.integers(1, 2))):
+        street = t.street(f"Straat{side}")
+        number = 1 + side
+        x = 0.0
+        last_house: tuple[int, str] | None = None
+        for _ in range(draw(st.integers(3, 9))):
+            kind = draw(st.sampled_from(PAND_KINDS))
+            x += draw(st.sampled_from([0.0, 0.0, 0.0, 2.0]))  # an alley now and then
+            pand = t.pand(x, 25.0 * side, 5, 10)
+            x += 5
+            if kind == "annex" and last_house is not None:
+                # the house before extends into this pand: its unit lies in both
+                vbo = next(v for v in t.vbos if v["identificatie"] == last_house[1])
+                vbo["panden"].append(pand)
+                continue
+            if kind == "shed" or kind == "annex":
+                last_house = None
+                continue
+            if kind in ("shop", "shop_home"):
+                units["shop"].append(
+                    t.unit(street, number, [pand], gebruiksdoel=("winkelfunctie",))
+                )
+            if kind in ("house", "shop_home"):
+                letter = "a" if kind == "shop_home" else None
+                vid = t.unit(street, number, [pand], huisletter=letter)
+                units["dwelling"].append(vid)
+                last_house = (number, vid)
+            if kind == "flat":
+                for k in range(draw(st.integers(2, 13))):
+                    units["dwelling"].append(t.unit(street, number, [pand], toevoeging=str(k)))
+                last_house = None
+            number += 2
+    return t, units
+
+
+def brute_force(ds: Dataset, app: int, counted: set[int], p: not_enclosed.Params) -> dict[int, str]:
+    """Every ordinary dwelling of the dataset, enclosed before and after granting, from the
+    definitions in not_enclosed's docstring: new / already (the application among those
+    enclosing it) / flat."""
+    exists = {"Verblijfsobject in gebruik"}
+    standing = [s in exists for s in ds.unit_status]
+    woning = ds.woning
+
+    def counts(u: int, after: bool) -> bool:
+        return after if u == app else u in counted
+
+    def present(u: int, after: bool) -> bool:
+        return standing[u] or bool(woning[u]) or counts(u, after)
+
+    def flat(f: int) -> bool:
+        return int(woning[ds.fp_units.members(f)].sum()) > p.max_pand_dwellings
+
+    def walls(d: int, after: bool) -> tuple[set[int], bool] | None:
+        own = set(ds.unit_fps.members(d).tolist())
+        near = {int(g) for f in own for g in ds.fp_adjacent.members(f)} - own
+        sides = [g for g in near if any(present(int(u), after) for u in ds.fp_units.members(g))]
+        by: set[int] = set()
+        for g in sides:
+            c = {int(u) for u in ds.fp_units.members(g) if counts(int(u), after)}
+            if not c:
+                return None
+            by |= c
+        is_flat = any(flat(f) for f in own) or any(flat(g) for g in sides)
+        return (by, is_flat) if len(sides) >= 2 else None
+
+    def numbers(d: int, after: bool) -> tuple[set[int], bool] | None:
+        members = [
+            int(u) for u in np.flatnonzero(ds.side_key == ds.side_key[d]) if present(int(u), after)
+        ]
+        ranks = sorted({int(ds.side_rank[u]) for u in members})
+        at = {r: [u for u in members if ds.side_rank[u] == r] for r in ranks}
+        k = ranks.index(int(ds.side_rank[d]))
+        if k == 0 or k == len(ranks) - 1:
+            return None
+        by: set[int] = set()
+        is_flat = any(flat(int(f)) for f in ds.unit_fps.members(d))
+        for r in (ranks[k - 1], ranks[k + 1]):
+            gap = min(
+                float(np.hypot(*(ds.unit_xy[a] - ds.unit_xy[b])))
+                for a in at[r]
+                for b in at[ds.side_rank[d]]
+            )
+            c = {u for u in at[r] if counts(u, after)}
+            if gap > p.max_gap_m or not c:
+                return None
+            by |= c
+            is_flat = is_flat or all(any(flat(int(f)) for f in ds.unit_fps.members(u)) for u in c)
+        return by, is_flat
+
+    kinds: dict[int, str] = {}
+    for d in np.flatnonzero(woning).tolist():
+        if counts(d, True):
+            continue
+        now = [r for r in (walls(d, True), numbers(d, True)) if r]
+        was = [r for r in (walls(d, False), numbers(d, False)) if r]
+        certain_now = any(not f for _, f in now)
+        if certain_now and not was:
+            kinds[d] = "new"
+        elif any(app in by for by, _ in now):
+            kinds[d] = "already" if any(not f for _, f in was) else "flat"
+    return kinds
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_property_block_search_finds_what_brute_force_finds(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    town, units = data.draw(terraced_rows())
+    dwellings = units["dwelling"]
+    if len(dwellings) < 2:
+        return
+    app = data.draw(st.sampled_from(dwellings))
+    others = [u for u in dwellings if u != app]
+    flags = data.draw(st.lists(st.booleans(), min_size=len(others), max_size=len(others)))
+    counted = {u for u, on in zip(others, flags, strict=True) if on}  # about half of them
+    ds = town.build(tmp_path_factory.mktemp("rows"))
+    r = check(ds, not_enclosed, app, [entry(u) for u in sorted(counted)])
+    got = {
+        ds.unit_index(e.verblijfsobject or ""): (
+            "already" if e.detail["enclosed_before"] else "flat" if e.detail.get("flat") else "new"
+        )
+        for e in r.evidence
+        if e.relation == "enclosed_neighbour"
+    }
+    want = brute_force(
+        ds, ds.unit_index(app), {ds.unit_index(u) for u in counted}, not_enclosed.Params()
+    )
+    assert got == want
+    expected = "fail" if "new" in want.values() else "review" if want else "pass"
+    assert r.outcome == expected
+
+
+# ----------------------------------------------------------------------------- one neighbour model
+
+
+@pytest.fixture(scope="module")
+def buurt(tmp_path_factory: pytest.TempPathFactory) -> tuple[Dataset, dict[str, str]]:
+    """Streets for what stands between, the side of the street, the gap and flats.
+
+    Lindestraat: terraced 1, 3, a shop at 5, 7, 9. Horststraat: detached 1, 3 (withdrawn), 5.
+    Laan: detached 1, 3 and, 200 m on, 5. Hofje: detached 1-6 numbered along one side.
+    Kerkpad: 1, a pand with 3 and 5, 7 (terraced). Flatweg: 1, a flat of 12, 3 (terraced).
+    Duopad: 1 and 2 only (detached). Garagepad: 1, a garage box 1g behind it, 3.
+    """
+    t = Town()
+    v: dict[str, str] = {}
+    linde = t.street("Lindestraat")
+    for i, n in enumerate((1, 3, 5, 7, 9)):
+        doel = ("winkelfunctie",) if n == 5 else ("woonfunctie",)
+        v[f"linde{n}"] = t.house(linde, n, 5 * i, 0, gebruiksdoel=doel)
+    horst = t.street("Horststraat")
+    for i, n in enumerate((1, 3, 5)):
+        status = "Verblijfsobject ingetrokken" if n == 3 else "Verblijfsobject in gebruik"
+        v[f"horst{n}"] = t.house(horst, n, 12 * i, 100, status=status)
+    laan = t.street("Laan")
+    for n, x in ((1, 0), (3, 12), (5, 212)):
+        v[f"laan{n}"] = t.house(laan, n, x, 200)
+    hof = t.street("Hofje")
+    for n in range(1, 7):
+        v[f"hof{n}"] = t.house(hof, n, 12 * n, 300)
+    kerk = t.street("Kerkpad")
+    v["kerk1"] = t.house(kerk, 1, 0, 400)
+    both = t.pand(5, 400, 10, 10)
+    v["kerk3"], v["kerk5"] = t.unit(kerk, 3, [both]), t.unit(kerk, 5, [both])
+    v["kerk7"] = t.house(kerk, 7, 15, 400)
+    flat = t.street("Flatweg")
+    v["flat1"] = t.house(flat, 1, 0, 500)
+    block = t.pand(5, 500, 20, 12)
+    for k in range(12):
+        v[f"flat2-{k}"] = t.unit(flat, 2, [block], toevoeging=str(k + 1))
+    v["flat3"] = t.house(flat, 3, 25, 500)
+    duo = t.street("Duopad")
+    v["duo1"], v["duo2"] = t.house(duo, 1, 0, 600), t.house(duo, 2, 12, 600)
+    garage = t.street("Garagepad")
+    v["garage1"], v["garage3"] = t.house(garage, 1, 0, 700), t.house(garage, 3, 12, 700)
+    v["garage1g"] = t.house(
+        garage, 1, 0, 715, 3, 5, huisletter="g", gebruiksdoel=("overige gebruiksfunctie",)
+    )
+    return t.build(tmp_path_factory.mktemp("buurt")), v
+
+
+def test_a_shop_stands_between_in_every_rule(buurt: tuple[Dataset, dict[str, str]]) -> None:
+    ds, v = buurt
+    # 3 counted, 9 applies: 7 has the shop on one side (walls) and in front (house numbers)
+    r = check(ds, not_enclosed, v["linde9"], [entry(v["linde3"])])
+    assert r.outcome == "pass" and r.measured["checked"] == 1
+    r = check(ds, not_adjacent, v["linde7"], [entry(v["linde3"])], house_numbers=1)
+    assert r.outcome == "pass"  # the shop at 5 is the house in between
+    # without other uses, the shop is a gap: 7 lies between 3 and 9 by house numbers
+    r = check(ds, not_enclosed, v["linde9"], [entry(v["linde3"])], between={"other_uses": False})
+    assert r.outcome == "fail" and ids(r, "enclosed_neighbour") == [v["linde7"]]
+    assert r.evidence[0].detail["via"] == ["house_numbers"]
+    r = check(
+        ds,
+        not_adjacent,
+        v["linde7"],
+        [entry(v["linde3"])],
+        house_numbers=1,
+        shared_wall=False,
+        between={"other_uses": False},
+    )
+    assert r.outcome == "fail" and r.evidence[0].detail["rank_distance"] == 1
+
+
+def test_a_garage_box_is_no_house_in_between(buurt: tuple[Dataset, dict[str, str]]) -> None:
+    ds, v = buurt
+    r = check(ds, not_adjacent, v["garage3"], [entry(v["garage1"])], house_numbers=1)
+    assert r.outcome == "fail" and r.evidence[0].detail["rank_distance"] == 1
+    r = check(
+        ds,
+        not_adjacent,
+        v["garage3"],
+        [entry(v["garage1"])],
+        house_numbers=1,
+        between={"storage": True},
+    )
     assert r.outcome == "pass"
+
+
+def test_a_withdrawn_number_is_no_house_in_between(buurt: tuple[Dataset, dict[str, str]]) -> None:
+    ds, v = buurt
+    r = check(ds, not_adjacent, v["horst5"], [entry(v["horst1"])], house_numbers=1)
+    assert r.outcome == "fail" and ids(r, "side_neighbour") == [v["horst1"]]
+    r = check(
+        ds,
+        not_adjacent,
+        v["horst5"],
+        [entry(v["horst1"])],
+        house_numbers=1,
+        between={"withdrawn": True},
+    )
+    assert r.outcome == "pass"
+
+
+def test_house_numbers_further_apart_than_the_gap_are_no_neighbours(
+    buurt: tuple[Dataset, dict[str, str]],
+) -> None:
+    ds, v = buurt
+    r = check(ds, not_adjacent, v["laan5"], [entry(v["laan3"])], house_numbers=1)
+    assert r.outcome == "pass" and r.limit["max_gap_m"] == 50
+    r = check(ds, not_adjacent, v["laan5"], [entry(v["laan3"])], house_numbers=1, max_gap_m=300)
+    assert r.outcome == "fail"
+    # nothing beyond a gap counts: 1 is two positions from 5, but behind the gap
+    r = check(ds, not_adjacent, v["laan5"], [entry(v["laan1"])], house_numbers=2)
+    assert r.outcome == "pass"
+    # 3 between 1 (counted) and 5 (applying) only with a gap of 200 m allowed
+    r = check(ds, not_enclosed, v["laan5"], [entry(v["laan1"])])
+    assert r.outcome == "pass" and r.measured["checked"] == 0
+    r = check(ds, not_enclosed, v["laan5"], [entry(v["laan1"])], max_gap_m=250)
+    assert r.outcome == "fail" and ids(r, "enclosed_neighbour") == [v["laan3"]]
+
+
+def test_a_street_numbered_along_one_side(buurt: tuple[Dataset, dict[str, str]]) -> None:
+    ds, v = buurt
+    assert len({int(ds.side_key[ds.unit_index(v[f"hof{n}"])]) for n in range(1, 7)}) == 1
+    # 3 counted, 5 applies: 4 lies between them (by odd/even alone, 5's neighbour was 3)
+    r = check(ds, not_enclosed, v["hof5"], [entry(v["hof3"])])
+    assert r.outcome == "fail" and ids(r, "enclosed_neighbour") == [v["hof4"]]
+    # two houses in between: 2 and 5 have 3 and 4 between them, 3 and 5 only 4
+    r = check(ds, not_adjacent, v["hof5"], [entry(v["hof2"])], house_numbers=2)
+    assert r.outcome == "pass"
+    r = check(ds, not_adjacent, v["hof5"], [entry(v["hof3"])], house_numbers=2)
+    assert r.outcome == "fail" and r.evidence[0].detail["rank_distance"] == 2
+
+
+def test_side_by_odd_even_is_said(buurt: tuple[Dataset, dict[str, str]]) -> None:
+    ds, v = buurt
+    # two numbers only: the geometry cannot decide, odd/even puts 1 and 2 across the street
+    assert ds.side_by_parity[ds.unit_index(v["duo1"])]
+    r = check(ds, not_adjacent, v["duo2"], [entry(v["duo1"])], house_numbers=1)
+    assert r.outcome == "pass" and "even/oneven" in r.message
+    r = check(ds, not_adjacent, v["hof5"], [entry(v["hof2"])], house_numbers=2)
+    assert "even/oneven" not in r.message
+
+
+def test_enclosure_newness_is_per_dwelling(buurt: tuple[Dataset, dict[str, str]]) -> None:
+    ds, v = buurt
+    # 3 was enclosed by walls already (1 and 7 counted); 5, in 3's pand, applies: by house
+    # numbers 3 now lies between 1 and 5 too, but the application changes nothing for it
+    r = check(ds, not_enclosed, v["kerk5"], [entry(v["kerk1"]), entry(v["kerk7"])])
+    assert r.outcome == "review" and ids(r, "enclosed_neighbour") == [v["kerk3"]]
+    assert r.evidence[0].detail["enclosed_before"] is True
+    assert r.evidence[0].detail["via"] == ["house_numbers", "shared_wall"]
+    assert r.measured["enclosed"] == 0 and r.measured["already_enclosed"] == 1
+    # without 7, walls do not enclose 3 (before or after): the house numbers newly do
+    r = check(ds, not_enclosed, v["kerk5"], [entry(v["kerk1"])])
+    assert r.outcome == "fail" and r.evidence[0].detail["via"] == ["house_numbers"]
+
+
+def test_a_flat_between_counted_houses_is_for_review(buurt: tuple[Dataset, dict[str, str]]) -> None:
+    ds, v = buurt
+    r = check(ds, not_enclosed, v["flat3"], [entry(v["flat1"])])
+    assert r.outcome == "review"
+    assert r.measured == {"enclosed": 0, "already_enclosed": 0, "flats": 12, "checked": 12}
+    assert all(e.detail.get("flat") for e in r.evidence if e.relation == "enclosed_neighbour")
+    assert "geen verdiepingen" in r.message and "meer dan 10 woningen" in r.message
+    # with a higher bound the pand is no flat and the twelve are enclosed
+    r = check(ds, not_enclosed, v["flat3"], [entry(v["flat1"])], max_pand_dwellings=12)
+    assert r.outcome == "fail" and r.measured["enclosed"] == 12
 
 
 # ----------------------------------------------------------------------------- area_share

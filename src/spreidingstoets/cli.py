@@ -586,10 +586,15 @@ def rules_test(
         out = console()
         for case in report.cases:
             mark = "[green]ok[/]" if case.ok else "[red]FOUT[/]"
+            if case.skipped:
+                mark = "[yellow]overgeslagen[/]"
             out.print(f"{mark} {escape(case.file)}: {escape(case.name)}")
             for problem in case.problems:
                 out.print(f"     [red]{escape(problem)}[/]")
-        out.print(f"{report.passed} passed, {report.failed} failed")
+            if case.skipped:
+                out.print(f"     [yellow]{escape(case.skipped)}[/]")
+        skipped = f", {report.skipped} skipped" if report.skipped else ""
+        out.print(f"{report.passed} passed, {report.failed} failed{skipped}")
     raise typer.Exit(0 if report.failed == 0 else 1)
 
 

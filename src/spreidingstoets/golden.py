@@ -17,11 +17,17 @@
           outcome: refused
           rules: {straat: fail, personen: pass}
           measured: {straat: {dwellings: 6, existing: 0}}
+
+A file runs on the bundled sample, or with ``dataset: PATH`` (a BAG source, relative to the
+file) on that source, compiled once into the settings' cache folder and checked against an
+empty register plus each case's ``register_add``. A source that is not there (the real BAG data
+in ``../shared/data`` is not part of the repository) skips its cases, with the reason.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,8 +95,21 @@ class GoldenFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ruleset: str
+    dataset: str | None = Field(
+        None, description="a BAG source relative to this file; default: the bundled sample"
+    )
     description: str | None = None
     cases: list[Case] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class GoldenCase:
+    """One case of a golden file, with the BAG source it runs on (None: the bundled sample)."""
+
+    file: str
+    ruleset: str
+    case: Case
+    source: Path | None = None
 
 
 @dataclass
@@ -98,6 +117,7 @@ class CaseResult:
     file: str
     name: str
     problems: list[str] = field(default_factory=list)
+    skipped: str | None = None  # why the case did not run
 
     @property
     def ok(self) -> bool:
@@ -110,18 +130,29 @@ class GoldenReport:
 
     @property
     def passed(self) -> int:
-        return sum(c.ok for c in self.cases)
+        return sum(c.ok and not c.skipped for c in self.cases)
+
+    @property
+    def skipped(self) -> int:
+        return sum(bool(c.skipped) for c in self.cases)
 
     @property
     def failed(self) -> int:
-        return len(self.cases) - self.passed
+        return len(self.cases) - self.passed - self.skipped
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "passed": self.passed,
             "failed": self.failed,
+            "skipped": self.skipped,
             "cases": [
-                {"file": c.file, "name": c.name, "ok": c.ok, "problems": c.problems}
+                {
+                    "file": c.file,
+                    "name": c.name,
+                    "ok": c.ok,
+                    "problems": c.problems,
+                    "skipped": c.skipped,
+                }
                 for c in self.cases
             ],
         }
@@ -216,16 +247,66 @@ def read_golden(path: Path) -> GoldenFile:
         raise InputError(f"{path}: {exc}") from None
 
 
-def golden_cases(names: list[str] | None, rules_dir: Path) -> list[tuple[str, str, Case]]:
-    """Every golden case as (file name, ruleset id, case), in file order."""
-    found: list[tuple[str, str, Case]] = []
+def all_golden_cases(names: list[str] | None, rules_dir: Path) -> list[GoldenCase]:
+    """Every golden case, in file order, with the source its file runs on."""
+    found: list[GoldenCase] = []
     for path in golden_files(names, rules_dir):
         golden = read_golden(path)
-        found.extend((path.name, golden.ruleset, case) for case in golden.cases)
+        source = (path.parent / golden.dataset).resolve() if golden.dataset else None
+        found.extend(GoldenCase(path.name, golden.ruleset, case, source) for case in golden.cases)
     return found
 
 
+def golden_cases(names: list[str] | None, rules_dir: Path) -> list[tuple[str, str, Case]]:
+    """The golden cases on the bundled sample as (file name, ruleset id, case), in file order."""
+    return [
+        (g.file, g.ruleset, g.case) for g in all_golden_cases(names, rules_dir) if g.source is None
+    ]
+
+
+def missing_source(source: Path) -> str | None:
+    """Why a golden file's source cannot be used, or None."""
+    if source.exists():
+        return None
+    return f"bron {source} ontbreekt (de echte BAG-gegevens staan in ../shared/data)"
+
+
+def source_workspace(ws: Workspace, source: Path) -> Workspace:
+    """A workspace on ``source``, compiled once into the cache folder, on an empty register
+    (whatever register the settings name: a golden case brings its own entries)."""
+    from spreidingstoets.dataset.compile import (
+        FORMAT_VERSION,
+        file_sha256,
+        source_files,
+        write_dataset,
+    )
+    from spreidingstoets.dataset.sources import read_source
+
+    digest = hashlib.sha256("".join(file_sha256(p) for p in source_files(source)).encode())
+    target = (
+        ws.settings.cache_dir / f"golden-{source.stem}-v{FORMAT_VERSION}-{digest.hexdigest()[:16]}"
+    )
+    if not (target / "manifest.json").is_file():
+        write_dataset(read_source(source), source, target, force=target.exists())
+    return Workspace(ws.settings, data=target, snapshot=RegisterSnapshot((), "leeg"))
+
+
 def run_golden(ws: Workspace, names: list[str] | None = None) -> GoldenReport:
-    cases = golden_cases(names, ws.settings.rules_dir)
+    """Every golden case: on the sample with ``ws``, on another source with a workspace of its
+    own (made once per source), skipped when that source is not there."""
+    results: list[CaseResult] = []
+    others: dict[Path, Workspace] = {}
+    cases = all_golden_cases(names, ws.settings.rules_dir)
     ws.overlay()  # a register that cannot be read fails the run, not every case one by one
-    return GoldenReport([run_case(ws, case, ruleset_id, file) for file, ruleset_id, case in cases])
+    for g in cases:
+        if g.source is None:
+            results.append(run_case(ws, g.case, g.ruleset, g.file))
+            continue
+        reason = missing_source(g.source)
+        if reason:
+            results.append(CaseResult(g.file, g.case.name, skipped=reason))
+            continue
+        if g.source not in others:
+            others[g.source] = source_workspace(ws, g.source)
+        results.append(run_case(others[g.source], g.case, g.ruleset, g.file))
+    return GoldenReport(results)

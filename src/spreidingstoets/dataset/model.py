@@ -4,7 +4,8 @@ Pure: numpy and shapely only, so the engine and rule types can import it without
 file format (``dataset/store.py`` loads it from the compiled Parquet files). Built once at load:
 STRtrees over active footprints and over unit points; CSR arrays for openbare ruimte -> units,
 footprint -> units and unit -> footprints; the footprint adjacency graph (computed at import,
-stored); and the house-number order per street side.
+stored); and the sides of the streets with their house-number order, decided from the geometry
+(``dataset/neighbours.py``).
 """
 
 from __future__ import annotations
@@ -103,9 +104,10 @@ class Dataset:
     fp_units: Csr
     street_units: Csr
     fp_adjacent: Csr
-    side_key: np.ndarray  # per unit: street * 2 + parity of the hoofdadres, -1 if none
-    side_rank: np.ndarray  # per unit: dense rank of its huisnummer on that side
-    side_order: Csr  # per side key: units sorted by rank
+    side_key: np.ndarray  # per unit: its side of the street (dataset/neighbours.py), -1 if none
+    side_rank: np.ndarray  # per unit: its house-number position along that side
+    side_order: Csr  # per side: units sorted by rank
+    side_by_parity: np.ndarray  # per unit: side by odd/even, the geometry could not decide
     point_tree: Any = field(repr=False)  # a KD-tree over unit_xy (query_ball_point)
     woning: np.ndarray  # the default dwelling mask (DESIGN.md section 2), computed at load
     layers: dict[str, ZoningLayer] = field(default_factory=dict)  # zoning / area polygons
@@ -217,19 +219,6 @@ class Dataset:
         x, y = self.unit_xy[near, 0], self.unit_xy[near, 1]
         inside = shapely.intersects_xy(polygon, x, y)
         return near[inside]
-
-    def side_neighbours(self, i: int, n: int) -> np.ndarray:
-        """Units on the same street side within ``n`` house-number ranks of unit ``i``."""
-        key = int(self.side_key[i])
-        if key < 0 or n <= 0:
-            return self.unit_id[:0].astype(np.int32)
-        members = self.side_order.members(key)
-        ranks = self.side_rank[members]
-        r = int(self.side_rank[i])
-        lo = np.searchsorted(ranks, r - n, "left")
-        hi = np.searchsorted(ranks, r + n, "right")
-        near = members[lo:hi]
-        return near[near != i]
 
     def unit_points(self) -> dict[str, tuple[float, float]]:
         return {

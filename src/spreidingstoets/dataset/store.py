@@ -13,7 +13,13 @@ from scipy.spatial import cKDTree
 
 from spreidingstoets.dataset.compile import DATA_FILES, FORMAT_VERSION
 from spreidingstoets.dataset.footprints import Footprints
-from spreidingstoets.dataset.model import Csr, Dataset, dwelling_mask
+from spreidingstoets.dataset.model import Csr, Dataset, dwelling_mask, per_value
+from spreidingstoets.dataset.neighbours import (
+    NOT_REALISED_STATUSES,
+    WITHDRAWN_STATUSES,
+    WRONGLY_REGISTERED_STATUSES,
+    street_sides,
+)
 from spreidingstoets.errors import SourceError
 from spreidingstoets.zoning.parquet import read_layer
 
@@ -176,22 +182,17 @@ def _load(path: Path) -> Dataset:
     rows = np.flatnonzero(has_street)
     street_units = Csr.build(street[rows].astype(np.int64), rows, streets.num_rows)
 
-    # House-number order per street side: key = street*2 + parity, dense rank of huisnummer.
-    number = np.where(hoofdadres >= 0, addr_num[np.maximum(hoofdadres, 0)], 0)
-    side_key = np.where(has_street, street.astype(np.int64) * 2 + (number % 2), -1)
-    order = np.lexsort((number, side_key))
-    order = order[side_key[order] >= 0]
-    sk, num_sorted = side_key[order], number[order]
-    new_group = np.r_[True, sk[1:] != sk[:-1]]
-    new_number = new_group | np.r_[True, num_sorted[1:] != num_sorted[:-1]]
-    dense = np.cumsum(new_number)
-    group_start = np.maximum.accumulate(np.where(new_group, dense, 0))
-    side_rank = np.full(n_units, -1, np.int64)
-    side_rank[order] = dense - group_start
-    n_sides = streets.num_rows * 2
-    side_ptr = np.zeros(n_sides + 1, np.int64)
-    np.cumsum(np.bincount(sk, minlength=n_sides), out=side_ptr[1:])
-    side_order = Csr(side_ptr, order.astype(np.int32))  # lexsort keeps rank order per side
+    # Sides of the streets from the geometry of the address points (dataset/neighbours.py).
+    hoofd = np.maximum(hoofdadres, 0)
+    numbered = has_street & (hoofdadres >= 0)
+    gone = WITHDRAWN_STATUSES + NOT_REALISED_STATUSES + WRONGLY_REGISTERED_STATUSES
+    sides = street_sides(
+        np.where(numbered, street, -1),
+        addr_num[hoofd],
+        addr_huisletter[hoofd],
+        xy,
+        usable=~per_value(status, lambda s: s in gone),
+    )
 
     ds = Dataset(
         manifest=manifest,
@@ -228,9 +229,10 @@ def _load(path: Path) -> Dataset:
         fp_units=Csr.build(lf, lu, n_fp),
         street_units=street_units,
         fp_adjacent=Csr.build(np.r_[a, b], np.r_[b, a], n_fp),
-        side_key=side_key,
-        side_rank=side_rank,
-        side_order=side_order,
+        side_key=sides.key,
+        side_rank=sides.rank,
+        side_order=Csr(sides.ptr, sides.order),
+        side_by_parity=sides.by_parity,
         point_tree=cKDTree(xy),
         woning=dwelling_mask(unit_type, status, doel, hoofdadres),
     )

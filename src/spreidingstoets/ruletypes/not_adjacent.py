@@ -6,9 +6,14 @@ Tiel (no two next to each other), Heusden (always two houses in between: ``house
 * ``shared_wall``: a counted unit in another pand whose footprint lies within ``tolerance_m``
   of one of the application's panden (0.5 m by default: touching walls, with BAG slack).
   Across the street or behind an alley wider than the tolerance is not adjacent.
-* ``house_numbers``: a counted unit on the same side of the same street (BAG openbare ruimte,
-  same parity) within N house-number ranks. Ranks count the house numbers that exist, so a
-  missing number is skipped (with 5, 9, 11 on a side and no 7, 9 is one rank from 5).
+* ``house_numbers``: a counted unit on the same side of the same street (BAG openbare ruimte;
+  the side decided from the geometry, so a street numbered 1, 2, 3 along one side works) within
+  N house-number positions. Positions count what stands between (``between``: existing
+  verblijfsobjecten, a shop too; not a garage box, nor a withdrawn, never realised or missing
+  number):
+  with 5, 9, 11 on a side and no 7, 9 is one position from 5; 3, 3a and 3b are three
+  positions. House numbers more than ``max_gap_m`` apart are no neighbours, and nothing beyond
+  such a gap is counted. The model is ``dataset/neighbours.py``, shared with ``not_enclosed``.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ import shapely
 from pydantic import Field
 
 from spreidingstoets.dataset.model import Dataset
+from spreidingstoets.dataset.neighbours import SideView, standing_mask
 from spreidingstoets.domain.model import Evidence, RuleOutcome
+from spreidingstoets.domain.vocabulary import WONING_GEBRUIKSDOEL
 from spreidingstoets.ruletypes.base import Context, Counted, RuleSpec, Strict, fmt_m, outcome
 
 NAME = "not_adjacent"
@@ -51,6 +58,8 @@ def neighbour_footprints(
     if len(fps) == 0:
         return fps
     if tolerance == ds.adjacency_tolerance:
+        if len(fps) == 1:  # the common case: the graph's row is sorted and holds no self-loop
+            return ds.fp_adjacent.members(int(fps[0]))
         near = np.unique(ds.fp_adjacent.gather(fps))
     else:
         if geom is None:
@@ -58,6 +67,47 @@ def neighbour_footprints(
             geom = geoms[0] if len(fps) == 1 else shapely.union_all(geoms)
         near = ds.footprints_within(geom, tolerance)
     return near[~in_sorted(near, np.sort(fps))]
+
+
+class Between(Strict):
+    """What stands between two house numbers, or in a neighbouring pand: the same in every rule
+    type (``dataset/neighbours.py``). Existing verblijfsobjecten and plaatsen always do."""
+
+    other_uses: bool = Field(
+        default=True,
+        description="an existing verblijfsobject without woonfunctie (a shop, an office) stands "
+        "between",
+    )
+    storage: bool = Field(
+        default=False,
+        description="a verblijfsobject with only 'overige gebruiksfunctie' (a garage box, a "
+        "storage unit) stands between",
+    )
+    under_construction: bool = Field(
+        default=False, description="a verblijfsobject under construction (gevormd) stands between"
+    )
+    withdrawn: bool = Field(
+        default=False, description="a withdrawn (ingetrokken) verblijfsobject stands between"
+    )
+    not_realised: bool = Field(
+        default=False, description="a never realised verblijfsobject stands between"
+    )
+    demolished: bool = Field(
+        default=False,
+        description="a verblijfsobject whose panden are all demolished stands between",
+    )
+
+    def mask(self, ds: Dataset, gebruiksdoel: str = WONING_GEBRUIKSDOEL) -> np.ndarray:
+        """Per unit: stands between (cached on the dataset)."""
+        return standing_mask(ds, gebruiksdoel=gebruiksdoel, **self.model_dump())
+
+
+MAX_GAP_M = 50.0  # [default] house-number neighbours further apart are no neighbours
+MAX_GAP_TEXT = (
+    "house-number neighbours whose address points lie further apart than this (metres) are no "
+    "neighbours, and nothing beyond such a gap counts"
+)
+PARITY_TEXT = "straatkant op even/oneven: de ligging beslist daar niet"
 
 
 class Params(Strict):
@@ -76,9 +126,11 @@ class Params(Strict):
     house_numbers: int = Field(
         default=0,
         ge=0,
-        description="also fail on a counted dwelling within this many house-number ranks on the "
-        "same side of the street (Heusden: 2 = always two houses in between); 0 = off",
+        description="also fail on a counted dwelling within this many house-number positions on "
+        "the same side of the street (Heusden: 2 = always two houses in between); 0 = off",
     )
+    max_gap_m: float = Field(default=MAX_GAP_M, gt=0, description=MAX_GAP_TEXT)
+    between: Between = Field(default=Between(), description="what stands between house numbers")
     counted: Counted = Field(default=Counted(), description="which register entries count")
 
 
@@ -97,8 +149,8 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
             if relation == "adjacent_pand":
                 dist = float(shapely.distance(ctx.geometry, ds.unit_geometry(u)))
                 extra["distance_m"] = round(dist, 2)
-            if relation == "side_neighbour":
-                extra["rank_distance"] = abs(int(ds.side_rank[u]) - int(ds.side_rank[ctx.unit]))
+            if relation == "side_neighbour" and ds.side_by_parity[u]:
+                extra["side_by_parity"] = True
             found[u] = ctx.evidence(relation, u, **extra)
             counts[relation] += 1
 
@@ -109,8 +161,16 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         near = neighbour_footprints(ds, own_fps, p.tolerance_m, ctx.geometry)
         units = ds.fp_units.gather(near)
         add(np.unique(units[units != ctx.unit]), "adjacent_pand")
-    if p.house_numbers > 0:
-        add(np.sort(ds.side_neighbours(ctx.unit, p.house_numbers)), "side_neighbour")
+    by_parity = False
+    if p.house_numbers > 0 and ds.side_key[ctx.unit] >= 0:
+        standing = p.between.mask(ds)
+        counted = ctx.register.counted_mask(ctx.period, p.counted)
+        app = ctx.unit
+        view = SideView.of(ds, app, lambda m: standing[m] | counted[m] | (m == app))
+        here = view.position(int(ds.side_rank[app]))
+        by_parity = bool(ds.side_by_parity[app])
+        for there, steps in view.walk(here, p.house_numbers, p.max_gap_m):
+            add(np.sort(view.at(there)), "side_neighbour", rank_distance=steps)
 
     order = list(RELATION_TEXT)
     evidence = sorted(
@@ -122,6 +182,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         "shared_wall": p.shared_wall,
         "tolerance_m": p.tolerance_m,
         "house_numbers": p.house_numbers,
+        "max_gap_m": p.max_gap_m,
     }
     checks = []
     if p.same_pand:
@@ -129,7 +190,10 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     if p.shared_wall:
         checks.append(f"aangrenzende panden (binnen {fmt_m(p.tolerance_m)})")
     if p.house_numbers:
-        checks.append(f"{p.house_numbers} huisnummer(s) aan weerszijden aan dezelfde straatkant")
+        checks.append(
+            f"{p.house_numbers} huisnummer(s) aan weerszijden aan dezelfde straatkant (tot "
+            f"{fmt_m(p.max_gap_m)} uit elkaar" + (f"; {PARITY_TEXT}" if by_parity else "") + ")"
+        )
     scope = ", ".join(checks) or "niets (alle controles uit)"
     if not found:
         return outcome(

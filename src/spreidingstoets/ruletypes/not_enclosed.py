@@ -1,40 +1,48 @@
 """Granting must not leave an ordinary dwelling with counted dwellings on both sides (Tiel).
 
 After granting, the application counts as a counted dwelling. An ordinary dwelling D (a
-dwelling by ``dwelling`` that is not counted) is *enclosed* when
+dwelling by ``dwelling`` that is not counted) is *enclosed* when, by the neighbour model of
+``dataset/neighbours.py`` (the same as ``not_adjacent``'s):
 
-* (``shared_wall``) D's pand has at least two neighbouring panden (footprints within
-  ``tolerance_m``) that hold a dwelling, and every one of them holds a counted dwelling; or
-* (``house_numbers``) the nearest house-number rank below D and the nearest above D on the
-  same side of its street both hold a counted dwelling. Only ranks holding a dwelling or a
-  counted unit are "present": a missing number, a shop or a dwelling under construction is
-  skipped (with 12 counted, no 14 and 16 counted, 14's absence makes 12 and 16 neighbours).
+* (``shared_wall``) D's *sides* are the panden within ``tolerance_m`` of D's own panden in
+  which something stands (``between``: an existing verblijfsobject, a shop too; a shed or a
+  garage without one is no side). D is enclosed when it has at least two sides and every side
+  holds a counted unit. A shop in a neighbouring pand, or behind D, is an uncounted side.
+* (``house_numbers``) the nearest house-number position below D and the nearest above it on
+  its side of the street (decided from the geometry) each hold a counted unit, and lie within
+  ``max_gap_m`` of D's. Positions are those where something stands or a unit counts: a missing,
+  withdrawn or never realised number is skipped, a shop is not; 3, 3a and 3b are three
+  positions, toevoegingen (3-1, 3-2) share one.
 
-Only dwellings next to the application can become enclosed by granting it, so only those are
-tested: the ordinary dwellings in the panden next to the application's pand, and the ordinary
-dwellings at the nearest present rank below and above it.
+Which dwellings are tested: exactly those the application can change. D's sides are the
+panden touching D's own panden, so the application encloses D by walls only when one of its
+panden touches one of D's; by house numbers only at the nearest position either side of the
+application's. Any other dwelling is enclosed before granting exactly when it is after, so
+testing the rest of the block would change nothing (the property test in
+``tests/test_ruletypes_spatial.py`` checks this against every dwelling of generated rows).
 
-Flats: the BAG knows no floor or position of a unit inside a pand, so dwellings within one
-pand have no sides. A pand with several dwellings is treated as one block: its ordinary
-dwellings are enclosed when the pand is (rule a), whatever else it holds. Dwellings in the
-application's own pand are not tested by rule a (granting does not change their pand's
-neighbours). Units sharing a house number (toevoegingen) share one rank; a rank holds a
-counted dwelling when any unit at it does.
+Newness is decided per dwelling, not per route: D is newly enclosed when it is enclosed after
+granting and was not enclosed before, by either route.
 
-Outcome: ``fail`` when granting newly encloses a dwelling; ``review`` when the dwellings that
-are enclosed after granting were already enclosed before (the application changes nothing for
-them, e.g. a second counted unit in an already counted pand); ``pass`` otherwise.
+Flats: the BAG holds no floors, so in a pand with more than ``max_pand_dwellings`` dwellings
+nobody knows who lives "on both sides". An enclosure that rests on such a pand (D is in one,
+or the counted units on one of D's sides are all in one) is not computed on a guess: it goes
+to review, with the candidates.
+
+Outcome: ``fail`` when granting newly encloses a dwelling (outside flats); ``review`` when the
+dwellings it encloses were already enclosed before (the application changes nothing for them)
+or when the enclosure rests on a flat; ``pass`` otherwise.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from pydantic import Field
 
 from spreidingstoets.dataset.model import Dataset
+from spreidingstoets.dataset.neighbours import SideView
 from spreidingstoets.domain.model import Evidence, RuleOutcome
 from spreidingstoets.ruletypes.base import (
     Context,
@@ -45,12 +53,19 @@ from spreidingstoets.ruletypes.base import (
     fmt_m,
     outcome,
 )
-from spreidingstoets.ruletypes.not_adjacent import neighbour_footprints
+from spreidingstoets.ruletypes.not_adjacent import (
+    MAX_GAP_M,
+    MAX_GAP_TEXT,
+    PARITY_TEXT,
+    Between,
+    neighbour_footprints,
+)
 
 NAME = "not_enclosed"
 
 MAX_LISTED = 5
 VIA_TEXT = {"shared_wall": "gedeelde muren", "house_numbers": "huisnummers"}
+KINDS = ("new", "already", "flat")  # newly enclosed; enclosed before already; resting on a flat
 
 
 class Params(Strict):
@@ -66,160 +81,258 @@ class Params(Strict):
         ge=0,
         description="footprints within this distance (metres, inclusive) share a wall",
     )
+    max_gap_m: float = Field(default=MAX_GAP_M, gt=0, description=MAX_GAP_TEXT)
+    max_pand_dwellings: int = Field(
+        default=10,
+        ge=1,
+        description="a pand with more dwellings than this is a block of flats: the BAG holds no "
+        "floors, so an enclosure resting on one goes to review",
+    )
+    between: Between = Field(default=Between(), description="what stands between (and is a side)")
     counted: Counted = Field(default=Counted(), description="which register entries count")
     dwelling: Dwelling = Field(default=Dwelling(), description="what is a dwelling (woning)")
 
 
+@dataclass(frozen=True)
+class _Route:
+    """One way a dwelling is enclosed: the counted units around it, and whether that rests on
+    a block of flats."""
+
+    by: frozenset[int]
+    flat: bool
+
+
 @dataclass
-class _Enclosure:
-    via: list[str] = field(default_factory=list)
-    by: set[int] = field(default_factory=set)
-    new: bool = False
+class _Found:
+    via: list[str]
+    by: set[int]
+    by_parity: bool
+    kind: str = "new"  # one of KINDS
 
 
 class _World:
-    """Counted and present units in one state of the register (before or after granting).
+    """The register in one state: before granting (the application does not count) or after.
 
-    Works on Python ints: the neighbourhoods are a handful of units, where numpy's per-call
-    overhead would cost more than the work.
+    Per unit and per pand in Python: a check looks at a handful of them, where numpy's per-call
+    overhead would cost more than the work; whole street sides are masked with numpy.
     """
 
-    def __init__(self, dwelling: np.ndarray, counted: np.ndarray, app: int, granted: bool) -> None:
-        self.dwelling = dwelling
-        self.counted = counted  # per-unit mask of the register on the check date
-        self.app = app
-        self.granted = granted  # after granting the application counts, before it does not
+    def __init__(
+        self,
+        ds: Dataset,
+        counted: np.ndarray,
+        standing: np.ndarray,
+        dwelling: np.ndarray,
+        app: int,
+        granted: bool,
+    ) -> None:
+        self.ds, self.counted, self.standing, self.dwelling = ds, counted, standing, dwelling
+        self.app, self.granted = app, granted
+        self._panden: dict[int, tuple[list[int], bool]] = {}
 
     def counts(self, unit: int) -> bool:
+        # the application's own registrations never count against it
         return self.granted if unit == self.app else bool(self.counted[unit])
 
-    def present(self, unit: int) -> bool:
-        return bool(self.dwelling[unit]) or self.counts(unit)
+    def present(self, units: np.ndarray) -> np.ndarray:
+        """Per unit of ``units``: stands, is a dwelling or counts."""
+        counts = np.where(units == self.app, self.granted, self.counted[units])
+        return self.standing[units] | self.dwelling[units] | counts
+
+    def pand(self, f: int) -> tuple[list[int], bool]:
+        """The counted units in pand ``f``, and whether anything stands or counts in it."""
+        if f not in self._panden:
+            units = self.ds.fp_units.members(f).tolist()
+            counted = [u for u in units if self.counts(u)]
+            present = bool(counted) or any(self.standing[u] or self.dwelling[u] for u in units)
+            self._panden[f] = (counted, present)
+        return self._panden[f]
 
 
-def _block(ds: Dataset, pand: int) -> np.ndarray:
-    """The pand with every other pand of its units: a dwelling with an annex is one block."""
-    units = ds.fp_units.members(pand).tolist()
-    fps = {pand, *(f for u in units for f in ds.unit_fps.members(u).tolist())}
-    return np.array(sorted(fps), np.int64)
+class _Enclosure:
+    """The enclosure tests of one check, with what they share."""
 
+    def __init__(self, ctx: Context, p: Params, dwelling: np.ndarray) -> None:
+        self.ds, self.p, self.dwelling = ctx.dataset, p, dwelling
+        self._flat: dict[int, bool] = {}
+        self._walls: dict[tuple[int, ...], _Route | None] = {}
+        self._numbers: dict[tuple[bool, int, int], list[list[int]] | None] = {}
 
-def _pand_enclosure(ds: Dataset, pand: int, tol: float, world: _World) -> list[int] | None:
-    """Counted units around ``pand`` (and its block) if it is enclosed in ``world``, else None."""
-    holders = 0
-    by: list[int] = []
-    for f in neighbour_footprints(ds, _block(ds, pand), tol).tolist():
-        units = ds.fp_units.members(f).tolist()
-        if not any(world.present(u) for u in units):
-            continue  # a shed, a shop: not a dwelling neighbour
-        counted = [u for u in units if world.counts(u)]
-        if not counted:
+    def flat(self, panden: list[int]) -> bool:
+        """Is any of these panden a block of flats (more than max_pand_dwellings dwellings)?"""
+        for f in panden:
+            if f not in self._flat:
+                units = self.ds.fp_units.members(f)
+                self._flat[f] = int(self.dwelling[units].sum()) > self.p.max_pand_dwellings
+            if self._flat[f]:
+                return True
+        return False
+
+    def walls(self, d: int, world: _World) -> _Route | None:
+        """Enclosed by walls in ``world``? (Dwellings in the same panden share the answer.)"""
+        own = self.ds.unit_fps.members(d)
+        key = (world.granted, *own.tolist())
+        if key not in self._walls:
+            self._walls[key] = self._walls_of(own, world)
+        return self._walls[key]
+
+    def _walls_of(self, own: np.ndarray, world: _World) -> _Route | None:
+        if len(own) == 0:
             return None
-        holders += 1
-        by += counted
-    return by if holders >= 2 else None
+        sides: list[int] = []
+        by: set[int] = set()
+        for f in neighbour_footprints(self.ds, own, self.p.tolerance_m).tolist():
+            counted, present = world.pand(f)
+            if not counted:
+                if present:
+                    return None  # a side without a counted unit
+                continue  # a shed, a garage: no side
+            sides.append(f)
+            by.update(counted)
+        if len(sides) < 2:
+            return None
+        return _Route(frozenset(by), self.flat(own.tolist()) or self.flat(sides))
 
+    def numbers(self, d: int, view: SideView, world: _World) -> _Route | None:
+        """Enclosed by house numbers in ``world``? (The units at one position share the
+        counted units around it.)"""
+        rank = int(self.ds.side_rank[d])
+        key = (world.granted, int(self.ds.side_key[d]), rank)
+        if key not in self._numbers:
+            self._numbers[key] = self._numbers_around(view.position(rank), view, world)
+        sides = self._numbers[key]
+        if sides is None:
+            return None
+        fps = self.ds.unit_fps.members
+        flat = self.flat(fps(d).tolist()) or any(
+            all(self.flat(fps(c).tolist()) for c in side) for side in sides
+        )
+        return _Route(frozenset(u for side in sides for u in side), flat)
 
-Slots = tuple[list[int], list[int]]  # units present on a street side, and their ranks (sorted)
-
-
-def _side_slots(members: list[int], ranks: list[int], world: _World) -> Slots:
-    keep = [(u, r) for u, r in zip(members, ranks, strict=True) if world.present(u)]
-    return [u for u, _ in keep], [r for _, r in keep]
-
-
-def _around(units: list[int], ranks: list[int], rank: int) -> tuple[list[int], list[int]]:
-    """Units at the nearest present rank below and above ``rank`` (empty when none)."""
-    lo, hi = bisect_left(ranks, rank), bisect_right(ranks, rank)
-    below = units[bisect_left(ranks, ranks[lo - 1]) : lo] if lo > 0 else []
-    above = units[hi : bisect_right(ranks, ranks[hi])] if hi < len(ranks) else []
-    return below, above
-
-
-def _side_enclosure(ds: Dataset, unit: int, slots: Slots, world: _World) -> list[int] | None:
-    below, above = _around(*slots, int(ds.side_rank[unit]))
-    below = [u for u in below if world.counts(u)]
-    above = [u for u in above if world.counts(u)]
-    return below + above if below and above else None
+    def _numbers_around(self, here: int, view: SideView, world: _World) -> list[list[int]] | None:
+        """The counted units at the present positions either side of ``here``, if both hold
+        some and lie within max_gap_m."""
+        around = view.walk(here, 1, self.p.max_gap_m)
+        if len(around) < 2:
+            return None
+        sides: list[list[int]] = []
+        for there, _ in around:
+            counted = [u for u in view.at(there).tolist() if world.counts(u)]
+            if not counted:
+                return None
+            sides.append(counted)
+        return sides
 
 
 def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     ds = ctx.dataset
     app = ctx.unit
     dwelling = ctx.dwellings(p.dwelling)
-    mask = ctx.register.counted_mask(ctx.period, p.counted)
-    before = _World(dwelling, mask, app, granted=False)
-    after = _World(dwelling, mask, app, granted=True)
-    found: dict[int, _Enclosure] = {}
-    checked: set[int] = set()
+    counted = ctx.register.counted_mask(ctx.period, p.counted)
+    standing = p.between.mask(ds, p.dwelling.gebruiksdoel)
+    after = _World(ds, counted, standing, dwelling, app, granted=True)
+    before = _World(ds, counted, standing, dwelling, app, granted=False)
+    test = _Enclosure(ctx, p, dwelling)
+    views: dict[tuple[bool, int], SideView] = {}
 
-    def record(units: list[int], via: str, by: list[int], was: list[int] | None) -> None:
-        for d in units:
-            e = found.setdefault(d, _Enclosure())
-            e.via.append(via)
-            e.by.update(u for u in by if u != app)
-            e.new = e.new or was is None
+    def view(world: _World, unit: int) -> SideView:
+        """The present positions of ``unit``'s side of the street in ``world``."""
+        key = (world.granted, int(ds.side_key[unit]))
+        if key not in views:
+            views[key] = SideView.of(ds, unit, world.present)
+        return views[key]
 
-    def ordinary(units: list[int]) -> list[int]:
-        return [u for u in units if dwelling[u] and not after.counts(u)]
+    def ordinary(units: np.ndarray) -> list[int]:
+        return [u for u in set(units.tolist()) if dwelling[u] and not after.counts(u)]
 
+    # The application can enclose d by walls only when one of its panden touches one of d's,
+    # and by house numbers only when d is at the nearest position either side of it.
+    by_wall: set[int] = set()
     if p.shared_wall and len(ctx.footprints):
-        for f in neighbour_footprints(ds, ctx.footprints, p.tolerance_m, ctx.geometry).tolist():
-            plain = ordinary(ds.fp_units.members(f).tolist())
-            if not plain:
-                continue
-            checked.update(plain)
-            by = _pand_enclosure(ds, f, p.tolerance_m, after)
-            if by is not None:
-                record(plain, "shared_wall", by, _pand_enclosure(ds, f, p.tolerance_m, before))
+        near = neighbour_footprints(ds, ctx.footprints, p.tolerance_m)
+        by_wall.update(ordinary(ds.fp_units.gather(near)))
+    by_number: set[int] = set()
+    if p.house_numbers and ds.side_key[app] >= 0:
+        v = view(after, app)
+        here = v.position(int(ds.side_rank[app]))
+        for there, _ in v.walk(here, 1, p.max_gap_m):
+            by_number.update(ordinary(v.at(there)))
 
-    key = int(ds.side_key[app])
-    if p.house_numbers and key >= 0:
-        members = ds.side_order.members(key).tolist()
-        ranks = ds.side_rank[members].tolist()
-        slots = _side_slots(members, ranks, after)
-        slots_before: Slots | None = None
-        for side in _around(*slots, int(ds.side_rank[app])):
-            for d in ordinary(side):
-                checked.add(d)
-                by = _side_enclosure(ds, d, slots, after)
-                if by is not None:
-                    if slots_before is None:
-                        slots_before = _side_slots(members, ranks, before)
-                    record([d], "house_numbers", by, _side_enclosure(ds, d, slots_before, before))
+    def routes(d: int, world: _World) -> dict[str, _Route]:
+        found: dict[str, _Route | None] = {}
+        if p.shared_wall:
+            found["shared_wall"] = test.walls(d, world)
+        if p.house_numbers and ds.side_key[d] >= 0:
+            found["house_numbers"] = test.numbers(d, view(world, d), world)
+        return {via: r for via, r in found.items() if r is not None}
 
-    new = sorted(u for u, e in found.items() if e.new)
-    old = sorted(u for u, e in found.items() if not e.new)
-    evidence: list[Evidence] = []
-    for u in new + old:
-        e = found[u]
-        evidence.append(
-            ctx.evidence(
-                "enclosed_neighbour",
-                u,
-                via=sorted(set(e.via)),
-                enclosed_before=not e.new,
-                enclosed_by=[ds.unit_identificatie(b) for b in sorted(e.by)],
-            )
+    def enclosed_by_application(d: int) -> bool:
+        for r in (
+            test.walls(d, after) if d in by_wall else None,
+            test.numbers(d, view(after, d), after) if d in by_number else None,
+        ):
+            if r is not None and app in r.by:
+                return True
+        return False
+
+    candidates = by_wall | by_number
+    found: dict[int, _Found] = {}
+    for d in sorted(candidates):
+        if not enclosed_by_application(d):
+            continue  # enclosed without the application, if at all: nothing changes for d
+        now, was = routes(d, after), routes(d, before)
+        e = found[d] = _Found(
+            via=sorted(now),
+            by={u for r in now.values() for u in r.by if u != app},
+            by_parity="house_numbers" in now and bool(ds.side_by_parity[d]),
         )
+        if any(not r.flat for r in was.values()):
+            e.kind = "already"
+        elif was or all(r.flat for r in now.values()):
+            e.kind = "flat"
+
+    groups = {k: sorted(u for u, e in found.items() if e.kind == k) for k in KINDS}
+    evidence: list[Evidence] = []
+    for u in groups["new"] + groups["already"] + groups["flat"]:
+        e = found[u]
+        detail: dict[str, object] = {
+            "via": e.via,
+            "enclosed_before": e.kind == "already",
+            "enclosed_by": [ds.unit_identificatie(b) for b in sorted(e.by)],
+        }
+        if e.kind == "flat":
+            detail["flat"] = True
+        if e.by_parity:
+            detail["side_by_parity"] = True
+        evidence.append(ctx.evidence("enclosed_neighbour", u, **detail))
     seen: set[int] = set()
-    for u in new + old:
+    for u in groups["new"] + groups["already"] + groups["flat"]:
         for b in sorted(found[u].by):
             if b not in seen:
                 seen.add(b)
                 evidence.append(ctx.evidence("enclosing", b, encloses=ds.unit_identificatie(u)))
 
-    measured = {"enclosed": len(new), "already_enclosed": len(old), "checked": len(checked)}
+    measured = {
+        "enclosed": len(groups["new"]),
+        "already_enclosed": len(groups["already"]),
+        "flats": len(groups["flat"]),
+        "checked": len(candidates),
+    }
     limit = {
         "shared_wall": p.shared_wall,
         "house_numbers": p.house_numbers,
         "tolerance_m": p.tolerance_m,
+        "max_gap_m": p.max_gap_m,
+        "max_pand_dwellings": p.max_pand_dwellings,
     }
     checks = [
         text
         for on, text in (
             (p.shared_wall, f"aangrenzende panden (binnen {fmt_m(p.tolerance_m)})"),
-            (p.house_numbers, "huisnummerburen aan dezelfde straatkant"),
+            (
+                p.house_numbers,
+                f"huisnummerburen aan dezelfde straatkant (tot {fmt_m(p.max_gap_m)} uit elkaar)",
+            ),
         )
         if on
     ]
@@ -228,7 +341,9 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     def describe(u: int) -> str:
         e = found[u]
         by = ", ".join(ds.unit_label(b) for b in sorted(e.by)) or "-"
-        via = " en ".join(VIA_TEXT[v] for v in sorted(set(e.via)))
+        via = " en ".join(VIA_TEXT[v] for v in e.via)
+        if e.by_parity:
+            via += f" ({PARITY_TEXT})"
         return f"{ds.unit_label(u)} (via {via}; meetellend ernaast: {by} en de aanvraag)"
 
     def listing(units: list[int]) -> str:
@@ -237,20 +352,29 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
             f"; en nog {more}" if more > 0 else ""
         )
 
-    if new:
+    if groups["new"]:
         text = (
             "Na verlening zou een gewone woning aan beide kanten meetellende woningen hebben "
-            f"(ingesloten): {listing(new)}. Gecontroleerd: {scope}."
+            f"(ingesloten): {listing(groups['new'])}. Gecontroleerd: {scope}."
         )
         return outcome(rule, "fail", text, measured=measured, limit=limit, evidence=evidence)
-    if old:
-        text = (
-            f"Ingesloten woning naast de aanvraag, maar dat was zij al vóór deze aanvraag: "
-            f"{listing(old)}. De aanvraag verandert daar niets aan; beoordeel handmatig."
-        )
+    if found:
+        parts = []
+        if groups["already"]:
+            parts.append(
+                "Ingesloten woning naast de aanvraag, maar dat was zij al vóór deze aanvraag: "
+                f"{listing(groups['already'])}. De aanvraag verandert daar niets aan."
+            )
+        if groups["flat"]:
+            parts.append(
+                f"Mogelijk ingesloten, in of naast een pand met meer dan {p.max_pand_dwellings} "
+                f"woningen: {listing(groups['flat'])}. De BAG kent geen verdiepingen, dus wie "
+                "aan weerszijden woont is niet te bepalen."
+            )
+        text = " ".join(parts) + " Beoordeel handmatig."
         return outcome(rule, "review", text, measured=measured, limit=limit, evidence=evidence)
     text = (
-        f"Verlening sluit geen gewone woning in; {len(checked)} buurwoning(en) gecontroleerd "
+        f"Verlening sluit geen gewone woning in; {len(candidates)} buurwoning(en) gecontroleerd "
         f"op {scope}."
     )
     return outcome(rule, "pass", text, measured=measured, limit=limit)
