@@ -75,6 +75,12 @@ class Params(Strict):
         description="register entries to list: all kinds and all statuses by default "
         "(revoked and expired too), on any date",
     )
+    max_listed: int = Field(
+        default=25,
+        ge=0,
+        description="nearest register entries listed as evidence; all are counted in the "
+        "figures (a dense register holds thousands within 100 m, too many to read or store)",
+    )
 
 
 def _detail(e: RegisterEntry, day: dt.date) -> dict[str, object]:
@@ -140,7 +146,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         for e in own
     ]
     hx, hy = ds.unit_xy[ctx.unit].tolist()
-    for d, _label, i, e in nearby:
+    for d, _label, i, e in nearby[: p.max_listed]:
         u = int(reg.unit[i])
         evidence.append(
             ctx.evidence(
@@ -159,6 +165,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     measured = {
         "radius_m": r,
         "nearby_entries": len(near_entries),
+        "nearby_listed": min(len(near_entries), p.max_listed),
         "nearby_units": len({e.verblijfsobject_id for e in near_entries}),
         "nearby_by_status": near_status,
         "nearby_by_kind": dict(sorted(Counter(e.kind for e in near_entries).items())),
@@ -179,6 +186,8 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
             f"{measured['nearby_units']} adres(sen) ({_status_text(near_status)}); de dichtstbijzijnde "
             f"is {nearby[0][1]} op {fmt_m(nearby[0][0])}."
         )
+        if len(nearby) > p.max_listed:
+            facts += f" De {p.max_listed} dichtstbijzijnde staan bij het bewijs."
     else:
         facts = f"Binnen {fmt_m(r)} van {what} staan geen registraties."
     facts += f" In die straal liggen {dwellings_near} andere woningen."
