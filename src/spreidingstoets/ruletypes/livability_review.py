@@ -14,11 +14,12 @@ import functools
 import math
 from collections import Counter
 
+import numpy as np
 from pydantic import Field
 
 from spreidingstoets.domain.model import RuleOutcome
 from spreidingstoets.domain.register import RegisterEntry
-from spreidingstoets.domain.vocabulary import COUNTED_STATUSES, STATUSES
+from spreidingstoets.domain.vocabulary import COUNTED_STATUSES, KINDS, STATUSES
 from spreidingstoets.ruletypes.base import (
     Context,
     Counted,
@@ -102,6 +103,13 @@ def _per_status(entries: list[RegisterEntry]) -> dict[str, int]:
     return {s: counts[s] for s in STATUSES if counts[s]}
 
 
+def _counts(values: np.ndarray, order: tuple[str, ...]) -> dict[str, int]:
+    """How often each value occurs, in ``order``, leaving out those that do not."""
+    found, n = np.unique(values, return_counts=True)
+    counts = dict(zip(found.tolist(), n.tolist(), strict=True))
+    return {v: counts[v] for v in order if counts.get(v)}
+
+
 def _status_text(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {STATUS_NL.get(s, s)}" for s, n in counts.items())
 
@@ -124,13 +132,18 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         int(u): float(d) for u, d in zip(near_units, near_dist, strict=True) if u != ctx.unit
     }
     selected = reg.entry_mask(None, p.counted.kinds, p.counted.statuses)
-    nearby: list[tuple[float, str, int, RegisterEntry]] = [
-        (d, ds.unit_label(u), i, reg.entries[i])
-        for u, d in distance.items()
-        for i in reg.entry_rows(u)
-        if selected[i]
-    ]
-    nearby.sort(key=lambda t: (t[0], t[1], t[2]))
+    rows = [(d, i) for u, d in distance.items() for i in reg.entry_rows(u) if selected[i]]
+    # Labels (the tie-break of the listing) only for what may be listed: a dense register
+    # holds thousands of entries within the radius, and all of them are only counted.
+    if len(rows) > p.max_listed:
+        cutoff = sorted(d for d, _ in rows)[p.max_listed - 1] if p.max_listed else -1.0
+        listed_rows = [(d, i) for d, i in rows if d <= cutoff]
+    else:
+        listed_rows = rows
+    nearby: list[tuple[float, str, int, RegisterEntry]] = sorted(
+        (d, ds.unit_label(int(reg.unit[i])), i, reg.entries[i]) for d, i in listed_rows
+    )[: p.max_listed]
+    near_rows = np.array([i for _, i in rows], np.int64)
     # Dwellings around: BAG points within r of the application's point (cheap, and a context
     # figure, not a test, so point distance is precise enough).
     units = ds.units_near_point(ds.unit_xy[ctx.unit], r, ordered=False)  # only counted
@@ -146,7 +159,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         for e in own
     ]
     hx, hy = ds.unit_xy[ctx.unit].tolist()
-    for d, _label, i, e in nearby[: p.max_listed]:
+    for d, _label, i, e in nearby:
         u = int(reg.unit[i])
         evidence.append(
             ctx.evidence(
@@ -158,17 +171,16 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
             )
         )
 
-    near_entries = [t[3] for t in nearby]
-    near_status = _per_status(near_entries)
+    near_status = _counts(reg.status[near_rows], STATUSES)
     dwellings_near = int(ctx.dwellings(Dwelling())[units].sum()) if len(units) else 0
     own_status = _per_status(own)
     measured = {
         "radius_m": r,
-        "nearby_entries": len(near_entries),
-        "nearby_listed": min(len(near_entries), p.max_listed),
-        "nearby_units": len({e.verblijfsobject_id for e in near_entries}),
+        "nearby_entries": len(near_rows),
+        "nearby_listed": len(nearby),
+        "nearby_units": len(np.unique(reg.unit[near_rows])),
         "nearby_by_status": near_status,
-        "nearby_by_kind": dict(sorted(Counter(e.kind for e in near_entries).items())),
+        "nearby_by_kind": _counts(reg.kind[near_rows], tuple(sorted(KINDS))),
         "dwellings_within_radius": dwellings_near,
         "own_history": len(own),
         "own_history_by_status": own_status,
@@ -180,13 +192,17 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     }
     limit = {"radius_m": r}
 
-    if near_entries:
+    if len(near_rows):
         facts = (
-            f"Binnen {fmt_m(r)} van {what} staan {len(near_entries)} registratie(s) op "
-            f"{measured['nearby_units']} adres(sen) ({_status_text(near_status)}); de dichtstbijzijnde "
-            f"is {nearby[0][1]} op {fmt_m(nearby[0][0])}."
+            f"Binnen {fmt_m(r)} van {what} staan {len(near_rows)} registratie(s) op "
+            f"{measured['nearby_units']} adres(sen) ({_status_text(near_status)})"
+            + (
+                f"; de dichtstbijzijnde is {nearby[0][1]} op {fmt_m(nearby[0][0])}."
+                if nearby
+                else "."
+            )
         )
-        if len(nearby) > p.max_listed:
+        if len(near_rows) > p.max_listed:
             facts += f" De {p.max_listed} dichtstbijzijnde staan bij het bewijs."
     else:
         facts = f"Binnen {fmt_m(r)} van {what} staan geen registraties."
