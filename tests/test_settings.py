@@ -38,3 +38,14 @@ def test_a_missing_rules_folder_names_the_setting(
     monkeypatch.setenv("SPREIDINGSTOETS_RULES", str(tmp_path / "nergens"))
     with pytest.raises(ConfigurationError, match="SPREIDINGSTOETS_RULES"):
         _ = load_settings().rules_dir
+
+
+def test_a_bad_setting_value_is_one_dutch_line_exit_3(monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import run_cli
+
+    monkeypatch.setenv("SPREIDINGSTOETS_REGISTER_LOCK_TIMEOUT", "abc")
+    with pytest.raises(ConfigurationError, match="SPREIDINGSTOETS_REGISTER_LOCK_TIMEOUT"):
+        load_settings()
+    result = run_cli("check", "Kwartelstraat 7 Tiel", "--persons", "4")
+    assert result.returncode == 3 and "ongeldige instelling" in result.stderr
+    assert "Traceback" not in result.stderr

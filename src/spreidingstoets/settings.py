@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from spreidingstoets.errors import ConfigurationError
@@ -94,4 +94,12 @@ def _folder(given: Path | None, name: str, what: str) -> Path:
 def load_settings(**overrides: object) -> Settings:
     """The settings from the environment, with the values an entry point was given on top."""
     given = {k: v for k, v in overrides.items() if v is not None}
-    return Settings.model_validate(given)
+    try:
+        return Settings.model_validate(given)
+    except ValidationError as exc:
+        from spreidingstoets.domain.messages import dutch
+
+        problems = "; ".join(
+            f"SPREIDINGSTOETS_{str(e['loc'][0]).upper()}: {dutch(e)}" for e in exc.errors()
+        )
+        raise ConfigurationError(f"ongeldige instelling: {problems}") from None
