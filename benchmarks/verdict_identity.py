@@ -43,16 +43,9 @@ def golden_lines(ws: Workspace) -> list[str]:
 
 
 def batch_lines(ws: Workspace, apps_csv: Path, ruleset: str) -> list[str]:
-    import csv
-
-    with apps_csv.open(encoding="utf-8") as fh:
-        rows = [
-            checks.BatchRow(f"{apps_csv.name} regel {n}", row)
-            for n, row in enumerate(csv.DictReader(fh), 2)
-        ]
     rs = ws.ruleset(ruleset)
-    apps = checks.prepare_batch(ws, rows, rs, dt.date.today())
-    return checks.run_batch(ws, apps, rs).lines
+    apps = checks.read_applications(ws, apps_csv, rs, dt.date.today()).rows
+    return checks.run_batch(ws, list(apps), rs).lines
 
 
 def _without_engine_version(line: str) -> object:

@@ -12,12 +12,10 @@ from spreidingstoets.domain.inputs import ApplicationInput
 from spreidingstoets.domain.model import Application, Verdict, verdict_json
 from spreidingstoets.domain.ruleset import Ruleset
 from spreidingstoets.engine import evaluate
-from spreidingstoets.errors import InputError, NotFoundError, SpreidingstoetsError
+from spreidingstoets.errors import NotFoundError
 from spreidingstoets.ruletypes.base import RegisterOverlay
 from spreidingstoets.service.workspace import Workspace
 from spreidingstoets.tabular import Columns, Table, read_table
-
-MAX_REPORTED = 20  # bad rows listed in one message
 
 
 def resolve(ws: Workspace, given: ApplicationInput, today: dt.date) -> Application:
@@ -65,14 +63,6 @@ def gemeente_warning(ruleset: Ruleset, ws: Workspace, units: Iterable[int]) -> s
 
 
 @dataclass(frozen=True)
-class BatchRow:
-    """One row of a batch file: where it is (for messages) and its cells."""
-
-    where: str  # "aanvragen.csv regel 3"
-    cells: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
 class BatchResult:
     lines: list[str]  # one verdict JSON per application, in input order
     outcomes: list[str]
@@ -87,10 +77,10 @@ APPLICATION_COLUMNS = Columns(
 
 
 def parse_application(
-    ws: Workspace, cells: Mapping[str, Any], ruleset: Ruleset, today: dt.date, where: str = ""
+    ws: Workspace, cells: Mapping[str, Any], ruleset: Ruleset, today: dt.date
 ) -> Application:
     """One batch row: validated, its dwelling found, a ruleset version valid on its date."""
-    app = resolve(ws, ApplicationInput.parse(cells, where=where), today)
+    app = resolve(ws, ApplicationInput.parse(cells), today)
     ruleset.version_on(app.date)
     return app
 
@@ -105,29 +95,6 @@ def read_applications(
         columns=APPLICATION_COLUMNS,
         parse=lambda row: parse_application(ws, row.values, ruleset, today),
     )
-
-
-def prepare_batch(
-    ws: Workspace, rows: Iterable[BatchRow], ruleset: Ruleset, today: dt.date
-) -> list[Application]:
-    """Rows given as mappings (an API body): every row resolved first, one error for all."""
-    apps: list[Application] = []
-    errors: list[str] = []
-    for row in rows:
-        try:
-            apps.append(parse_application(ws, row.cells, ruleset, today, row.where))
-        except SpreidingstoetsError as exc:
-            text = str(exc)
-            errors.append(text if text.startswith(row.where) else f"{row.where}: {text}")
-    if errors:
-        shown = "\n".join(errors[:MAX_REPORTED])
-        more = f"\n... en nog {len(errors) - MAX_REPORTED}" if len(errors) > MAX_REPORTED else ""
-        raise InputError(
-            f"{len(errors)} foute aanvraag/aanvragen, niets geschreven:\n{shown}{more}"
-        )
-    if not apps:
-        raise InputError("geen aanvragen in het bestand")
-    return apps
 
 
 def run_batch(
