@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-from collections import Counter
 
 import numpy as np
 from pydantic import Field
@@ -98,11 +97,6 @@ def _detail(e: RegisterEntry, day: dt.date) -> dict[str, object]:
     }
 
 
-def _per_status(entries: list[RegisterEntry]) -> dict[str, int]:
-    counts = Counter(e.status for e in entries)
-    return {s: counts[s] for s in STATUSES if counts[s]}
-
-
 def _counts(values: np.ndarray, order: tuple[str, ...]) -> dict[str, int]:
     """How often each value occurs, in ``order``, leaving out those that do not."""
     found, n = np.unique(values, return_counts=True)
@@ -148,7 +142,8 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     # figure, not a test, so point distance is precise enough).
     units = ds.units_near_point(ds.unit_xy[ctx.unit], r, ordered=False)  # only counted
     units = units[units != ctx.unit]
-    own = [reg.entries[i] for i in reg.entry_rows(ctx.unit) if selected[i]]
+    own_rows = np.array([i for i in reg.entry_rows(ctx.unit) if selected[i]], np.int64)
+    own = [reg.entries[i] for i in own_rows]
 
     evidence = [
         ctx.evidence(
@@ -173,7 +168,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
 
     near_status = _counts(reg.status[near_rows], STATUSES)
     dwellings_near = int(ctx.dwellings(Dwelling())[units].sum()) if len(units) else 0
-    own_status = _per_status(own)
+    own_status = _counts(reg.status[own_rows], STATUSES)
     measured = {
         "radius_m": r,
         "nearby_entries": len(near_rows),
