@@ -144,3 +144,9 @@ def test_another_dataset_without_register_is_checked_on_an_empty_one(weesp_dir: 
     assert "leeg register" in result.stderr
     none = run_cli("check", "Achtergracht 34, Weesp", "--persons", "4", "--data", str(weesp_dir))
     assert none.returncode == 2 and "geen regelset voor gemeente 0457" in none.stderr
+
+
+def test_check_says_when_it_corrected_the_address() -> None:
+    result = run_cli("check", "Kwartelstaat 7", "--persons", "4", "--date", "2026-11-15")
+    assert result.returncode in (0, 1), result.stderr
+    assert "straat 'kwartelstaat' gelezen als Kwartelstraat" in result.stderr

@@ -353,9 +353,9 @@ def check(
             warn(warning)
         raise typer.Exit(code)
     assert given is not None
-    if given.address and (corrected := ws.address_index.find(given.address).corrected):
-        warn("let op: adres " + "; ".join(corrected))
     app_ = checks.resolve(ws, given, today)
+    if app_.address_corrected:
+        warn("let op: adres " + "; ".join(app_.address_corrected))
     ruleset = (
         ws.ruleset(rules, sets=set_, variant=variant)
         if rules

@@ -28,6 +28,7 @@ class Application:
     valid_until: dt.date | None = None  # requested end of a temporary permit
     exception_reason: str | None = None  # reason given for a larger-dwelling exception
     address_query: str | None = None
+    address_corrected: tuple[str, ...] = ()  # typing errors the address search corrected
     reference: str | None = None  # kenmerk: its own register entry never counts against it
 
 

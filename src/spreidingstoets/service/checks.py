@@ -21,6 +21,7 @@ from spreidingstoets.tabular import Columns, Table, read_table
 def resolve(ws: Workspace, given: ApplicationInput, today: dt.date) -> Application:
     """Find the dwelling of an application and fill in its date (``today`` when not given)."""
     ds = ws.dataset
+    corrected: tuple[str, ...] = ()
     if given.verblijfsobject_id:
         unit = ds.unit_index(given.verblijfsobject_id)
         if unit < 0:
@@ -29,7 +30,8 @@ def resolve(ws: Workspace, given: ApplicationInput, today: dt.date) -> Applicati
                 f"{ds.dataset_id}"
             )
     else:
-        unit = ws.address_index.find(given.address or "").unit
+        match = ws.address_index.find(given.address or "")
+        unit, corrected = match.unit, match.corrected
     return Application(
         unit=unit,
         kind=given.kind,
@@ -39,6 +41,7 @@ def resolve(ws: Workspace, given: ApplicationInput, today: dt.date) -> Applicati
         valid_until=given.valid_until,
         exception_reason=given.reason,
         address_query=given.query(),
+        address_corrected=corrected,
         reference=given.reference,
     )
 
