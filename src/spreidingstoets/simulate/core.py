@@ -81,6 +81,24 @@ class SimulationResult:
         """How many candidates got each overall outcome (all three always present)."""
         return {o: int((self.overall == o).sum()) for o in ("allowed", "review", "refused")}
 
+    def classes(self) -> np.ndarray:
+        """Per candidate, for maps and tables: ``allowed``, ``open`` (every rule that decides
+        passes; only rules that never decide alone, such as a livability review, ask for
+        review), ``review`` or ``refused``."""
+        out = self.overall.astype("<U8")
+        if not len(out):
+            return out
+        deciding_review = np.zeros(len(self), bool)
+        for r in self.rules:
+            if r.decides:
+                deciding_review |= r.outcome == "review"
+        out[(self.overall == "review") & ~deciding_review] = "open"
+        return out
+
+    def non_deciding(self) -> list[str]:
+        """Ids of the rules that never decide alone (they only ask for review)."""
+        return [r.rule for r in self.rules if not r.decides]
+
     def deciding(self) -> np.ndarray:
         """Per candidate: the rules that decide its outcome (the failing ones when refused,
         those asking for review when review), joined with ', '; '' when allowed."""
