@@ -211,6 +211,198 @@ def simulate_command(
     )
 
 
+def _label(rules: str, sets: list[str] | None, variant: Path | None) -> str:
+    text = rules
+    if sets:
+        text += " " + " ".join(f"--set {s}" for s in sets)
+    if variant:
+        text += f" --variant {variant}"
+    return text
+
+
+def compare_command(
+    rules: RulesOpt = None,
+    set_: SetOpt = None,
+    variant: VariantOpt = None,
+    rules_b: Annotated[
+        str | None, typer.Option("--rules-b", help="Regelset van variant b (standaard: --rules)")
+    ] = None,
+    set_b: Annotated[
+        list[str] | None,
+        typer.Option("--set-b", help="Parameter van variant b: tiel.straat.max_share=0.15"),
+    ] = None,
+    variant_b: Annotated[
+        Path | None, typer.Option("--variant-b", help="Variantbestand van b")
+    ] = None,
+    kind: KindOpt = "arbeidsmigranten",
+    persons: PersonsOpt = None,
+    beds: BedsOpt = None,
+    date: DateOpt = None,
+    data: DataOpt = None,
+    register: RegisterOpt = None,
+    street: StreetOpt = None,
+    area: AreaOpt = None,
+    bbox: BboxOpt = None,
+    gemeente: GemeenteOpt = None,
+    areas: AreasOpt = None,
+    out: OutOpt = Path("vergelijking"),
+    force: ForceOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Vergelijk twee varianten (of regelsets) op dezelfde woningen: welke woningen omslaan en
+    in welke richting, per straat en gebied, als tabel, kaart en HTML."""
+    from spreidingstoets.cli import open_workspace, progress_bar
+    from spreidingstoets.simulate.compare import Comparison
+    from spreidingstoets.simulate.reports import write_comparison
+
+    name_a = _rules_or_error(rules)
+    name_b = rules_b or name_a
+    if not (set_b or variant_b or rules_b):
+        raise InputError(
+            "variant b is gelijk aan a; geef --set-b, --variant-b of --rules-b "
+            "(bijv. --set-b tiel.straat.max_share=0.15)"
+        )
+    template = _template(kind, persons, date, beds)
+    selection = _selection(street, area, bbox, gemeente)
+    _check_out(out, force)
+    ws = open_workspace(data, register)
+    _check_areas(ws, areas)
+    ruleset_a = ws.ruleset(name_a, sets=set_, variant=variant)
+    ruleset_b = ws.ruleset(name_b, sets=set_b, variant=variant_b)
+    a, found, overlay = _simulate_with_bar(ws, ruleset_a, template, selection, "variant a")
+    from spreidingstoets.simulate import simulate
+
+    with progress_bar() as bar:
+        task = bar.add_task(
+            "variant b", total=len(ruleset_b.version_on(template.date).rules) * len(a)
+        )
+        b = simulate(
+            ws.dataset,
+            overlay,
+            ruleset_b,
+            template,
+            a.units,
+            advance=lambda n: bar.advance(task, n),
+        )
+    comparison = Comparison(a, b, _label(name_a, set_, variant), _label(name_b, set_b, variant_b))
+    notes = list(found.notes)
+    if ws.register_note:
+        notes.insert(0, ws.register_note)
+    layer = areas or (area.partition("=")[0].strip() if area else None)
+    with progress_bar() as bar:
+        task = bar.add_task("uitvoer schrijven", total=None)
+        summary = write_comparison(
+            comparison,
+            ws.dataset,
+            out,
+            replace=force,
+            counted=_counted_units(ws, overlay, template),
+            areas=layer,
+            notes=notes,
+            step=lambda m: bar.update(task, description=f"uitvoer: {m}"),
+        )
+    flips = summary["flips"]
+    _print_summary(
+        summary,
+        as_json,
+        [
+            f"{len(a)} woningen; a = {comparison.label_a}, b = {comparison.label_b}: "
+            f"{flips['looser']} ruimer onder b, {flips['stricter']} strenger, {flips['same']} gelijk.",
+            f"Uitvoer in {out}: " + ", ".join(summary["files"]),
+        ],
+    )
+
+
+def capacity_command(
+    rules: RulesOpt = None,
+    set_: SetOpt = None,
+    variant: VariantOpt = None,
+    kind: KindOpt = "arbeidsmigranten",
+    persons: PersonsOpt = None,
+    beds: BedsOpt = None,
+    date: DateOpt = None,
+    data: DataOpt = None,
+    register: RegisterOpt = None,
+    street: StreetOpt = None,
+    area: AreaOpt = None,
+    bbox: BboxOpt = None,
+    gemeente: GemeenteOpt = None,
+    orders: Annotated[
+        str, typer.Option(help="Aantal willekeurige volgordes (naast de spreidende volgorde)")
+    ] = "5",
+    seed: Annotated[str, typer.Option(help="Seed van de eerste willekeurige volgorde")] = "1",
+    review_fits: Annotated[
+        bool,
+        typer.Option(
+            "--review-telt-mee", help="Ook 'nader beoordelen' als passend tellen (standaard niet)"
+        ),
+    ] = False,
+    out: OutOpt = Path("capaciteit"),
+    force: ForceOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Hoeveel vergunningen passen er nog bij, en waar: verleningen een voor een toegevoegd tot
+    er geen meer past, in willekeurige volgordes en een spreidende; min, mediaan, max en een
+    bewezen bovengrens, met de aannames."""
+    from spreidingstoets.cli import open_workspace, progress_bar
+    from spreidingstoets.domain.inputs import parse_int
+    from spreidingstoets.service.simulations import select_candidates
+    from spreidingstoets.simulate.capacity import capacity
+    from spreidingstoets.simulate.reports import write_capacity
+
+    n_orders = parse_int(orders, "--orders", 0, 100)
+    first_seed = parse_int(seed, "--seed", 0, 2**31 - 1)
+    name = _rules_or_error(rules)
+    template = _template(kind, persons, date, beds)
+    selection = _selection(street, area, bbox, gemeente)
+    _check_out(out, force)
+    ws = open_workspace(data, register)
+    ruleset = ws.ruleset(name, sets=set_, variant=variant)
+    overlay = ws.overlay()
+    found = select_candidates(ws.dataset, overlay, template, selection, ruleset)
+    with progress_bar() as bar:
+        task = bar.add_task("volgordes", total=n_orders + 1)
+        result = capacity(
+            ws.dataset,
+            overlay,
+            ruleset.version_on(template.date),
+            template,
+            found.units,
+            orders=n_orders,
+            seed=first_seed,
+            review_fits=review_fits,
+            advance=lambda n: bar.advance(task, n),
+        )
+    notes = list(found.notes)
+    if ws.register_note:
+        notes.insert(0, ws.register_note)
+    with progress_bar() as bar:
+        task = bar.add_task("uitvoer schrijven", total=None)
+        summary = write_capacity(
+            result,
+            ws.dataset,
+            out,
+            replace=force,
+            counted=_counted_units(ws, overlay, template),
+            notes=notes,
+            step=lambda m: bar.update(task, description=f"uitvoer: {m}"),
+        )
+    _print_summary(
+        summary,
+        as_json,
+        [
+            f"{len(found.units)} kandidaten, {result.fitting_now} passen nu elk afzonderlijk.",
+            f"Verleningen: min {summary['min']:g}, mediaan {summary['median']:g}, max "
+            f"{summary['max']:g}; bewezen bovengrens {result.upper_bound}.",
+            *[f"  {r.order}: {len(r.granted)}" for r in result.runs],
+            "Aannames: " + " ".join(result.assumptions),
+            f"Uitvoer in {out}: " + ", ".join(summary["files"]),
+        ],
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add the planner's commands to the main app."""
     app.command("simulate")(simulate_command)
+    app.command("compare")(compare_command)
+    app.command("capacity")(capacity_command)

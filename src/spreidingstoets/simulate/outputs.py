@@ -296,6 +296,10 @@ def _nice_length(metres: float) -> float:
     return float(max(m * power for m in (1, 2, 5) if m * power <= metres))
 
 
+def _scale_label(value: float, _units: str) -> str:
+    return f"{value:g} m" if value < 1000 else f"{value / 1000:g} km"
+
+
 def render_map(ds: Dataset, spec: MapSpec) -> bytes:
     """A PNG map: pand footprints in grey, the layers on top, a legend and a scale bar."""
     import matplotlib
@@ -390,6 +394,7 @@ def render_map(ds: Dataset, spec: MapSpec) -> bytes:
             box_alpha=0.85,
             fixed_value=_nice_length(width / 6),
             fixed_units="m",
+            label_formatter=_scale_label,
             font_properties={"size": 8},
         )
     )
