@@ -224,8 +224,9 @@ def test_capacity_allocations_are_valid_and_maximal(sample_ws) -> None:  # type:
         for n, unit in enumerate(run.granted.tolist(), 1):  # each grant fitted when it was made
             app = dataclasses.replace(template, unit=unit)
             assert evaluate(app, ds, state, tested).outcome == "allowed"
-            entry = RegisterEntry(-n, ds.unit_identificatie(unit), "kamerverhuur", "granted",
-                                  4, None, template.date)
+            entry = RegisterEntry(
+                -n, ds.unit_identificatie(unit), "kamerverhuur", "granted", 4, None, template.date
+            )
             state = state.with_changes([entry], f"replay+{n}")
         rest = np.setdiff1d(units, run.granted)
         after = simulate(ds, state, tested, template, rest)
