@@ -105,6 +105,7 @@ def main() -> None:
     from spreidingstoets.engine import evaluate
     from spreidingstoets.golden import source_workspace
     from spreidingstoets.ruletypes.base import Counted, RegisterOverlay
+    from spreidingstoets.ruletypes.bulk import period_of
     from spreidingstoets.service.workspace import Workspace
     from spreidingstoets.settings import load_settings
     from spreidingstoets.simulate import simulate
@@ -123,7 +124,7 @@ def main() -> None:
     )  # fmt: skip
     overlay = RegisterOverlay.build(ds, RegisterSnapshot(entries, "bench"))
     template = Application(unit=0, kind="arbeidsmigranten", persons=4, date=DAY)
-    counted = overlay.counted_mask((DAY, None), Counted())
+    counted = overlay.counted_mask(period_of(template), Counted())
     units = np.flatnonzero(ds.woning & ~counted)
     tiel = ws.ruleset("tiel").version_on(DAY)
     bench = ws.ruleset(str(BENCH_RULES)).version_on(DAY)

@@ -209,8 +209,9 @@ def test_capacity_allocations_are_valid_and_maximal(sample_ws) -> None:  # type:
     version = sample_ws.ruleset("tiel").version_on(dt.date(2026, 3, 1))
     template = Application(unit=0, kind="kamerverhuur", persons=4, date=dt.date(2026, 3, 1))
     from spreidingstoets.ruletypes.base import Counted
+    from spreidingstoets.ruletypes.bulk import period_of
 
-    counted = overlay.counted_mask((template.date, None), Counted())
+    counted = overlay.counted_mask(period_of(template), Counted())
     units = np.flatnonzero(np.char.startswith(ds.unit_id, b"0281") & ds.woning & ~counted)
     result = capacity(ds, overlay, version, template, units, orders=3, seed=5)
     assert len(result.runs) == 4 and result.runs[-1].order == "spreiding"

@@ -132,8 +132,9 @@ def _counted_units(ws: Any, overlay: Any, template: Any) -> Any:
     import numpy as np
 
     from spreidingstoets.ruletypes.base import Counted
+    from spreidingstoets.ruletypes.bulk import period_of
 
-    mask = overlay.counted_mask((template.date, template.valid_until), Counted())
+    mask = overlay.counted_mask(period_of(template), Counted())
     return np.flatnonzero(mask & ws.dataset.woning)
 
 

@@ -65,7 +65,7 @@ class BulkContext:
 
     @property
     def period(self) -> Period:
-        return (self.template.date, self.template.valid_until)
+        return period_of(self.template)
 
     def context(self, i: int) -> Context:
         """The per-application context of candidate ``i``."""
@@ -143,6 +143,11 @@ class BulkOutcome:
             self.exact,
             self.note,
         )
+
+
+def period_of(app: Application) -> Period:
+    """The register period an application is checked on (as ``Context.period`` has it)."""
+    return Context(None, None, app).period  # type: ignore[arg-type]
 
 
 Evaluate = Callable[[RuleSpec, Any, Context], RuleOutcome]
