@@ -307,3 +307,56 @@ def test_compare_and_capacity_commands(tmp_path: Path) -> None:
     assert len(summary["runs"]) == 3 and summary["assumptions"]
     assert "Straatregel" in summary["upper_bound_reason"]
     assert (tmp_path / "k" / "toewijzing.csv").is_file()
+
+
+EVERY_TYPE = """
+id: alles
+name: Elk regeltype met parameters buiten de standaard
+gemeentecode: "0358"
+versions:
+  - version: "1"
+    valid_from: 2000-01-01
+    source: test
+    kinds: [kamerverhuur, arbeidsmigranten, studenten, omzetting]
+    rules:
+      - {id: woning, type: dwelling_status, source: t}
+      - id: personen
+        type: max_persons
+        source: t
+        params:
+          limit: 4
+          zone_limits: [{zone: {layer: gebieden, names: [lint]}, limit: 6}]
+          exception: {min_area_m2: 120, limit: 7}
+      - {id: per_persoon, type: floor_area_per_person, source: t, params: {min_m2: 18}}
+      - {id: oppervlakte, type: min_dwelling_area, source: t, params: {min_m2: 80, review_if_unknown: false}}
+      - {id: straat, type: street_share, source: t, params: {max_share: 0.2, rounding: half_up}}
+      - {id: wijk, type: area_share, source: t, params: {group: area, zone: {layer: gebieden}, max_share: 0.05, min_dwellings: 5}}
+      - {id: pand, type: area_share, source: t, params: {group: pand, max_share: 0.25, rounding: ceil}}
+      - {id: naast, type: not_adjacent, source: t, params: {house_numbers: 2}}
+      - {id: ingesloten, type: not_enclosed, source: t, params: {max_pand_dwellings: 4}}
+      - id: afstand
+        type: min_distance
+        source: t
+        params:
+          radius_m: 60
+          exempt_in: {layer: gebieden, names: [bedrijventerrein]}
+          zone_radii: [{zone: {layer: gebieden, names: [lint]}, radius_m: 25}]
+      - {id: afstand_punt, type: min_distance, source: t, params: {radius_m: 40, measure: point, review_band_m: 0, inclusive: true}}
+      - {id: gesloten, type: closed_area, source: t, params: {zone: {layer: gebieden, names: [lint]}}}
+      - {id: bedden, type: beds_per_location, source: t, params: {min_beds: 5, max_beds: 12}}
+      - {id: leefbaarheid, type: livability_review, source: t, params: {radius_m: 50}}
+"""
+
+
+@pytest.mark.parametrize("kind", ["arbeidsmigranten", "kamerverhuur"])
+def test_every_rule_type_vectorised_agrees_on_the_sample(sample_ws, tmp_path, kind) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "alles.yaml").write_text(EVERY_TYPE)
+    ruleset = sample_ws.bind(load_ruleset("alles", tmp_path))
+    ds, overlay = sample_ws.dataset, sample_ws.overlay()
+    template = Application(unit=0, kind=kind, persons=5, beds=6, date=dt.date(2026, 3, 1))
+    version = ruleset.version_on(template.date)
+    result = simulate(ds, overlay, version, template, np.arange(ds.n_units))
+    assert {r.rule: r.path for r in result.rules if r.path == "per_application"} == {}
+    for rule in ("wijk", "pand", "afstand", "gesloten", "bedden"):
+        assert len(set(result.rule(rule).outcome.tolist())) > 1, rule
+    assert disagreements(ds, overlay, version, template, result) == []

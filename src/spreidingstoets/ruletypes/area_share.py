@@ -33,10 +33,18 @@ from spreidingstoets.ruletypes.base import (
     ZoneRef,
     outcome,
 )
-from spreidingstoets.ruletypes.share import group_dwellings, share_verdict
+from spreidingstoets.ruletypes.bulk import (
+    OUTCOME_DTYPE,
+    BulkContext,
+    BulkOutcome,
+    expand,
+    unique_pairs,
+)
+from spreidingstoets.ruletypes.share import group_dwellings, share_figures, share_verdict
 from spreidingstoets.zoning import ZoningLayer
 
 NAME = "area_share"
+FIGURES = ("dwellings", "existing", "headroom", "gebied_id")
 
 
 class Params(Strict):
@@ -139,3 +147,71 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     )
     result.limit["min_dwellings"] = p.min_dwellings
     return result
+
+
+def first_zones(bulk: BulkContext, zone: ZoneRef) -> np.ndarray:
+    """Per candidate: the polygon ``zones_at`` names first at its point, -1 for none (one
+    point-in-polygon query for all, then the same deterministic order)."""
+    layer = bulk.layer(zone.layer)
+    first = np.full(bulk.n, -1, np.int64)
+    if len(layer) == 0 or bulk.n == 0:
+        return first
+    where, hit = layer.tree.query(bulk.points, predicate="covered_by")
+    keep = layer.mask(zone.names, zone.kinds)[hit]
+    where, hit = where[keep], hit[keep]
+    order = np.lexsort(
+        (hit, layer.identificatie[hit], layer.naam_norm[hit], layer.kind[hit], where)
+    )
+    where, hit = where[order], hit[order]
+    lead = np.r_[True, where[1:] != where[:-1]] if len(where) else np.zeros(0, bool)
+    first[where[lead]] = hit[lead]
+    return first
+
+
+def evaluate_all(rule: RuleSpec, p: Params, bulk: BulkContext) -> BulkOutcome:
+    """Every candidate at once: its area by one point-in-polygon query (or its panden), the
+    dwellings and counted dwellings per group counted once, then the share test."""
+    ds, units, n = bulk.dataset, bulk.units, bulk.n
+    dwelling = bulk.dwellings(p.dwelling)
+    counted = bulk.counted(p.counted) & dwelling
+    own_d = dwelling[units]
+    dwellings = np.zeros(n, np.int64)  # dwellings among the group's members
+    existing = np.zeros(n, np.int64)  # counted dwellings among them, the candidate's own not
+    gebied = np.full(n, None, dtype=object)
+    if p.group == "area":
+        assert p.zone is not None
+        layer = bulk.layer(p.zone.layer)
+        zone = first_zones(bulk, p.zone)
+        grouped = zone >= 0
+        for z in np.unique(zone[grouped]).tolist():
+            at = np.flatnonzero(zone == z)
+            members = area_members(ds, layer, z)
+            i = np.minimum(np.searchsorted(members, units[at]), max(len(members) - 1, 0))
+            member = (members[i] == units[at]) if len(members) else np.zeros(len(at), bool)
+            # the application is in its group even when its point rounding put it outside
+            dwellings[at] = int(dwelling[members].sum()) + np.where(member, 0, own_d[at])
+            existing[at] = int(counted[members].sum()) - (member & counted[units[at]])
+            gebied[at] = layer.identificatie[z]
+    else:
+        grouped = np.diff(ds.unit_fps.ptr)[units] > 0
+        pos, fps = expand(ds.unit_fps, units)
+        at, members = expand(ds.fp_units, fps)
+        keys = unique_pairs(pos[at], members, ds.n_units)
+        pos_m, m = keys // ds.n_units, keys % ds.n_units
+        dwellings = np.bincount(pos_m, dwelling[m], n).astype(np.int64)
+        existing = np.bincount(pos_m, counted[m] & (m != units[pos_m]), n).astype(np.int64)
+    total = dwellings + ~own_d
+    ok, figures = share_figures(total, existing, p.max_share, p.rounding)
+    small = grouped & (total < p.min_dwellings)
+    result = np.where(ok, "pass", "fail").astype(OUTCOME_DTYPE)
+    result[~grouped | small] = "not_applicable"
+    tested = grouped & ~small
+    return BulkOutcome(
+        result,
+        {
+            "dwellings": np.where(grouped, total, np.nan),
+            "existing": np.where(tested, figures["existing"], np.nan),
+            "headroom": np.where(tested, figures["headroom"], np.nan),
+            "gebied_id": gebied,
+        },
+    )

@@ -116,6 +116,27 @@ def short_class_labels(non_deciding: Sequence[str]) -> dict[str, str]:
     }
 
 
+def street_place(ds: Dataset, street: int) -> str:
+    """The woonplaats of an openbare ruimte (two streets may share a name)."""
+    w = int(ds.street_woonplaats[street])
+    return str(ds.woonplaats_naam[w]) if w >= 0 else ""
+
+
+def most_refusing(result: SimulationResult, keys: np.ndarray, rows: np.ndarray) -> list[str]:
+    """Per group key in ``rows``: the rule that refuses most of its refused candidates."""
+    refused = result.overall == "refused"
+    out = []
+    for key in rows.tolist():
+        here = refused & (keys == key)
+        if not here.any():
+            out.append("")
+            continue
+        counts = [(int((r.outcome[here] == "fail").sum()), r.rule) for r in result.rules]
+        n, rule = max(counts, key=lambda c: c[0])
+        out.append(f"{rule} ({n})" if n else "")
+    return out
+
+
 def street_table(result: SimulationResult, ds: Dataset) -> pd.DataFrame:
     """Per openbare ruimte: candidates and their outcomes; with a street_share rule also the
     dwellings, those counted now and the permits the street rule still allows."""
@@ -125,8 +146,14 @@ def street_table(result: SimulationResult, ds: Dataset) -> pd.DataFrame:
     rows = table.index.to_numpy()
     has = rows >= 0
     s = np.where(has, rows, 0)
+    table.insert(
+        0,
+        "woonplaats",
+        [street_place(ds, int(x)) if h else "" for x, h in zip(s, has, strict=True)],
+    )
     table.insert(0, "straat", np.where(has, ds.street_naam[s].astype(str), "(geen straat)"))
     table.insert(0, "openbare_ruimte", np.where(has, ds.street_id[s].astype(str), ""))
+    table["vaakst weigerend"] = most_refusing(result, keys, rows)
     share = next((r for r in result.rules if r.type == "street_share"), None)
     if share is not None and "headroom" in share.figures:
         frame = pd.DataFrame(
@@ -261,23 +288,48 @@ class MapSpec:
     notes: list[str] = field(default_factory=list)
 
 
-def map_extent(xy: np.ndarray) -> tuple[tuple[float, float, float, float], int]:
-    """The map's extent around ``xy``, and how many points it leaves out: a few stray
-    dwellings far from the rest (a hamlet, a ligplaats) would shrink everything else to dots,
-    so the view spans the middle 96% (widened a quarter) when all points need three times more."""
+def map_extent(
+    xy: np.ndarray, places: np.ndarray | None = None
+) -> tuple[tuple[float, float, float, float], list[str]]:
+    """The map's extent around ``xy``, and what it leaves out.
+
+    A few dwellings in another woonplaats far from the rest (a hamlet) would shrink everything
+    else to dots: with ``places`` (the woonplaats per point) the view covers the woonplaatsen
+    that together hold 95% of the points, largest first, and names those left out.
+    """
     if len(xy) == 0:
-        return (0.0, 0.0, 1.0, 1.0), 0
-    lo, hi = xy.min(axis=0), xy.max(axis=0)
-    if len(xy) >= 50:
-        core_lo, core_hi = np.percentile(xy, 2, axis=0), np.percentile(xy, 98, axis=0)
-        core = core_hi - core_lo
-        wide = core_lo - 0.25 * core, core_hi + 0.25 * core
-        if max(hi - lo) > 3 * max(max(core), 1.0):
-            lo, hi = np.maximum(lo, wide[0]), np.minimum(hi, wide[1])
-    inside = ((xy >= lo) & (xy <= hi)).all(axis=1)
+        return (0.0, 0.0, 1.0, 1.0), []
+    keep = np.ones(len(xy), bool)
+    left_out: list[str] = []
+    if places is not None and len(xy) >= 20:
+        names, counts = np.unique(places, return_counts=True)
+        order = np.argsort(-counts, kind="stable")
+        cumulative = np.cumsum(counts[order]) / len(xy)
+        n_keep = int(np.searchsorted(cumulative, 0.95)) + 1
+        shown = set(names[order[:n_keep]].tolist())
+        keep = np.isin(places, list(shown))
+        left_out = [f"{names[k]} ({counts[k]})" for k in order[n_keep:]]
+    lo, hi = xy[keep].min(axis=0), xy[keep].max(axis=0)
     pad = max(40.0, 0.04 * float(max(hi - lo)))
     extent = (float(lo[0] - pad), float(lo[1] - pad), float(hi[0] + pad), float(hi[1] + pad))
-    return extent, int((~inside).sum())
+    x0, y0, x1, y1 = extent
+    inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+    if left_out and inside.all():
+        left_out = []  # close enough to be on the map anyway
+    return extent, left_out
+
+
+def outside_note(left_out: list[str]) -> list[str]:
+    if not left_out:
+        return []
+    return [f"Buiten de kaart (zie de tabellen): woningen in {', '.join(left_out)}."]
+
+
+def unit_places(ds: Dataset, units: np.ndarray) -> np.ndarray:
+    """The woonplaats of each unit's hoofdadres ('' without one)."""
+    addr = ds.unit_hoofdadres[units]
+    w = np.where(addr >= 0, ds.addr_woonplaats[np.maximum(addr, 0)], -1)
+    return np.where(w >= 0, ds.woonplaats_naam[np.maximum(w, 0)].astype(str), "")
 
 
 def _extent(spec: MapSpec) -> tuple[float, float, float, float]:
@@ -315,7 +367,7 @@ def render_map(ds: Dataset, spec: MapSpec) -> bytes:
     width, height = xmax - xmin, ymax - ymin
     aspect = height / width if width > 0 else 1.0
     fig_w = 11.0
-    fig_h = min(max(fig_w * aspect, 5.5), 14.0)
+    fig_h = min(max(fig_w * aspect, 5.5), 14.0) + 1.2  # room for the legend below
     fig, ax = plt.subplots(figsize=(fig_w, fig_h), dpi=130)
     # footprints in view: by their stored bounds, so no geometry is parsed outside it
     b = ds.footprints.bounds
@@ -380,11 +432,20 @@ def render_map(ds: Dataset, spec: MapSpec) -> bytes:
     ax.set_yticks([])
     for side in ax.spines.values():
         side.set_color("#999999")
-    ax.set_title(spec.title, fontsize=12, loc="left", pad=18 if spec.subtitle else 6)
+    top = 1 - 0.75 / fig_h  # title and subtitle above the map, in figure coordinates
+    fig.text(0.01, 1 - 0.2 / fig_h, spec.title, fontsize=12, ha="left", va="top")
     if spec.subtitle:
-        ax.text(0, 1.01, spec.subtitle, transform=ax.transAxes, fontsize=8.5, color="#444444")
-    legend = ax.legend(handles=handles, loc="upper right", fontsize=8.5, framealpha=0.92)
-    legend.set_zorder(10)
+        fig.text(0.01, 1 - 0.48 / fig_h, spec.subtitle, fontsize=8.5, color="#444444", va="top")
+    # below the map, so it never hides dwellings
+    legend_rows = 1 if len(handles) <= 4 else 2
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.3 / fig_h),
+        ncol=len(handles) if legend_rows == 1 else (len(handles) + 1) // 2,
+        fontsize=8.5,
+        frameon=False,
+    )
     ax.add_artist(
         ScaleBar(
             1,
@@ -401,8 +462,8 @@ def render_map(ds: Dataset, spec: MapSpec) -> bytes:
     footer = "Ondergrond: BAG-pandcontouren (grijs). RD New (EPSG:28992)."
     if spec.notes:
         footer += " " + " ".join(spec.notes)
-    fig.text(0.01, 0.005, footer, fontsize=7, color="#555555", ha="left", va="bottom", wrap=True)
-    fig.tight_layout(rect=(0, 0.02, 1, 1))
+    fig.text(0.01, 0.08 / fig_h, footer, fontsize=7, color="#555555", ha="left", va="bottom")
+    fig.subplots_adjust(left=0.02, right=0.98, top=top, bottom=(0.55 + 0.25 * legend_rows) / fig_h)
     out = io.BytesIO()
     fig.savefig(out, format="png")
     plt.close(fig)
@@ -415,7 +476,7 @@ def class_labels(non_deciding: Sequence[str]) -> dict[str, str]:
     return {
         "allowed": OVERALL_NL["allowed"],
         "open": f"voldoet; alleen {rest} nog te beoordelen",
-        "review": "nader beoordelen (beslissende regel)",
+        "review": "nader beoordelen (beslissende regel)" if non_deciding else OVERALL_NL["review"],
         "refused": OVERALL_NL["refused"],
     }
 
