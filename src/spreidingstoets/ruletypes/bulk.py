@@ -34,10 +34,8 @@ from spreidingstoets.ruletypes.base import (
     Counted,
     CountedIndex,
     Dwelling,
-    LayerMissing,
     Period,
     RegisterOverlay,
-    missing_layer_message,
 )
 
 if TYPE_CHECKING:
@@ -65,7 +63,7 @@ class BulkContext:
 
     @property
     def period(self) -> Period:
-        return period_of(self.template)
+        return self._any.period
 
     def context(self, i: int) -> Context:
         """The per-application context of candidate ``i``."""
@@ -80,13 +78,16 @@ class BulkContext:
         """Per candidate: has a counted entry itself (which never counts against itself)."""
         return self.counted(counted)[self.units]
 
+    @cached_property
+    def _any(self) -> Context:
+        """A per-application context of the template (for what does not depend on the unit)."""
+        return Context(self.dataset, self.register, self.template, self.layers)
+
     def dwellings(self, spec: Dwelling) -> np.ndarray:
-        return self.dataset.woning_definition(tuple(spec.statuses), spec.gebruiksdoel)
+        return self._any.dwellings(spec)
 
     def layer(self, name: str) -> ZoningLayer:
-        if name not in self.layers:
-            raise LayerMissing(missing_layer_message(name, self.layers))
-        return self.layers[name]
+        return self._any.layer(name)
 
     @cached_property
     def locations(self) -> tuple[np.ndarray, np.ndarray]:
@@ -147,7 +148,7 @@ class BulkOutcome:
 
 def period_of(app: Application) -> Period:
     """The register period an application is checked on (as ``Context.period`` has it)."""
-    return Context(None, None, app).period  # type: ignore[arg-type]
+    return Context(None, None, app).period  # type: ignore[arg-type]  # reads the application only
 
 
 Evaluate = Callable[[RuleSpec, Any, Context], RuleOutcome]

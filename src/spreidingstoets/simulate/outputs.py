@@ -65,20 +65,26 @@ def _column(values: np.ndarray) -> Any:
     return values
 
 
-def dwelling_table(result: SimulationResult, ds: Dataset) -> pd.DataFrame:
-    """One row per candidate dwelling: where it is, the outcome, the deciding rules, and per
-    rule its outcome and figures (columns ``<rule>`` and ``<rule>.<figure>``)."""
-    units = result.units
+def location_columns(ds: Dataset, units: np.ndarray) -> dict[str, Any]:
+    """Where each unit is: identificatie, address, openbare ruimte and street, x and y."""
     street = ds.unit_street[units]
     has = street >= 0
     s = np.where(has, street, 0)
-    data: dict[str, Any] = {
+    return {
         "verblijfsobject": ds.unit_id[units].astype(str),
         "adres": [ds.address_label(int(ds.unit_hoofdadres[u])) for u in units.tolist()],
         "openbare_ruimte": np.where(has, ds.street_id[s].astype(str), ""),
         "straat": np.where(has, ds.street_naam[s].astype(str), ""),
         "x": ds.unit_xy[units, 0],
         "y": ds.unit_xy[units, 1],
+    }
+
+
+def dwelling_table(result: SimulationResult, ds: Dataset) -> pd.DataFrame:
+    """One row per candidate dwelling: where it is, the outcome, the deciding rules, and per
+    rule its outcome and figures (columns ``<rule>`` and ``<rule>.<figure>``)."""
+    data: dict[str, Any] = {
+        **location_columns(ds, result.units),
         "uitkomst": [OVERALL_NL[o] for o in result.overall.tolist()],
         "outcome": result.overall.astype(str),
         "klasse": result.classes().astype(str),

@@ -28,6 +28,7 @@ from spreidingstoets.simulate.outputs import (
     area_table,
     class_labels,
     dwelling_table,
+    location_columns,
     map_extent,
     outcome_layers,
     outside_note,
@@ -430,18 +431,8 @@ def write_capacity(
             ]
         )
         units = best.granted
-        has = ds.unit_street[units] >= 0
-        s = np.where(has, ds.unit_street[units], 0)
         grants = pd.DataFrame(
-            {
-                "volgnummer": np.arange(1, len(units) + 1),
-                "verblijfsobject": ds.unit_id[units].astype(str),
-                "adres": [ds.address_label(int(ds.unit_hoofdadres[u])) for u in units.tolist()],
-                "openbare_ruimte": np.where(has, ds.street_id[s].astype(str), ""),
-                "straat": np.where(has, ds.street_naam[s].astype(str), ""),
-                "x": ds.unit_xy[units, 0],
-                "y": ds.unit_xy[units, 1],
-            }
+            {"volgnummer": np.arange(1, len(units) + 1), **location_columns(ds, units)}
         )
         per_street = (
             grants.groupby(["openbare_ruimte", "straat"]).size().rename("verleningen").reset_index()
