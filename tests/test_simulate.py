@@ -168,9 +168,11 @@ def test_partitions_concatenate_to_the_whole(sample_ws) -> None:  # type: ignore
 
 
 def test_a_rule_without_vectorised_path_is_looped_and_says_so(sample_ws) -> None:  # type: ignore[no-untyped-def]
-    # Westland's zoning rule has no vectorised path: looped per application, with equal answers.
+    # Zoning by the address point has no vectorised path: looped per application, same answers
+    # (by footprint it is evaluated once per pand).
     ds, overlay = sample_ws.dataset, sample_ws.overlay()
-    version = sample_ws.ruleset("westland").version_on(dt.date(2026, 3, 1))
+    ruleset = sample_ws.ruleset("westland", sets=["westland.bestemming.measure=point"])
+    version = ruleset.version_on(dt.date(2026, 3, 1))
     template = Application(
         unit=0, kind="arbeidsmigranten", persons=4, beds=120, date=dt.date(2026, 3, 1)
     )
@@ -345,6 +347,13 @@ versions:
       - {id: gesloten, type: closed_area, source: t, params: {zone: {layer: gebieden, names: [lint]}}}
       - {id: bedden, type: beds_per_location, source: t, params: {min_beds: 5, max_beds: 12}}
       - {id: leefbaarheid, type: livability_review, source: t, params: {radius_m: 50}}
+      - id: bestemming
+        type: zoning
+        source: t
+        params:
+          layer: bestemmingsplan
+          allowed: [Wonen]
+          temporary: {designations: [Agrarisch - Glastuinbouw], max_years: 10}
 """
 
 
@@ -357,6 +366,8 @@ def test_every_rule_type_vectorised_agrees_on_the_sample(sample_ws, tmp_path, ki
     version = ruleset.version_on(template.date)
     result = simulate(ds, overlay, version, template, np.arange(ds.n_units))
     assert {r.rule: r.path for r in result.rules if r.path == "per_application"} == {}
-    for rule in ("wijk", "pand", "afstand", "gesloten", "bedden"):
+    assert result.rule("bestemming").path == "per_location"
+    assert result.rule("bestemming").exact < len(result)  # flats share their pand's answer
+    for rule in ("wijk", "pand", "afstand", "gesloten", "bedden", "bestemming"):
         assert len(set(result.rule(rule).outcome.tolist())) > 1, rule
     assert disagreements(ds, overlay, version, template, result) == []

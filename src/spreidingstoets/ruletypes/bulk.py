@@ -45,6 +45,7 @@ OUTCOME_DTYPE = "<U14"  # pass, fail, review, not_applicable
 PATH_VECTORISED = "vectorised"
 PATH_SCREENED = "vectorised+exact"  # screened in bulk, the rest per application
 PATH_LOOP = "per_application"
+PATH_LOCATION = "per_location"  # per application, once per distinct footprint
 
 
 @dataclass
@@ -204,6 +205,24 @@ def evaluate_each(
         {k: figure_array(v) for k, v in values.items()},
         PATH_LOOP,
         exact=len(rows),
+    )
+
+
+def evaluate_per_location(
+    rule: RuleSpec, evaluate: Evaluate, figures: Sequence[str], bulk: BulkContext
+) -> BulkOutcome:
+    """For a rule whose answer depends only on the candidate's location (its footprint) and
+    the template: the per-application path once per distinct location (a block of flats
+    once), its answer given to every candidate there."""
+    geoms, inverse = bulk.locations
+    first = np.full(len(geoms), -1, np.int64)
+    first[inverse[::-1]] = np.arange(bulk.n)[::-1]  # the first candidate at each location
+    once = evaluate_each(rule, evaluate, figures, bulk, first)
+    return BulkOutcome(
+        once.outcome[inverse],
+        {k: v[inverse] for k, v in once.figures.items()},
+        PATH_LOCATION,
+        exact=len(geoms),
     )
 
 

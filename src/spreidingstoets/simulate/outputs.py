@@ -206,6 +206,7 @@ def rule_table(result: SimulationResult) -> pd.DataFrame:
         "vectorised": "gevectoriseerd",
         "vectorised+exact": "gevectoriseerd, enkele per aanvraag",
         "per_application": "per aanvraag (geen gevectoriseerd pad voor deze parameters)",
+        "per_location": "per locatie (een keer per pand)",
         "not_applicable": "geldt niet voor deze soort",
     }
     rows = []
