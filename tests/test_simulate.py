@@ -371,3 +371,34 @@ def test_every_rule_type_vectorised_agrees_on_the_sample(sample_ws, tmp_path, ki
     for rule in ("wijk", "pand", "afstand", "gesloten", "bedden", "bestemming"):
         assert len(set(result.rule(rule).outcome.tolist())) > 1, rule
     assert disagreements(ds, overlay, version, template, result) == []
+
+
+def test_selections_narrow_the_candidates(sample_ws) -> None:  # type: ignore[no-untyped-def]
+    from spreidingstoets.errors import InputError, NotFoundError
+    from spreidingstoets.service.simulations import Selection, parse_bbox, select_candidates
+
+    ds, overlay = sample_ws.dataset, sample_ws.overlay()
+    aalsmeer = sample_ws.ruleset("aalsmeer")
+    template = Application(unit=0, kind="arbeidsmigranten", persons=4, date=dt.date(2026, 3, 1))
+
+    def pick(**kw: object) -> np.ndarray:
+        return select_candidates(ds, overlay, template, Selection(**kw), aalsmeer).units  # type: ignore[arg-type]
+
+    everyone = pick()
+    assert all(ds.unit_identificatie(u).startswith("0358") for u in everyone.tolist())
+    assert ds.woning[everyone].all()
+    lint = pick(area="gebieden=lint")
+    assert 0 < len(lint) < len(everyone) and set(lint.tolist()) <= set(everyone.tolist())
+    street = pick(streets=("Reigersbekweg",))
+    assert {str(ds.street_naam[ds.unit_street[u]]) for u in street.tolist()} == {"Reigersbekweg"}
+    x, y = ds.unit_xy[everyone[0]]
+    box = pick(bbox=(x - 30, y - 30, x + 30, y + 30))
+    assert everyone[0] in box and len(box) < len(everyone)
+    with_counted = pick(include_counted=True)
+    assert len(with_counted) > len(everyone)  # the sample's register counts some
+    with pytest.raises(NotFoundError, match="bedoelt u"):
+        pick(streets=("Reigersbekwg",))
+    with pytest.raises(NotFoundError, match="lintt"):
+        pick(area="gebieden=lintt")
+    with pytest.raises(InputError, match="xmin"):
+        parse_bbox("5,5,1,1")

@@ -173,8 +173,13 @@ def write_simulation(
             Section(
                 "Per straat",
                 streets,
-                "Kandidaten per openbare ruimte en hun uitkomst; 'nog toegestaan' is wat de "
-                "straatregel nog toelaat bij de huidige meetellende woningen.",
+                "Kandidaten per openbare ruimte en hun uitkomst"
+                + (
+                    "; 'nog toegestaan' is wat de straatregel nog toelaat bij de huidige "
+                    "meetellende woningen."
+                    if any(r.type == "street_share" for r in result.rules)
+                    else "."
+                ),
                 limit=40,
             ),
         ]
