@@ -206,6 +206,25 @@ def test_a_larger_street_share_only_loosens(sample_ws) -> None:  # type: ignore[
     assert set(street.tolist()) == {"fail"}
 
 
+def assert_valid_and_maximal(ds, overlay, version, template, units, runs) -> None:  # type: ignore[no-untyped-def]
+    """Each grant fitted on the register with the grants before it; afterwards none fits."""
+    tested = dataclasses.replace(
+        version, rules=tuple(r for r in version.rules if r.type != "livability_review")
+    )
+    for run in runs:
+        state = overlay
+        for n, unit in enumerate(run.granted.tolist(), 1):  # each grant fitted when it was made
+            app = dataclasses.replace(template, unit=unit)
+            assert evaluate(app, ds, state, tested).outcome == "allowed"
+            entry = RegisterEntry(
+                -n, ds.unit_identificatie(unit), template.kind, "granted", 4, None, template.date
+            )
+            state = state.with_changes([entry], f"replay+{n}")
+        rest = np.setdiff1d(units, run.granted)
+        after = simulate(ds, state, tested, template, rest)
+        assert "allowed" not in after.overall.tolist()  # nothing fits any more
+
+
 def test_capacity_allocations_are_valid_and_maximal(sample_ws) -> None:  # type: ignore[no-untyped-def]
     ds, overlay = sample_ws.dataset, sample_ws.overlay()
     version = sample_ws.ruleset("tiel").version_on(dt.date(2026, 3, 1))
@@ -219,21 +238,7 @@ def test_capacity_allocations_are_valid_and_maximal(sample_ws) -> None:  # type:
     assert len(result.runs) == 4 and result.runs[-1].order == "spreiding"
     assert "leefbaarheid" in " ".join(result.left_out)
     assert 0 < result.stats()["min"] <= result.stats()["max"] <= result.upper_bound
-    tested = dataclasses.replace(
-        version, rules=tuple(r for r in version.rules if r.id != "leefbaarheid")
-    )
-    for run in result.runs:
-        state = overlay
-        for n, unit in enumerate(run.granted.tolist(), 1):  # each grant fitted when it was made
-            app = dataclasses.replace(template, unit=unit)
-            assert evaluate(app, ds, state, tested).outcome == "allowed"
-            entry = RegisterEntry(
-                -n, ds.unit_identificatie(unit), "kamerverhuur", "granted", 4, None, template.date
-            )
-            state = state.with_changes([entry], f"replay+{n}")
-        rest = np.setdiff1d(units, run.granted)
-        after = simulate(ds, state, tested, template, rest)
-        assert "allowed" not in after.overall.tolist()  # nothing fits any more
+    assert_valid_and_maximal(ds, overlay, version, template, units, result.runs)
     # the same seed gives the same allocation
     again = capacity(ds, overlay, version, template, units, orders=1, seed=5, spread=False)
     assert np.array_equal(again.runs[0].granted, result.runs[0].granted)
@@ -402,3 +407,20 @@ def test_selections_narrow_the_candidates(sample_ws) -> None:  # type: ignore[no
         pick(area="gebieden=lintt")
     with pytest.raises(InputError, match="xmin"):
         parse_bbox("5,5,1,1")
+
+
+@pytest.mark.slow
+def test_capacity_on_weesp_is_valid_and_maximal(weesp_ws) -> None:  # type: ignore[no-untyped-def]
+    # Real streets, flats and a register: the grants that capacity skips re-checking (no grant
+    # since could change them) must still have fitted, and the allocation must be maximal.
+    ds = weesp_ws.dataset
+    overlay = random_register(ds, 3, 300)
+    version = weesp_ws.ruleset("tiel").version_on(dt.date(2024, 1, 1))
+    template = Application(unit=0, kind="arbeidsmigranten", persons=4, date=dt.date(2024, 1, 1))
+    from spreidingstoets.ruletypes.base import Counted
+    from spreidingstoets.ruletypes.bulk import period_of
+
+    units = np.flatnonzero(ds.woning & ~overlay.counted_mask(period_of(template), Counted()))
+    result = capacity(ds, overlay, version, template, units, orders=1, seed=2)
+    assert result.stats()["max"] > 100
+    assert_valid_and_maximal(ds, overlay, version, template, units, result.runs)
