@@ -137,6 +137,7 @@ def _readme(towns: list[Town]) -> bytes:
         "                                          (EPSG:28992) for the distance and person rules",
         "  0281-tiel/layers/percelen.geojson       kadastrale percelen of Hoveniersweg (fictional)",
         "  0281-tiel/layers/wijken.geojson         wijken with attribute woz_gemiddeld (fictional)",
+        "  0281-tiel/layers/buurten.geojson        buurten (fictional) for closed neighbourhoods",
         "  0281-tiel/layers/gebieden.geojson       bedrijvig lint / vrijstellingsgebied / centrum",
         "```",
         "",
@@ -249,7 +250,7 @@ def sample_files(towns: list[Town] | None = None) -> dict[str, bytes]:
         if t.code == "0281":
             spec = next(s for s in SPECS if s.code == "0281")
             files[f"{_dir(t)}/layers/percelen.geojson"] = percelen_geojson(t.block)
-            for name in ("wijken", "gebieden"):
+            for name in ("wijken", "buurten", "gebieden"):
                 files[f"{_dir(t)}/layers/{name}.geojson"] = areas_geojson(name, spec.origin)
     files["features.json"] = _features_json(towns)
     files["README.md"] = _readme(towns)

@@ -133,6 +133,11 @@ def tiel_areas(
             # Wadenoijen: no WOZ figure known
             ("Wadenoijen", r(-1700.0, 1300.0, -1300.0, 1700.0), {"woz_gemiddeld": None}),
         ],
+        "buurten": [
+            ("Kwartelbuurt", r(-50.0, -90.0, 95.0, 90.0), {}),
+            ("Hoveniersbuurt", rect(bx - 20.0, by - 20.0, bx + 130.0, by + 110.0), {}),
+            ("Torenvalkbuurt", rect(bx + 230.0, by - 20.0, bx + 300.0, by + 40.0), {}),
+        ],
         "gebieden": [
             ("bedrijvig lint", rect(bx + 75.0, by - 10.0, bx + 115.0, by + 25.0), {}),
             ("vrijstellingsgebied", r(90.0, 10.0, 170.0, 45.0), {}),
@@ -147,7 +152,7 @@ def areas_geojson(name: str, origin: tuple[float, float]) -> bytes:
             "type": "Feature",
             "properties": {
                 "naam": naam,
-                "kind": "wijk" if name == "wijken" else "gebied",
+                "kind": {"wijken": "wijk", "buurten": "buurt"}.get(name, "gebied"),
                 "identificatie": f"{name}-{i + 1}",
                 **attrs,
             },
