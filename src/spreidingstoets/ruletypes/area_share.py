@@ -217,7 +217,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     if p.dwelling_area_over_m2 is not None:
         big = ds.unit_oppervlakte[members] > p.dwelling_area_over_m2
         members = np.union1d(members[big], [ctx.unit])
-        where += f", woningen groter dan {p.dwelling_area_over_m2} m²"
+        where += f" (alleen woningen boven {p.dwelling_area_over_m2} m² tellen)"
     dwellings, total = group_dwellings(ctx, members, p.dwelling)
     if total < p.min_dwellings:
         return outcome(
