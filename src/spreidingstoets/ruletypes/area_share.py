@@ -126,7 +126,17 @@ ENTRANCE_TEXT = (
 )
 
 
-def entrance_members(ctx: Context, own_entrance: tuple[str, ...]) -> tuple[np.ndarray, int]:
+def own_entrance(ds: Dataset, a: int, marks: tuple[str, ...]) -> bool:
+    """Whether address row ``a`` has a huisletter or toevoeging marking its own front door."""
+    wanted = {m.casefold() for m in marks}
+    letter = str(ds.addr_huisletter[a] or "").casefold()
+    extra = str(ds.addr_toevoeging[a] or "").casefold()
+    return letter in wanted or extra in wanted
+
+
+def entrance_members(
+    ctx: Context, own_entrance_marks: tuple[str, ...]
+) -> tuple[np.ndarray, int]:
     """Units sharing the application's entrance, and how many own-entrance units were left out."""
     ds = ctx.dataset
     fps = ctx.footprints
@@ -136,16 +146,13 @@ def entrance_members(ctx: Context, own_entrance: tuple[str, ...]) -> tuple[np.nd
     a = int(ds.unit_hoofdadres[ctx.unit])
     if a < 0:
         return np.array([ctx.unit]), 0
-    marks = {m.casefold() for m in own_entrance}
     street, number = ds.addr_street[a], ds.addr_huisnummer[a]
     keep, left_out = [], 0
     for u in mates.tolist():
         b = int(ds.unit_hoofdadres[u])
         if b < 0 or ds.addr_street[b] != street or ds.addr_huisnummer[b] != number:
             continue
-        letter = str(ds.addr_huisletter[b] or "").casefold()
-        extra = str(ds.addr_toevoeging[b] or "").casefold()
-        if u != ctx.unit and (letter in marks or extra in marks):
+        if u != ctx.unit and own_entrance(ds, b, own_entrance_marks):
             left_out += 1
             continue
         keep.append(u)
@@ -155,6 +162,7 @@ def entrance_members(ctx: Context, own_entrance: tuple[str, ...]) -> tuple[np.nd
 def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     ds = ctx.dataset
     limit_info: dict[str, object] = {"group": p.group, "min_dwellings": p.min_dwellings}
+    note = ""
     if p.dwelling_area_over_m2 is not None:
         limit_info["dwelling_area_over_m2"] = p.dwelling_area_over_m2
     if p.group == "area":
@@ -183,15 +191,41 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         relation = "same_area"
     elif p.group == "gemeente":
         assert p.gemeentecodes is not None  # the validator guarantees it
+        own = ds.unit_identificatie(ctx.unit)[:4]
+        if own not in p.gemeentecodes:
+            return outcome(
+                rule,
+                "not_applicable",
+                f"De aanvraag ligt niet in de gemeente ({', '.join(p.gemeentecodes)}) maar in "
+                f"{own} (begin van de BAG-identificatie); de regel over de hele gemeente geldt "
+                "hier niet.",
+                measured={"gemeentecode": own},
+                limit={"max_share": float(p.max_share), "rounding": p.rounding, **limit_info},
+            )
         members = np.union1d(gemeente_members(ds, p.gemeentecodes), [ctx.unit])
         where = f"de gemeente ({', '.join(p.gemeentecodes)})"
         extra = {"group": "gemeente", "gemeentecodes": list(p.gemeentecodes)}
         relation = "same_gemeente"
     elif p.group == "entrance":
-        members, left_out = entrance_members(ctx, p.own_entrance)
         a = int(ds.unit_hoofdadres[ctx.unit])
-        entrance = f"{ds.street_naam[ds.addr_street[a]]} {ds.addr_huisnummer[a]}" if a >= 0 else "-"
-        where = f"de ingang {entrance} ({ENTRANCE_TEXT}; {left_out} benedenwoning(en) met eigen voordeur niet meegeteld)"
+        entrance = (
+            f"{ds.street_naam[ds.addr_street[a]]} {ds.addr_huisnummer[a]}" if a >= 0 else "-"
+        )
+        if a >= 0 and own_entrance(ds, a, p.own_entrance):
+            return outcome(
+                rule,
+                "not_applicable",
+                f"{ds.unit_label(ctx.unit)} is een benedenwoning met een eigen voordeur "
+                f"(aanduiding {', '.join(p.own_entrance)}); die hoort niet bij het trappenhuis of "
+                "de galerij en valt niet onder de regel per ingang.",
+                limit={"max_share": float(p.max_share), "rounding": p.rounding, **limit_info},
+            )
+        members, left_out = entrance_members(ctx, p.own_entrance)
+        where = f"de ingang {entrance}"
+        note = (
+            f" {ENTRANCE_TEXT}; {left_out} benedenwoning(en) met een eigen voordeur tellen niet "
+            "mee."
+        )
         extra = {
             "group": "entrance",
             "entrance": entrance,
@@ -241,4 +275,6 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         extra=extra,
     )
     result.limit.update(limit_info)
+    if note:
+        result.message += note
     return result
