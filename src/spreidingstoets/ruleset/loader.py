@@ -284,6 +284,7 @@ def resolve(data: dict[str, Any], path: Path, variant: str | None) -> Ruleset:
                     applies_to=tuple(rdef.applies_to or vdef.kinds),
                     parameters=_params_json(params),
                     defaults=tuple(sorted({*defaults_used(params), *chosen})),
+                    assumed=tuple(chosen),
                 )
             )
         canonical = json.dumps(
@@ -320,6 +321,7 @@ def resolve(data: dict[str, Any], path: Path, variant: str | None) -> Ruleset:
                 rules=tuple(specs),
                 sha256=hashlib.sha256(canonical.encode()).hexdigest(),
                 variant=variant,
+                assumed=tuple(vdef.defaults),
             )
         )
     if errors:

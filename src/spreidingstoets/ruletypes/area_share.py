@@ -134,9 +134,7 @@ def own_entrance(ds: Dataset, a: int, marks: tuple[str, ...]) -> bool:
     return letter in wanted or extra in wanted
 
 
-def entrance_members(
-    ctx: Context, own_entrance_marks: tuple[str, ...]
-) -> tuple[np.ndarray, int]:
+def entrance_members(ctx: Context, own_entrance_marks: tuple[str, ...]) -> tuple[np.ndarray, int]:
     """Units sharing the application's entrance, and how many own-entrance units were left out."""
     ds = ctx.dataset
     fps = ctx.footprints
@@ -208,9 +206,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         relation = "same_gemeente"
     elif p.group == "entrance":
         a = int(ds.unit_hoofdadres[ctx.unit])
-        entrance = (
-            f"{ds.street_naam[ds.addr_street[a]]} {ds.addr_huisnummer[a]}" if a >= 0 else "-"
-        )
+        entrance = f"{ds.street_naam[ds.addr_street[a]]} {ds.addr_huisnummer[a]}" if a >= 0 else "-"
         if a >= 0 and own_entrance(ds, a, p.own_entrance):
             return outcome(
                 rule,
