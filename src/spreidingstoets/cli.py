@@ -261,7 +261,7 @@ EXIT_OF = {"allowed": 0, "refused": 1, "review": 1}
 RulesOption = Annotated[
     str | None,
     typer.Option(
-        help="Regelset (tiel, aalsmeer, westland) of pad naar YAML (standaard: die van de "
+        help="Regelset (een id uit rules/, zie 'rules catalogue') of pad naar YAML (standaard: die van de "
         "gemeente van het adres)"
     ),
 ]
