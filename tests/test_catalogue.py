@@ -12,8 +12,11 @@ import numpy as np
 import pytest
 import shapely
 import yaml
+from typer.testing import CliRunner
 
 from conftest import RULES, run_cli
+from spreidingstoets import cli
+from spreidingstoets.errors import InputError
 from spreidingstoets.golden import all_golden_cases, case_verdict
 from spreidingstoets.ruleset import available_rulesets, load_ruleset
 from spreidingstoets.ruleset.catalogue import catalogue, markdown, rows
@@ -183,19 +186,24 @@ def test_explain_html_escapes_and_anchors_each_rule() -> None:
 
 
 def test_cli_catalogue_and_explain() -> None:
-    out = run_cli("rules", "catalogue", "--json")
-    assert out.returncode == 0, out.stderr
+    runner = CliRunner()
+    out = runner.invoke(cli.app, ["rules", "catalogue", "--json"])
+    assert out.exit_code == 0, out.output
     assert {r["id"] for r in json.loads(out.stdout)} == set(NAMES)
-    md = run_cli("rules", "catalogue", "--markdown")
-    assert md.returncode == 0 and md.stdout.startswith("| gemeente (code) |")
-    both = run_cli("rules", "catalogue", "--json", "--markdown")
-    assert both.returncode == 2 and "kies --json of --markdown" in both.stderr
-    text = run_cli("rules", "explain", "amsterdam")
-    assert text.returncode == 0 and "trappenhuis" in text.stdout
-    page = run_cli("rules", "explain", "tiel", "--version", "2018", "--html")
-    assert page.returncode == 0 and "<h2>Versie 2018</h2>" in page.stdout
-    missing = run_cli("rules", "explain", "tiel", "--version", "2030")
-    assert missing.returncode != 0 and "geen versie '2030'" in missing.stderr
+    md = runner.invoke(cli.app, ["rules", "catalogue", "--markdown"])
+    assert md.exit_code == 0 and md.stdout.startswith("| gemeente (code) |")
+    table = runner.invoke(cli.app, ["rules", "catalogue"])
+    assert table.exit_code == 0 and "tilburg" in table.stdout and "[default]" in table.stdout
+    both = runner.invoke(cli.app, ["rules", "catalogue", "--json", "--markdown"])
+    assert isinstance(both.exception, InputError) and "kies --json of --markdown" in str(
+        both.exception
+    )
+    text = runner.invoke(cli.app, ["rules", "explain", "amsterdam"])
+    assert text.exit_code == 0 and "trappenhuis" in text.stdout
+    page = runner.invoke(cli.app, ["rules", "explain", "tiel", "--version", "2018", "--html"])
+    assert page.exit_code == 0 and "<h2>Versie 2018</h2>" in page.stdout
+    missing = run_cli("rules", "explain", "tiel", "--version", "2030")  # as a user sees it
+    assert missing.returncode == 2 and "geen versie '2030'" in missing.stderr
 
 
 def test_borrowing_a_ruleset_warns_about_the_gemeentecode() -> None:
@@ -232,6 +240,8 @@ def test_zone_layer_attributes_survive_parquet_and_concat(tmp_path: Path) -> Non
 
 def test_sample_wijken_layer_carries_woz(sample_ds) -> None:  # type: ignore[no-untyped-def]
     wijken = sample_ds.layers["wijken"]
-    values = dict(zip(wijken.naam.tolist(), wijken.attributes["woz_gemiddeld"].tolist(), strict=True))
+    values = dict(
+        zip(wijken.naam.tolist(), wijken.attributes["woz_gemiddeld"].tolist(), strict=True)
+    )
     assert values == {"Tiel-West": 285000, "Tiel-Oost": 345000, "Wadenoijen": None}
     assert dt.date(2026, 11, 15)  # the golden cases' check date lies in every current version

@@ -249,7 +249,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     how = "tussen de pandcontouren" if p.measure == "footprint" else "tussen de BAG-punten"
     if p.parcel_layer is not None:
         how = f"{start.text} tot de pandcontour"
-    measured = {
+    measured: dict[str, object] = {
         "nearest_m": round(d[0], 2) if hits else None,
         "nearest_footprint_m": round(min(h.footprint_m for h in hits), 2) if hits else None,
         "nearest_point_m": round(min(h.point_m for h in hits), 2) if hits else None,

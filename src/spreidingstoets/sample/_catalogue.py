@@ -41,7 +41,7 @@ def build_block(t: Town, origin: tuple[float, float], wpl: str, pc: str) -> dict
     percelen: list[tuple[str, shapely.Geometry]] = []
     for nr, dx in zip(HOUSE_NRS, HOUSE_XS, strict=True):
         x0 = bx + dx
-        v, p = t.house(weg, nr, rect(x0, by, x0 + 8.0, by + 10.0), bouwjaar=1972, oppervlakte=120)
+        v, _ = t.house(weg, nr, rect(x0, by, x0 + 8.0, by + 10.0), bouwjaar=1972, oppervlakte=120)
         if nr != NO_PERCEEL:
             ident = f"TIEL-K-{nr:04d}"
             percelen.append((ident, rect(x0 - 5.0, by - 5.0, x0 + 13.0, by + 20.0)))
