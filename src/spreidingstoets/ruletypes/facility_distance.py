@@ -26,7 +26,12 @@ from spreidingstoets.ruletypes.base import (
     fmt_m,
     outcome,
 )
-from spreidingstoets.ruletypes.min_distance import ZoneRadius, _fmt_r, _inside, _zone_label
+from spreidingstoets.ruletypes.min_distance import (
+    ZoneRadius,
+    _fmt_r,
+    radius_here,
+    zone_exemption,
+)
 from spreidingstoets.ruletypes.parcels import origin
 
 NAME = "facility_distance"
@@ -81,19 +86,10 @@ def _index(ctx: Context, p: Params) -> CountedIndex:
 def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     ds = ctx.dataset
     doelen = ", ".join(p.gebruiksdoelen)
-    if p.exempt_in is not None and _inside(ctx, p.exempt_in):
-        return outcome(
-            rule,
-            "not_applicable",
-            f"De afstandsregel tot voorzieningen geldt hier niet: de woning ligt in "
-            f"{_zone_label(p.exempt_in)} (laag {p.exempt_in.layer}).",
-            limit={"exempt_in": p.exempt_in.model_dump(mode="json")},
-        )
-    radius, where = p.radius_m, "algemeen"
-    for zr in p.zone_radii:
-        if _inside(ctx, zr.zone):
-            radius, where = zr.radius_m, _zone_label(zr.zone)
-            break
+    exempt = zone_exemption(rule, ctx, p.exempt_in, what="De afstandsregel tot voorzieningen")
+    if exempt is not None:
+        return exempt
+    radius, where = radius_here(ctx, p.radius_m, p.zone_radii)
     band = p.review_band_m
     start = origin(ctx, p.parcel_layer)
     units, dist = _index(ctx, p).within(start.geom, radius + band)

@@ -193,24 +193,49 @@ def _measure(
     ]
 
 
+def zone_exemption(
+    rule: RuleSpec,
+    ctx: Context,
+    exempt_in: ZoneRef | None,
+    applies_in: ZoneRef | None = None,
+    what: str = "De afstandsregel",
+) -> RuleOutcome | None:
+    """``not_applicable`` when the application's point lies in ``exempt_in`` or outside
+    ``applies_in``; None when the rule applies here."""
+    if exempt_in is not None and _inside(ctx, exempt_in):
+        return outcome(
+            rule,
+            "not_applicable",
+            f"{what} geldt hier niet: de woning ligt in {_zone_label(exempt_in)} "
+            f"(laag {exempt_in.layer}), waar de regel is uitgezonderd.",
+            limit={"exempt_in": exempt_in.model_dump(mode="json")},
+        )
+    if applies_in is not None and not _inside(ctx, applies_in):
+        return outcome(
+            rule,
+            "not_applicable",
+            f"{what} geldt hier niet: de woning ligt niet in {_zone_label(applies_in)} "
+            f"(laag {applies_in.layer}), de enige gebieden waar de regel geldt.",
+            limit={"applies_in": applies_in.model_dump(mode="json")},
+        )
+    return None
+
+
+def radius_here(
+    ctx: Context, radius: float, zone_radii: tuple[ZoneRadius, ...]
+) -> tuple[float, str]:
+    """The radius at the application's point: of the first zone holding it, else the general."""
+    for zr in zone_radii:
+        if _inside(ctx, zr.zone):
+            return zr.radius_m, _zone_label(zr.zone)
+    return radius, "algemeen"
+
+
 def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     ds = ctx.dataset
-    if p.exempt_in is not None and _inside(ctx, p.exempt_in):
-        return outcome(
-            rule,
-            "not_applicable",
-            f"De afstandsregel geldt hier niet: de woning ligt in {_zone_label(p.exempt_in)} "
-            f"(laag {p.exempt_in.layer}), waar de regel is uitgezonderd.",
-            limit={"exempt_in": p.exempt_in.model_dump(mode="json")},
-        )
-    if p.applies_in is not None and not _inside(ctx, p.applies_in):
-        return outcome(
-            rule,
-            "not_applicable",
-            f"De afstandsregel geldt hier niet: de woning ligt niet in {_zone_label(p.applies_in)} "
-            f"(laag {p.applies_in.layer}), de enige gebieden waar de regel geldt.",
-            limit={"applies_in": p.applies_in.model_dump(mode="json")},
-        )
+    exempt = zone_exemption(rule, ctx, p.exempt_in, p.applies_in)
+    if exempt is not None:
+        return exempt
     if p.exempt_from_units is not None:
         size = complex_size(ctx)
         if size >= p.exempt_from_units:
@@ -222,11 +247,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
                 measured={"complex_units": size},
                 limit={"exempt_from_units": p.exempt_from_units},
             )
-    radius, where = p.radius_m, "algemeen"
-    for zr in p.zone_radii:
-        if _inside(ctx, zr.zone):
-            radius, where = zr.radius_m, _zone_label(zr.zone)
-            break
+    radius, where = radius_here(ctx, p.radius_m, p.zone_radii)
     band = p.review_band_m
     reach = radius + band
 
