@@ -25,6 +25,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+# Written out, not imported from register.csvio: the files must suit older versions too, so these
+# are the columns every version requires (no optional ones such as ``received``).
 REGISTER_COLUMNS = (
     "verblijfsobject_id",
     "kind",
