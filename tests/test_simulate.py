@@ -427,3 +427,25 @@ def test_capacity_on_weesp_is_valid_and_maximal(weesp_ws) -> None:  # type: igno
     result = capacity(ds, overlay, version, template, units, orders=1, seed=2)
     assert result.stats()["max"] > 100
     assert_valid_and_maximal(ds, overlay, version, template, units, result.runs)
+
+
+def test_every_ruleset_of_the_catalogue_agrees_on_the_sample(sample_ws) -> None:  # type: ignore[no-untyped-def]
+    # Every municipality's rules, with their own parameters and rule types (those without a
+    # vectorised path looped): the simulation gives each sample dwelling what check gives it.
+    from spreidingstoets.ruleset import available_rulesets
+
+    ds, overlay = sample_ws.dataset, sample_ws.overlay()
+    units = np.flatnonzero(ds.woning)[::2]
+    day = dt.date(2026, 3, 1)
+    tried = []
+    for name in available_rulesets(sample_ws.settings.rules_dir):
+        ruleset = sample_ws.ruleset(name)
+        version = next((v for v in ruleset.versions if v.applies_on(day)), None)
+        if version is None:
+            continue
+        kind = version.kinds[0]
+        template = Application(unit=0, kind=kind, persons=4, beds=40, date=day)
+        result = simulate(ds, overlay, version, template, units)
+        assert disagreements(ds, overlay, version, template, result) == [], name
+        tried.append(name)
+    assert len(tried) >= 10
