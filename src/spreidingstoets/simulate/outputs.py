@@ -374,7 +374,11 @@ def render_map(ds: Dataset, spec: MapSpec) -> bytes:
     width, height = xmax - xmin, ymax - ymin
     aspect = height / width if width > 0 else 1.0
     fig_w = 11.0
-    fig_h = min(max(fig_w * aspect, 5.5), 14.0) + 1.2  # room for the legend below
+    legend_rows = 1 if len(spec.layers) <= 4 else 2
+    # the figure is as tall as the map needs at this width, plus the title and the legend
+    below = 0.55 + 0.25 * legend_rows
+    map_h = min(max(fig_w * 0.96 * aspect, 3.0), 13.0)
+    fig_h = map_h + 0.75 + below
     fig, ax = plt.subplots(figsize=(fig_w, fig_h), dpi=130)
     # footprints in view: by their stored bounds, so no geometry is parsed outside it
     b = ds.footprints.bounds
@@ -444,12 +448,15 @@ def render_map(ds: Dataset, spec: MapSpec) -> bytes:
     if spec.subtitle:
         fig.text(0.01, 1 - 0.48 / fig_h, spec.subtitle, fontsize=8.5, color="#444444", va="top")
     # below the map, so it never hides dwellings
-    legend_rows = 1 if len(handles) <= 4 else 2
+    ncol = len(handles) if legend_rows == 1 else (len(handles) + 1) // 2
+    # matplotlib fills a legend column by column: order the entries so they read by row
+    order = [r * ncol + c for c in range(ncol) for r in range(legend_rows)]
+    handles = [handles[i] for i in order if i < len(handles)]
     fig.legend(
         handles=handles,
         loc="lower center",
         bbox_to_anchor=(0.5, 0.3 / fig_h),
-        ncol=len(handles) if legend_rows == 1 else (len(handles) + 1) // 2,
+        ncol=ncol,
         fontsize=8.5,
         frameon=False,
     )
@@ -470,7 +477,7 @@ def render_map(ds: Dataset, spec: MapSpec) -> bytes:
     if spec.notes:
         footer += " " + " ".join(spec.notes)
     fig.text(0.01, 0.08 / fig_h, footer, fontsize=7, color="#555555", ha="left", va="bottom")
-    fig.subplots_adjust(left=0.02, right=0.98, top=top, bottom=(0.55 + 0.25 * legend_rows) / fig_h)
+    fig.subplots_adjust(left=0.02, right=0.98, top=top, bottom=below / fig_h)
     out = io.BytesIO()
     fig.savefig(out, format="png")
     plt.close(fig)
