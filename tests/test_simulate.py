@@ -284,7 +284,7 @@ def test_simulate_command_writes_its_folder(tmp_path: Path) -> None:
         (["--persons", "4", "--out", "x"], "--rules"),
         (["--rules", "tiel", "--persons", "4", "--street", "Nergensstraat"], "Nergensstraat"),
         (["--rules", "tiel", "--persons", "4", "--bbox", "1,2,3"], "--bbox"),
-        (["--rules", "tiel", "--persons", "4", "--areas", "wijken"], "wijken"),
+        (["--rules", "tiel", "--persons", "4", "--areas", "stadsdelen"], "stadsdelen"),
     ],
 )
 def test_simulate_bad_input_is_one_dutch_line(tmp_path: Path, args: list[str], words: str) -> None:
