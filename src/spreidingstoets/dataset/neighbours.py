@@ -341,20 +341,6 @@ class SideView:
         d = a[:, None, :] - b[None, :, :]
         return float(np.sqrt((d**2).sum(axis=2)).min())
 
-    def between(self, k: int, a: int, b: int, margin: float) -> bool | None:
-        """Does position ``k`` lie within the stretch from position ``a`` to ``b`` along the
-        line through them, give or take ``margin`` metres (None: ``a`` and ``b`` are at one
-        spot)? House-number order says so; the address points may not: a back house numbered
-        124a that lies beyond 126, or a number far past its neighbour. At the spot of ``a`` or
-        ``b`` counts as within (flats 5A and 5B in one pand share a point)."""
-        pa, pb, pk = (self.xy[self.starts[i] : self.starts[i + 1]].mean(axis=0) for i in (a, b, k))
-        line = pb - pa
-        length = float(np.hypot(*line))
-        if length < margin:
-            return None
-        along = float(np.dot(pk - pa, line)) / length
-        return -margin <= along <= length + margin
-
     def walk(self, k: int, steps: int, max_gap: float) -> list[tuple[int, int]]:
         """Present positions within ``steps`` of position ``k`` on either side, as (position,
         steps away); a step longer than ``max_gap`` metres ends the side there (house numbers

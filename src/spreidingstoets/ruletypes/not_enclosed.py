@@ -29,15 +29,9 @@ nobody knows who lives "on both sides". An enclosure that rests on such a pand (
 or the counted units on one of D's sides are all in one) is not computed on a guess: it goes
 to review, with the candidates.
 
-Position: house-number order puts D between its neighbours; the address points must agree.
-When D's point lies outside the stretch between theirs along the line through them (by more
-than ``POSITION_MARGIN_M``: a back house numbered 124a that lies beyond 126), the enclosure by
-house numbers is not decided on the numbers alone: review, saying why.
-
-Outcome: ``fail`` when granting newly encloses a dwelling (outside flats, with the points
-agreeing); ``review`` when the dwellings it encloses were already enclosed before (the
-application changes nothing for them), or when the enclosure rests on a flat or on numbers the
-points contradict; ``pass`` otherwise.
+Outcome: ``fail`` when granting newly encloses a dwelling (outside flats); ``review`` when the
+dwellings it encloses were already enclosed before (the application changes nothing for them)
+or when the enclosure rests on a flat; ``pass`` otherwise.
 """
 
 from __future__ import annotations
@@ -71,9 +65,7 @@ NAME = "not_enclosed"
 
 MAX_LISTED = 5
 VIA_TEXT = {"shared_wall": "gedeelde muren", "house_numbers": "huisnummers"}
-# newly enclosed; enclosed before already; resting on a flat; on numbers the points contradict
-KINDS = ("new", "already", "flat", "position")
-POSITION_MARGIN_M = 0.5  # metres: the precision of BAG address points
+KINDS = ("new", "already", "flat")  # newly enclosed; enclosed before already; resting on a flat
 
 
 class Params(Strict):
@@ -108,7 +100,7 @@ class _Route:
     a block of flats."""
 
     by: frozenset[int]
-    doubt: str | None  # None: certain; "flat" or "position": for review (see KINDS)
+    flat: bool
 
 
 @dataclass
@@ -165,7 +157,7 @@ class _Enclosure:
         self.ds, self.p, self.dwelling, self.standing = ctx.dataset, p, dwelling, standing
         self._flat: dict[int, bool] = {}
         self._walls: dict[tuple[int, ...], _Route | None] = {}
-        self._numbers: dict[tuple[bool, int, int], tuple[list[list[int]], bool | None] | None] = {}
+        self._numbers: dict[tuple[bool, int, int], list[list[int]] | None] = {}
 
     def flat(self, panden: list[int]) -> bool:
         """Is any of these panden a block of flats (more than max_pand_units units)?"""
@@ -201,8 +193,7 @@ class _Enclosure:
             by.update(counted)
         if len(sides) < 2:
             return None
-        flat = self.flat(own.tolist()) or self.flat(sides)
-        return _Route(frozenset(by), "flat" if flat else None)
+        return _Route(frozenset(by), self.flat(own.tolist()) or self.flat(sides))
 
     def numbers(self, d: int, view: SideView, world: _World) -> _Route | None:
         """Enclosed by house numbers in ``world``? (The units at one position share the
@@ -211,23 +202,18 @@ class _Enclosure:
         key = (world.granted, int(self.ds.side_key[d]), rank)
         if key not in self._numbers:
             self._numbers[key] = self._numbers_around(view.position(rank), view, world)
-        found = self._numbers[key]
-        if found is None:
+        sides = self._numbers[key]
+        if sides is None:
             return None
-        sides, placed = found
         fps = self.ds.unit_fps.members
         flat = self.flat(fps(d).tolist()) or any(
             all(self.flat(fps(c).tolist()) for c in side) for side in sides
         )
-        doubt = "flat" if flat else None if placed is not False else "position"
-        return _Route(frozenset(u for side in sides for u in side), doubt)
+        return _Route(frozenset(u for side in sides for u in side), flat)
 
-    def _numbers_around(
-        self, here: int, view: SideView, world: _World
-    ) -> tuple[list[list[int]], bool | None] | None:
+    def _numbers_around(self, here: int, view: SideView, world: _World) -> list[list[int]] | None:
         """The counted units at the present positions either side of ``here``, if both hold
-        some and lie within max_gap_m; and whether the address points put ``here`` between
-        them (:meth:`SideView.between`)."""
+        some and lie within max_gap_m."""
         around = view.walk(here, 1, self.p.max_gap_m)
         if len(around) < 2:
             return None
@@ -237,8 +223,7 @@ class _Enclosure:
             if not counted:
                 return None
             sides.append(counted)
-        (low, _), (high, _) = around
-        return sides, view.between(here, low, high, POSITION_MARGIN_M)
+        return sides
 
 
 def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
@@ -303,16 +288,14 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
             by={u for r in now.values() for u in r.by if u != app},
             by_parity="house_numbers" in now and bool(ds.side_by_parity[d]),
         )
-        if any(r.doubt is None for r in was.values()):
+        if any(not r.flat for r in was.values()):
             e.kind = "already"
-        elif was or all(r.doubt for r in now.values()):
-            doubts = {r.doubt for r in (*now.values(), *was.values())}
-            e.kind = "flat" if "flat" in doubts else "position"
+        elif was or all(r.flat for r in now.values()):
+            e.kind = "flat"
 
     groups = {k: sorted(u for u, e in found.items() if e.kind == k) for k in KINDS}
     evidence: list[Evidence] = []
-    listed = [u for k in KINDS for u in groups[k]]
-    for u in listed:
+    for u in groups["new"] + groups["already"] + groups["flat"]:
         e = found[u]
         detail: dict[str, object] = {
             "via": e.via,
@@ -321,13 +304,11 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         }
         if e.kind == "flat":
             detail["flat"] = True
-        if e.kind == "position":
-            detail["position_contradicts_numbers"] = True
         if e.by_parity:
             detail["side_by_parity"] = True
         evidence.append(ctx.evidence("enclosed_neighbour", u, **detail))
     seen: set[int] = set()
-    for u in listed:
+    for u in groups["new"] + groups["already"] + groups["flat"]:
         for b in sorted(found[u].by):
             if b not in seen:
                 seen.add(b)
@@ -338,7 +319,6 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         "enclosed": len(groups["new"]),
         "already_enclosed": len(groups["already"]),
         "flats": len(groups["flat"]),
-        "position_doubtful": len(groups["position"]),
         "checked": len(candidates),
         # the application's block (panden joined by walls); only those touching it can change
         "block_panden": block,
@@ -396,12 +376,6 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
                 f"Mogelijk ingesloten, in of naast een pand met meer dan {p.max_pand_units} "
                 f"verblijfsobjecten: {listing(groups['flat'])}. De BAG kent geen verdiepingen, dus wie "
                 "aan weerszijden woont is niet te bepalen."
-            )
-        if groups["position"]:
-            parts.append(
-                "Volgens de huisnummers ingesloten, maar volgens de adrespunten ligt de woning "
-                f"niet tussen de huisnummers ernaast (bijvoorbeeld een achterhuis): "
-                f"{listing(groups['position'])}."
             )
         text = " ".join(parts) + " Beoordeel handmatig."
         return outcome(rule, "review", text, measured=measured, limit=limit, evidence=evidence)
