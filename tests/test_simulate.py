@@ -342,7 +342,7 @@ versions:
       - {id: wijk, type: area_share, source: t, params: {group: area, zone: {layer: gebieden}, max_share: 0.05, min_dwellings: 5}}
       - {id: pand, type: area_share, source: t, params: {group: pand, max_share: 0.25, rounding: ceil}}
       - {id: naast, type: not_adjacent, source: t, params: {house_numbers: 2}}
-      - {id: ingesloten, type: not_enclosed, source: t, params: {max_pand_dwellings: 4}}
+      - {id: ingesloten, type: not_enclosed, source: t, params: {max_pand_units: 4}}
       - id: afstand
         type: min_distance
         source: t
