@@ -195,7 +195,7 @@ def test_sigkill_during_decisions_leaves_no_half_decision(
     for attempt in range(10):
         server = start_server(register=crash_register, log=tmp_path / f"server{attempt}.log")
 
-        async def burst() -> None:
+        async def burst(server: Any, attempt: int) -> None:
             async with httpx.AsyncClient(base_url=server.api, timeout=30) as client:
 
                 async def one(i: int) -> None:
@@ -233,7 +233,7 @@ def test_sigkill_during_decisions_leaves_no_half_decision(
                 await asyncio.gather(killer(), *(one(i) for i in range(40)))
 
         try:
-            asyncio.run(burst())
+            asyncio.run(burst(server, attempt))
         finally:
             server.stop()
 
