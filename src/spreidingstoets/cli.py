@@ -273,6 +273,13 @@ BedsOption = Annotated[str | None, typer.Option(help="Aantal bedden (locaties)")
 ValidUntilOption = Annotated[
     str | None, typer.Option(help="Einddatum van een tijdelijke vergunning")
 ]
+ReceivedOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Ontvangstdatum JJJJ-MM-DD (standaard: de peildatum); aanvragen in behandeling die "
+        "later ontvangen zijn tellen niet mee"
+    ),
+]
 ReasonOption = Annotated[
     str | None, typer.Option(help="Reden voor een uitzondering (grotere woning)")
 ]
@@ -296,6 +303,7 @@ def check(
         str | None, typer.Option(help="Peildatum JJJJ-MM-DD (standaard: vandaag)")
     ] = None,
     valid_until: ValidUntilOption = None,
+    received: ReceivedOption = None,
     reason: ReasonOption = None,
     data: DataOption = None,
     register: Annotated[
@@ -340,7 +348,7 @@ def check(
     given = (
         None
         if batch
-        else application_input(address, kind, persons, date, beds, valid_until, reason)
+        else application_input(address, kind, persons, date, beds, valid_until, reason, received)
     )
     ws = open_workspace(data, register)
     if ws.register_note:
@@ -384,6 +392,7 @@ def application_input(
     beds: str | None,
     valid_until: str | None,
     reason: str | None,
+    received: str | None = None,
 ) -> Any:
     """The options of check and decide as one validated application (errors name the option)."""
     from spreidingstoets.domain.inputs import ApplicationInput
@@ -391,7 +400,9 @@ def application_input(
     if persons is None:
         raise InputError("geef het aantal personen met --persons")
     given = {"address": address, "kind": kind, "persons": persons, "date": date, "beds": beds}
-    return ApplicationInput.parse({**given, "valid_until": valid_until, "reason": reason})
+    return ApplicationInput.parse(
+        {**given, "valid_until": valid_until, "reason": reason, "received": received}
+    )
 
 
 @app.command()
@@ -415,6 +426,7 @@ def decide(
         str | None, typer.Option(help="Ingangsdatum JJJJ-MM-DD (standaard: vandaag)")
     ] = None,
     valid_until: ValidUntilOption = None,
+    received: ReceivedOption = None,
     reason: ReasonOption = None,
     actor: Annotated[
         str | None, typer.Option(help="Wie besluit (standaard: de gebruiker van het systeem)")
@@ -442,7 +454,7 @@ def decide(
         raise InputError(
             "met --key hoort een vaste --date: een herhaling op een andere dag is anders hetzelfde besluit niet"
         )
-    given = application_input(address, kind, persons, date, beds, valid_until, reason)
+    given = application_input(address, kind, persons, date, beds, valid_until, reason, received)
     with open_workspace(data, register) as ws:
         app_ = checks.resolve(ws, given, dt.date.today())
         ruleset = ws.ruleset(rules) if rules else ws.ruleset_for(app_.unit)
