@@ -99,7 +99,9 @@ def test_library_never_imports_the_api_package() -> None:
                 if isinstance(node, ast.ImportFrom)
                 else []
             )
-            if any(n == "spreidingstoets_api" or n.startswith("spreidingstoets_api.") for n in names):
+            if any(
+                n == "spreidingstoets_api" or n.startswith("spreidingstoets_api.") for n in names
+            ):
                 importing.append(str(path.relative_to(src)))
     assert importing == []
     code = (

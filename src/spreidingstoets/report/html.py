@@ -99,6 +99,17 @@ def _detail(detail: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def _source(name: str) -> str:
+    loader = _environment().loader
+    assert loader is not None
+    return loader.get_source(_environment(), name)[0]
+
+
+def map_css() -> str:
+    """The map's and legend's styles: in the report, and served to the web page."""
+    return _source("map.css")
+
+
 def evidence_numbers(verdict: Mapping[str, Any]) -> dict[str, str]:
     """Feature id ("rule/index") -> the number of that evidence row in the report (1, 2, ...)."""
     out: dict[str, str] = {}
@@ -210,7 +221,7 @@ def render_report(
                 ),
             }
         )
-    css = _environment().loader.get_source(_environment(), "report.css")[0]  # type: ignore[union-attr]
+    css = map_css() + "\n" + _source("report.css")
     template = _environment().get_template("report.html.j2")
     return template.render(
         v=data,
