@@ -160,7 +160,7 @@ def decision_report(
     record = decision_record(ws, besluitId)
     verdict = verdict_from_json(record.payload)
     decision = {
-        "besluit": STATUS_NL.get(record.outcome, record.outcome),
+        "besluit": STATUS_NL.get(str(record.outcome), str(record.outcome)),
         "besluit-id": str(record.id),
         "registratie": str(record.entry_id),
         "vastgelegd op": record.at.isoformat(timespec="seconds"),
