@@ -26,10 +26,6 @@ API_ONLY = [
 WITH_BODY = {"POST", "PUT", "PATCH"}
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 class ApiHeaders:
     """Headers on every response; bodies bounded in size and JSON for the API's writes."""
 
@@ -45,12 +41,19 @@ class ApiHeaders:
         path: str = scope["path"]
         is_api = path == self.prefix or path.startswith(self.prefix + "/")
         extra = COMMON + API_ONLY if is_api else COMMON
-        started = False
+        state = {"too_large": False, "replaced": False}
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal started
+            if state["replaced"]:
+                return  # the app's answer to a cut-off body is replaced by the 413
+            if message["type"] == "http.response.start" and state["too_large"]:
+                state["replaced"] = True
+                await self._refuse(scope, receive, send_with_headers_raw, 413)
+                return
+            await send_with_headers_raw(message)
+
+        async def send_with_headers_raw(message: Message) -> None:
             if message["type"] == "http.response.start":
-                started = True
                 headers = list(message.get("headers", []))
                 names = {k.lower() for k, _ in headers}
                 headers += [(k, v) for k, v in extra if k not in names]
@@ -61,32 +64,34 @@ class ApiHeaders:
             headers = dict(scope.get("headers", []))
             length = headers.get(b"content-length")
             if length is not None and (not length.isdigit() or int(length) > self.max_body):
-                await self._refuse(scope, receive, send_with_headers, 413)
+                await self._refuse(scope, receive, send_with_headers_raw, 413)
                 return
             ctype = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
             has_body = length not in (None, b"0") or b"transfer-encoding" in headers
             if has_body and not (ctype == b"application/json" or ctype.endswith(b"+json")):
-                await self._refuse(scope, receive, send_with_headers, 415, ctype.decode("latin-1"))
+                await self._refuse(
+                    scope, receive, send_with_headers_raw, 415, ctype.decode("latin-1")
+                )
                 return
-            receive = self._bounded(receive)
-        try:
-            await self.app(scope, receive, send_with_headers)
-        except BodyTooLarge:
-            if started:
-                raise
-            await self._refuse(scope, receive, send_with_headers, 413)
+            receive = self._bounded(receive, state)
+        await self.app(scope, receive, send_with_headers)
 
-    def _bounded(self, receive: Receive) -> Receive:
+    def _bounded(self, receive: Receive, state: dict[str, bool]) -> Receive:
+        """Count a body without Content-Length as it arrives; past the limit, end it there
+        (the app then fails to parse it, and that answer becomes a 413)."""
         seen = 0
         limit = self.max_body
 
         async def bounded() -> Message:
             nonlocal seen
+            if state["too_large"]:
+                return {"type": "http.request", "body": b"", "more_body": False}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise BodyTooLarge
+                    state["too_large"] = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
             return message
 
         return bounded

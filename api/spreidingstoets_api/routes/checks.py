@@ -75,7 +75,7 @@ def search(
     """Zoek een adres zoals een medewerker het typt (postcode en huisnummer, straat en
     huisnummer, een BAG-identificatie); een typefout in de straatnaam wordt verbeterd en
     gemeld. Geen adres in de URL (ADR: geen gevoelige gegevens in URI's). Niet gevonden of
-    meerdere: 404 met de dichtstbijzijnde `kandidaten`."""
+    meerdere: 400 met de dichtstbijzijnde `kandidaten`."""
     match = ws.address_index.find(body.zoekterm)
     info = match.as_dict(ws.dataset)
     info["geometrie"] = geojson(projector(crs)(ws.dataset.unit_point(match.unit)))
