@@ -442,7 +442,7 @@
       if (state.byKey[k]) {
         const b = text("button", "Toon op kaart", "link");
         b.type = "button";
-        b.setAttribute("aria-label", "Toon bewijs " + state.numbers[k] + " (" + (e.address || (e.detail && e.detail.naam) || e.relation) + ") op de kaart");
+        b.setAttribute("aria-label", "Toon op kaart: bewijs " + state.numbers[k] + ", " + (e.address || (e.detail && e.detail.naam) || word("relation", e.relation)));
         b.addEventListener("click", function () { select(k, false); });
         b.addEventListener("focus", function () { hover(k); });
         b.addEventListener("blur", function () { hover(null); });

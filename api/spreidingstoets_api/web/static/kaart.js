@@ -135,7 +135,7 @@
         node = el("circle", { cx: q[0].toFixed(1), cy: q[1].toFixed(1), r: p.role === "evidence" ? 5 : 3.5 }, layers[layer]);
       }
       node.setAttribute("class", cls.join(" "));
-      node.setAttribute("data-feature", p.id);
+      node.setAttribute("data-feature", p.id || f.id || "");
       const title = opts.title ? opts.title(f, k && numbers[k]) : (p.address || p.zone || p.role);
       el("title", {}, node).textContent = title;
       if (k) {
@@ -185,8 +185,8 @@
   function highlight(container, k, on, cls) {
     container.querySelectorAll("[data-evidence]").forEach(function (node) {
       const hit = k !== null && node.getAttribute("data-evidence") === k;
+      // (never moved in the DOM to come on top: that would take the keyboard focus away)
       node.classList.toggle(cls || "selected", on !== false && hit);
-      if (hit && on !== false && node.parentNode) node.parentNode.appendChild(node); // on top
     });
   }
 
