@@ -360,4 +360,4 @@ def test_report_download_pdf_renders(guarded: Guarded, site: Site) -> None:
         ["pdftotext", str(target), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "Kwartelstraat 7, Tiel" in text and "insluiting" in text
-    assert "spreidingstoets check 0281010000000004" in text
+    assert "spreidingstoets check 0281010000000004 --rules tiel" in text

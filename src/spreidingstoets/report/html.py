@@ -122,13 +122,15 @@ def evidence_numbers(verdict: Mapping[str, Any]) -> dict[str, str]:
 
 
 def reproduce_command(verdict: Verdict, options: Sequence[str] = ()) -> str:
-    """The CLI command that gives this verdict again (on the register at the same revision).
+    """The CLI command that gives this verdict again, byte for byte, on the same dataset and
+    register revision.
 
     ``options`` are the ones the verdict does not record, as given (``--set``, ``--variant``,
     ``--data``, ``--register``).
     """
     a = verdict.application
-    args = ["spreidingstoets", "check", a.verblijfsobject]
+    # the address as it was typed (the verdict records it), else the verblijfsobject
+    args = ["spreidingstoets", "check", a.query or a.verblijfsobject]
     args += ["--rules", verdict.provenance.ruleset, "--kind", a.kind]
     args += ["--persons", str(a.persons), "--date", a.date.isoformat()]
     if a.beds is not None:

@@ -116,6 +116,7 @@
     const labelsAt = new Map();
     features.forEach(function (f) {
       const p = f.properties;
+      if (p.role === "application") p.role = "application_point"; // an older API's name
       const k = key(p);
       let layer = p.role;
       if (p.role === "evidence") layer = p.relation === "zone" ? "zone" : (isArea(f) ? "evidence_area" : "evidence_point");
