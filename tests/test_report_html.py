@@ -4,7 +4,6 @@ same bytes for the same inputs, a command that gives the verdict again, and a PD
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import shlex
 import shutil
