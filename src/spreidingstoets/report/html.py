@@ -17,9 +17,11 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from spreidingstoets.domain.model import Verdict, verdict_json
-from spreidingstoets.domain.vocabulary import OUTCOME_NL, OVERALL_NL, RELATION_NL, STATUS_NL
+from spreidingstoets.domain.vocabulary import OUTCOME_NL, OVERALL_NL, RELATION_NL
 from spreidingstoets.report.features import ROLES
 from spreidingstoets.report.labels import (
+    DETAIL_NL,
+    DETAIL_VALUE_NL,
     KIND_NL,
     OUTCOME_SYMBOL,
     OVERALL_SYMBOL,
@@ -28,43 +30,6 @@ from spreidingstoets.report.labels import (
     number,
 )
 from spreidingstoets.report.svgmap import MAP_ASPECT, PLAN_KIND, needs_detail, render_svg
-
-# Evidence details shown in the table (others stay in the verdict JSON).
-DETAIL_NL: dict[str, str] = {
-    "status": "status",
-    "kind": "soort",
-    "persons": "personen",
-    "reference": "kenmerk",
-    "valid_from": "vanaf",
-    "valid_until": "tot en met",
-    "geldig_vanaf": "geldig vanaf",
-    "naam": "bestemming",
-    "role": "rol",
-    "fraction": "deel",
-    "via": "via",
-    "enclosed_by": "ingesloten door",
-    "encloses": "sluit in",
-    "enclosed_before": "al ingesloten",
-    "rank_distance": "huisnummerstappen",
-    "within_radius": "binnen de straal",
-    "same_pand": "zelfde pand",
-    "side_by_parity": "straatkant op even/oneven",
-    "flat": "gestapeld",
-    "beds": "bedden",
-    "oppervlakte": "oppervlakte (m²)",
-    "oppervlakte_m2": "oppervlakte (m²)",
-    "gebruiksdoel": "gebruiksdoel",
-    "counted": "telt mee",
-    "active_on_check_date": "geldig op de peildatum",
-}
-DETAIL_VALUE_NL: dict[str, str] = {
-    "house_numbers": "huisnummers",
-    "shared_wall": "gedeelde muren",
-    "allowed": "toegestaan",
-    "temporary": "tijdelijk",
-    "other": "andere",
-    **STATUS_NL,
-}
 
 
 @functools.cache

@@ -129,6 +129,43 @@ VALUE_NL: dict[str, str] = {
     **STATUS_NL,
 }
 
+# Keys and values of an evidence row's details, in Dutch.
+DETAIL_NL: dict[str, str] = {
+    "status": "status",
+    "kind": "soort",
+    "persons": "personen",
+    "reference": "kenmerk",
+    "valid_from": "vanaf",
+    "valid_until": "tot en met",
+    "geldig_vanaf": "geldig vanaf",
+    "naam": "bestemming",
+    "role": "rol",
+    "fraction": "deel",
+    "via": "via",
+    "enclosed_by": "ingesloten door",
+    "encloses": "sluit in",
+    "enclosed_before": "al ingesloten",
+    "rank_distance": "huisnummerstappen",
+    "within_radius": "binnen de straal",
+    "same_pand": "zelfde pand",
+    "side_by_parity": "straatkant op even/oneven",
+    "flat": "gestapeld",
+    "beds": "bedden",
+    "oppervlakte": "oppervlakte (m²)",
+    "oppervlakte_m2": "oppervlakte (m²)",
+    "gebruiksdoel": "gebruiksdoel",
+    "counted": "telt mee",
+    "active_on_check_date": "geldig op de peildatum",
+}
+DETAIL_VALUE_NL: dict[str, str] = {
+    "house_numbers": "huisnummers",
+    "shared_wall": "gedeelde muren",
+    "allowed": "toegestaan",
+    "temporary": "tijdelijk",
+    "other": "andere",
+    **STATUS_NL,
+}
+
 
 def number(value: float, decimals: int = 2) -> str:
     """Dutch decimal comma; whole numbers without decimals: 99,95 / 100 / 0,1."""
@@ -146,7 +183,7 @@ def figure(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "ja" if value else "nee"
     if isinstance(value, int | float):
-        if "share" in key or key == "coverage":
+        if "share" in key or key.startswith("coverage"):
             return number(float(value) * 100, 1) + "%"
         return number(value)
     if isinstance(value, dict):
@@ -174,5 +211,7 @@ def labels() -> dict[str, Any]:
         "figure": FIGURE_NL,
         "kind": KIND_NL,
         "value": VALUE_NL,
+        "detail": DETAIL_NL,
+        "detail_value": DETAIL_VALUE_NL,
         "role": ROLES,
     }

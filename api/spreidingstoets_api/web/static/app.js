@@ -27,7 +27,7 @@
     if (value === null || value === undefined) return "–";
     if (typeof value === "boolean") return value ? "ja" : "nee";
     if (typeof value === "number") {
-      if (key.indexOf("share") >= 0 || key === "coverage") return nl(value * 100, 1) + "%";
+      if (key.indexOf("share") >= 0 || key.indexOf("coverage") === 0) return nl(value * 100, 1) + "%";
       return nl(value, 2);
     }
     if (Array.isArray(value)) return value.length ? value.map(function (v) { return figure(key, v); }).join("; ") : "–";
@@ -247,6 +247,12 @@
     const fc = (verdict._embedded && verdict._embedded.geometrie) || { features: [] };
     state.features = fc;
     state.byKey = linkFeatures(verdict, fc);
+    // Around the pand first when what decides lies there (a shared wall, an enclosure, a zone).
+    state.detail = verdict.rules.some(function (r) {
+      return (r.outcome === "fail" || r.outcome === "review") && r.evidence.some(function (e, i) {
+        return ["same_pand", "adjacent_pand", "side_neighbour", "enclosed_neighbour", "enclosing", "zone"].indexOf(e.relation) >= 0 && state.byKey[r.rule + "/" + i];
+      });
+    });
     state.numbers = evidenceNumbers(verdict);
     $("uitslag").hidden = false;
     $("leeg").hidden = true;
@@ -270,6 +276,19 @@
     h.appendChild(document.createTextNode(word("overall", v.outcome)));
     box.appendChild(h);
     box.appendChild(text("p", v.message));
+    const summary = text("ul", null, "summary");
+    summary.setAttribute("aria-label", "Regels");
+    v.rules.forEach(function (r) {
+      const li = text("li");
+      li.appendChild(badge(r.outcome));
+      li.appendChild(document.createTextNode(" "));
+      const link = text("a", r.rule);
+      link.href = "#regel-" + r.rule;
+      li.appendChild(link);
+      li.appendChild(text("span", " (" + r.type + ")", "type"));
+      summary.appendChild(li);
+    });
+    box.appendChild(summary);
     const a = v.application;
     box.appendChild(text("p", a.address + " · verblijfsobject " + a.verblijfsobject + " · " +
       word("kind", a.kind) + ", " + a.persons + " personen" + (a.beds !== null ? ", " + a.beds + " bedden" : "") +
@@ -347,10 +366,14 @@
     });
   }
 
+  /* Cards: the rules that refuse first, then those that ask for review, then the rest. */
+  const SEVERITY = { fail: 0, review: 1, pass: 2, not_applicable: 3 };
+
   function renderRules(v) {
     const box = $("regels");
     box.textContent = "";
-    v.rules.forEach(function (r) {
+    const ordered = v.rules.slice().sort(function (a, b) { return SEVERITY[a.outcome] - SEVERITY[b.outcome]; });
+    ordered.forEach(function (r) {
       const card = text("article", null, "rule outcome-" + r.outcome);
       card.id = "regel-" + r.rule;
       const h = text("h3");
@@ -415,7 +438,12 @@
 
   function detailText(d) {
     return Object.keys(d).sort().filter(function (k) { return d[k] !== null && ["register_id", "identificatie", "plan_id"].indexOf(k) < 0; })
-      .map(function (k) { return k.replace(/_/g, " ") + ": " + (Array.isArray(d[k]) ? d[k].join(", ") : figure(k, d[k])); }).join("; ");
+      .map(function (k) {
+        const v = d[k];
+        const shown = Array.isArray(v) ? v.map(function (x) { return word("detail_value", String(x)); }).join(", ")
+          : (k === "fraction" ? figure("share", v) : (typeof v === "string" ? word("detail_value", v) : figure(k, v)));
+        return word("detail", k).replace(/_/g, " ") + ": " + shown;
+      }).join("; ");
   }
 
   function renderEvidence(card, r) {
@@ -423,7 +451,7 @@
     table.appendChild(text("caption", "Bewijs (" + r.evidence.length + ")"));
     const head = text("thead");
     const hr = text("tr");
-    ["nr", "adres / zone", "relatie", "afstand", "details", "kaart"].forEach(function (t) { const th = text("th", t); th.scope = "col"; hr.appendChild(th); });
+    ["nr", "adres / zone", "relatie", "afstand", "details"].forEach(function (t) { const th = text("th", t); th.scope = "col"; hr.appendChild(th); });
     head.appendChild(hr);
     table.appendChild(head);
     const body = text("tbody");
@@ -431,26 +459,28 @@
       const k = r.rule + "/" + i;
       const tr = text("tr");
       tr.setAttribute("data-evidence", k);
-      tr.appendChild(text("td", state.numbers[k], "num"));
+      const nr = text("td", null, "num");
+      if (state.byKey[k]) {
+        // the row's number is the button that shows it on the map
+        const b = text("button", state.numbers[k], "link nr");
+        b.type = "button";
+        b.setAttribute("aria-label", "Toon op kaart: bewijs " + state.numbers[k] + ", " + (e.address || (e.detail && e.detail.naam) || word("relation", e.relation)));
+        b.title = "Toon op de kaart";
+        b.addEventListener("click", function () { select(k, false); });
+        b.addEventListener("focus", function () { hover(k); });
+        b.addEventListener("blur", function () { hover(null); });
+        nr.appendChild(b);
+      } else {
+        nr.textContent = state.numbers[k];
+        nr.title = "niet op de kaart";
+      }
+      tr.appendChild(nr);
       const where = text("td", e.address || (e.detail && e.detail.naam) || "–");
       if (e.verblijfsobject) where.appendChild(text("span", " " + e.verblijfsobject, "id"));
       tr.appendChild(where);
       tr.appendChild(text("td", word("relation", e.relation)));
       tr.appendChild(text("td", e.distance_m !== null ? nl(e.distance_m, 2) + " m" : "–", "num"));
       tr.appendChild(text("td", detailText(e.detail || {}), "small"));
-      const cell = text("td");
-      if (state.byKey[k]) {
-        const b = text("button", "Toon op kaart", "link");
-        b.type = "button";
-        b.setAttribute("aria-label", "Toon op kaart: bewijs " + state.numbers[k] + ", " + (e.address || (e.detail && e.detail.naam) || word("relation", e.relation)));
-        b.addEventListener("click", function () { select(k, false); });
-        b.addEventListener("focus", function () { hover(k); });
-        b.addEventListener("blur", function () { hover(null); });
-        cell.appendChild(b);
-      } else {
-        cell.textContent = "niet op de kaart";
-      }
-      tr.appendChild(cell);
       tr.addEventListener("mouseenter", function () { hover(k); });
       tr.addEventListener("mouseleave", function () { hover(null); });
       body.appendChild(tr);

@@ -163,6 +163,29 @@
         }
       }
     });
+    const zoneLayer = el("g", { class: "layer-zone-labels", "aria-hidden": "true" }, svg);
+    const placed = [];
+    features.forEach(function (f) {
+      const p = f.properties;
+      if (p.relation !== "zone" || !p.zone) return;
+      const plan = p.zone_kind === PLAN;
+      const pts = coords(f.geometry, []);
+      const xs = pts.map(function (c) { return c[0]; }), ys = pts.map(function (c) { return c[1]; });
+      // the part of the zone's box the map shows
+      const x0 = Math.max(Math.min.apply(null, xs), box[0]), x1 = Math.min(Math.max.apply(null, xs), box[2]);
+      const y0 = Math.max(Math.min.apply(null, ys), box[1]), y1 = Math.min(Math.max.apply(null, ys), box[3]);
+      if (x0 >= x1 || y0 >= y1) return;
+      const half = p.zone.length * 3.3;
+      // at the top left of the part shown (the application is in the middle), stacked
+      const q = xy(x0, y1);
+      const px = Math.min(q[0] + 8, width - 2 * half - 40);
+      let py = q[1] + 14;
+      const left = px, right = left + 2 * half;
+      for (let i = 0; i < 12 && placed.some(function (b) { return left < b[2] && right > b[0] && Math.abs(py - b[1]) < 15; }); i++) py += 16;
+      placed.push([left, py, right]);
+      el("text", { class: plan ? "zone-label plan" : "zone-label", x: px.toFixed(1), y: py.toFixed(1) },
+        zoneLayer).textContent = p.zone;
+    });
     const numberLayer = el("g", { class: "layer-numbers", "aria-hidden": "true" }, svg);
     labelsAt.forEach(function (v) {
       const q = xy(v.at[0], v.at[1]);
