@@ -164,7 +164,12 @@ def assert_page_shows(page: Any, verdict: dict[str, Any]) -> None:
     """Rows and map agree with the verdict JSON: every row listed once, in order, and the map
     draws exactly the rows the API's features stand for, each row with a verblijfsobject too."""
     rows = evidence_keys(verdict)
-    assert on_page(page, "tr[data-evidence]") == rows
+    listed = on_page(page, "tr[data-evidence]")  # cards: refusing rules first
+    assert sorted(listed) == sorted(rows) and len(listed) == len(rows)
+    order = {"fail": 0, "review": 1, "pass": 2, "not_applicable": 3}
+    cards = page.eval_on_selector_all("#regels > article", "els => els.map(e => e.id)")
+    by_severity = sorted(verdict["rules"], key=lambda r: order[r["outcome"]])
+    assert cards == [f"regel-{r['rule']}" for r in by_severity]
     drawn = set(on_page(page, "#kaart [data-evidence]"))
     assert drawn == feature_keys(verdict) and drawn <= set(rows)
     with_unit = {
@@ -212,7 +217,7 @@ def test_partial_postcode_check_refusal_on_the_map_decision_and_conflict(
     )
     # a row shows its feature on the map, and a feature its row
     first = "insluiting/0"
-    page.click(f"tr[data-evidence='{first}'] button")
+    page.click(f"tr[data-evidence='{first}'] button.nr")
     assert "selected" in (page.get_attribute(f"#kaart [data-evidence='{first}']", "class") or "")
     # features of several rows can lie on one spot: the click reaches the one asked for
     page.locator("#kaart [data-evidence='insluiting/1']").dispatch_event("click")
