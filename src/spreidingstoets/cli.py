@@ -345,32 +345,18 @@ def check(
             )
     if batch is not None and rules is None:
         raise InputError("geef bij --batch de regelset met --rules (tiel, aalsmeer, westland)")
-    given = (
-        None
-        if batch
-        else application_input(address, kind, persons, date, beds, valid_until, reason, received)
-    )
-    ws = open_workspace(data, register)
-    if ws.register_note:
-        warn(ws.register_note)
     if batch is not None:
+        ws = open_workspace(data, register)
+        if ws.register_note:
+            warn(ws.register_note)
         ruleset = ws.ruleset(str(rules), sets=set_, variant=variant)
         code, units = run_batch(ws, batch, batch_out, ruleset, today)
         warning = checks.gemeente_warning(ruleset, ws, units)
         if warning:
             warn(warning)
         raise typer.Exit(code)
-    assert given is not None
-    app_ = checks.resolve(ws, given, today)
-    if app_.address_corrected:
-        warn("let op: adres " + "; ".join(app_.address_corrected))
-    ruleset = (
-        ws.ruleset(rules, sets=set_, variant=variant)
-        if rules
-        else ws.ruleset_for(app_.unit, sets=set_, variant=variant)
-    )
-    warning = checks.gemeente_warning(ruleset, ws, [app_.unit])
-    verdict = checks.check(ws, app_, ruleset)
+    given = application_input(address, kind, persons, date, beds, valid_until, reason, received)
+    _, verdict, warning = single_check(given, today, rules, data, register, set_, variant)
     if as_json:
         from spreidingstoets.domain.model import verdict_json
 
@@ -382,6 +368,105 @@ def check(
     if warning:
         warn(warning)  # on stderr, so also with --json
     raise typer.Exit(EXIT_OF[verdict.outcome])
+
+
+def single_check(
+    given: Any,
+    today: dt.date,
+    rules: str | None,
+    data: Path | None,
+    register: str | None,
+    sets: list[str] | None,
+    variant: Path | None,
+) -> tuple[Workspace, Any, str | None]:
+    """One application checked as ``check`` and ``report`` do: (workspace, verdict, warning);
+    notes about the register and a corrected address go to stderr."""
+    from spreidingstoets.service import checks
+
+    ws = open_workspace(data, register)
+    if ws.register_note:
+        warn(ws.register_note)
+    app_ = checks.resolve(ws, given, today)
+    if app_.address_corrected:
+        warn("let op: adres " + "; ".join(app_.address_corrected))
+    ruleset = (
+        ws.ruleset(rules, sets=sets, variant=variant)
+        if rules
+        else ws.ruleset_for(app_.unit, sets=sets, variant=variant)
+    )
+    warning = checks.gemeente_warning(ruleset, ws, [app_.unit])
+    return ws, checks.check(ws, app_, ruleset), warning
+
+
+REPORT_SUFFIXES = (".pdf", ".html", ".htm")
+
+
+@app.command()
+def report(
+    address: Annotated[
+        str, typer.Argument(help="Adres: '1381AB 12a', 'Kerkstraat 12 Tiel' of identificatie")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Rapport: BESTAND.pdf of BESTAND.html")],
+    rules: RulesOption = None,
+    kind: KindOption = "arbeidsmigranten",
+    persons: PersonsOption = None,
+    beds: BedsOption = None,
+    date: Annotated[
+        str | None, typer.Option(help="Peildatum JJJJ-MM-DD (standaard: vandaag)")
+    ] = None,
+    valid_until: ValidUntilOption = None,
+    reason: ReasonOption = None,
+    data: DataOption = None,
+    register: Annotated[
+        str | None, typer.Option(help="Register: SQLite-bestand of database-URL")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Parameter wijzigen: tiel.straat.max_share=0.15"),
+    ] = None,
+    variant: Annotated[Path | None, typer.Option(help="Variantbestand (YAML)")] = None,
+) -> None:
+    """Schrijf een rapport voor het dossier (PDF of HTML): uitkomst, elke regel met cijfers,
+    bron en bewijs, de kaart, de herkomst en hoe het oordeel te herhalen is."""
+    from spreidingstoets.fsio import atomic_file, check_output_path
+
+    check_output_path(out, what="--out", suffixes=REPORT_SUFFIXES)
+    pdf = out.suffix.lower() == ".pdf"
+    if pdf:
+        from spreidingstoets.report.pdf import find_browser
+
+        find_browser()  # before loading anything: say at once when it is missing
+    given = application_input(address, kind, persons, date, beds, valid_until, reason)
+    today = parse_date(date) or dt.date.today()
+    ws, verdict, warning = single_check(given, today, rules, data, register, set_, variant)
+    from spreidingstoets.report.features import verdict_features
+    from spreidingstoets.report.html import render_report, reproduce_command
+
+    # what the verdict does not record, as given, so the line reproduces it exactly
+    options = [arg for item in set_ or [] for arg in ("--set", item)]
+    for flag, value in (("--variant", variant), ("--data", data), ("--register", register)):
+        if value is not None:
+            options += [flag, str(value)]
+    html = render_report(
+        verdict,
+        verdict_features(verdict, ws.dataset),
+        command=reproduce_command(verdict, options),
+    )
+    with atomic_file(out) as tmp:
+        if pdf:
+            from spreidingstoets.report.pdf import html_to_pdf
+
+            tmp.write_bytes(html_to_pdf(html, verdict.application.date))
+        else:
+            tmp.write_text(html, encoding="utf-8")
+    console().print(
+        f"Rapport geschreven: {out}. {verdict.message}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    if warning:
+        warn(warning)
 
 
 def application_input(
