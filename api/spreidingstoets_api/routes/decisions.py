@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path
+from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import Response
 
 from spreidingstoets.domain.inputs import ApplicationInput
@@ -279,3 +279,53 @@ def replay_decision(
         else None,
     }
     return json_response(with_raw(data, replayed=result.replayed or "null"))
+
+
+URI = r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$"
+
+
+@router.get(
+    "/besluiten/{besluitId}/zgw",
+    summary="ZGW-objecten voor de zaak van een besluit",
+    operation_id="zgwObjecten",
+    responses=problem_responses(400, 401, 403, 404, 500),
+)
+def zgw(
+    besluitId: Id,
+    zaak: Annotated[
+        str,
+        Query(max_length=1000, pattern=URI, description="URL van de zaak in het zaaksysteem"),
+    ],
+    ws: WorkspaceDep,
+    key: Read,
+    resultaattype: Annotated[
+        str | None,
+        Query(max_length=1000, pattern=URI, description="URL van het resultaattype (Catalogi)"),
+    ] = None,
+    eigenschap: Annotated[
+        str | None,
+        Query(
+            max_length=900,
+            pattern=URI,
+            description="begin van de URL's van de eigenschappen; de regel-id volgt",
+        ),
+    ] = None,
+) -> Response:
+    """Wat het zaaksysteem bij zijn zaak opslaat, als objecten van de Zaken API 1.5.1: een
+    ZaakObject voor het adres (met `objectIdentificatie` uit de BAG) en voor elk pand, een
+    ZaakEigenschap per regel (uitkomst en cijfers), de toelichting bij het resultaat en de
+    zaakgeometrie (EPSG:4326)."""
+    from spreidingstoets.domain.model import verdict_from_json
+    from spreidingstoets_api.zgw import zgw_objects
+
+    record = decision_record(ws, besluitId)
+    body = zgw_objects(
+        ws.dataset,
+        verdict_from_json(record.payload),
+        record.outcome or "",
+        zaak=zaak,
+        resultaattype=resultaattype
+        or "urn:spreidingstoets:resultaattype:" + (record.outcome or ""),
+        eigenschap=eigenschap or "urn:spreidingstoets:eigenschap",
+    )
+    return json_response(dumps(body), headers={"Content-Crs": "EPSG:4326"})
