@@ -46,7 +46,11 @@ ACTIVE = 300
 
 def stats(ms: list[float]) -> dict[str, float]:
     a = np.array(ms)
-    return {"p50_ms": float(np.percentile(a, 50)), "p99_ms": float(np.percentile(a, 99)), "n": len(a)}
+    return {
+        "p50_ms": float(np.percentile(a, 50)),
+        "p99_ms": float(np.percentile(a, 99)),
+        "n": len(a),
+    }
 
 
 def build(tmp: Path, data: Path | None) -> tuple[Path, list[str]]:
@@ -88,13 +92,20 @@ def make_register(url: str, woningen: list[str], rng: random.Random) -> str:
 
 def bodies(woningen: list[str], n: int, rng: random.Random) -> list[dict[str, Any]]:
     return [
-        {"verblijfsobject_id": rng.choice(woningen), "kind": "arbeidsmigranten", "persons": 4,
-         "date": DAY, "ruleset": "tiel"}
+        {
+            "verblijfsobject_id": rng.choice(woningen),
+            "kind": "arbeidsmigranten",
+            "persons": 4,
+            "date": DAY,
+            "ruleset": "tiel",
+        }
         for _ in range(n)
     ]
 
 
-def in_process(data: Path, register: str, apps: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
+def in_process(
+    data: Path, register: str, apps: list[dict[str, Any]], seconds: float
+) -> dict[str, Any]:
     import gc
 
     from spreidingstoets.domain.inputs import ApplicationInput
@@ -122,7 +133,9 @@ def in_process(data: Path, register: str, apps: list[dict[str, Any]], seconds: f
     return {"per_s": len(lat) / seconds, **stats(lat)}
 
 
-def wrk_load(url: str, key: str, apps: list[dict[str, Any]], seconds: float, connections: int, tmp: Path) -> dict[str, Any]:
+def wrk_load(
+    url: str, key: str, apps: list[dict[str, Any]], seconds: float, connections: int, tmp: Path
+) -> dict[str, Any]:
     script = tmp / "post.lua"
     table = ",\n".join(json.dumps(json.dumps(b)) for b in apps[:2000])
     script.write_text(
@@ -136,7 +149,9 @@ def wrk_load(url: str, key: str, apps: list[dict[str, Any]], seconds: float, con
     )
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{int(seconds)}s", "-s", str(script), url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = float(re.search(r"P50 ([\d.]+)", out).group(1))  # type: ignore[union-attr]
@@ -192,25 +207,41 @@ def main() -> None:
         results["in-process"] = in_process(data, db, apps, a.seconds)
         loader = a.loader if a.loader != "auto" else ("wrk" if shutil.which("wrk") else "httpx")
         with running(register=db, data=data, workers=2, log=tmp / "server.log") as server:
-            warm = asyncio.run(httpx_load(server.url, "/v1/toetsingen", key, lambda i: apps[i % 2000], 2, 4))
+            warm = asyncio.run(
+                httpx_load(server.url, "/v1/toetsingen", key, lambda i: apps[i % 2000], 2, 4)
+            )
             assert set(warm["codes"]) == {200}, warm["codes"]
             if loader == "wrk":
-                results["http-check"] = wrk_load(server.url, key, apps, a.seconds, a.connections, tmp)
+                results["http-check"] = wrk_load(
+                    server.url, key, apps, a.seconds, a.connections, tmp
+                )
             else:
                 results["http-check"] = asyncio.run(
-                    httpx_load(server.url, "/v1/toetsingen", key, lambda i: apps[i % 2000], a.seconds, a.connections)
+                    httpx_load(
+                        server.url,
+                        "/v1/toetsingen",
+                        key,
+                        lambda i: apps[i % 2000],
+                        a.seconds,
+                        a.connections,
+                    )
                 )
         backends = [("sqlite", db)]
         if not a.no_postgres:
             backends.append(("postgresql", _pg(tmp)))
         for name, url in backends:
             dkey = key if name == "sqlite" else make_register(url, woningen, rng)
-            with running(register=url, data=data, workers=2, log=tmp / f"server-{name}.log") as server:
+            with running(
+                register=url, data=data, workers=2, log=tmp / f"server-{name}.log"
+            ) as server:
 
                 def decision(i: int) -> dict[str, Any]:
-                    return {**apps[i % 2000], "reference": f"D-{i}",
-                            "besluit": ("verleend", "geweigerd", "in-behandeling")[i % 3],
-                            "verblijfsobject_id": woningen[(i * 7919) % len(woningen)]}
+                    return {
+                        **apps[i % 2000],
+                        "reference": f"D-{i}",
+                        "besluit": ("verleend", "geweigerd", "in-behandeling")[i % 3],
+                        "verblijfsobject_id": woningen[(i * 7919) % len(woningen)],
+                    }
 
                 results[f"http-decide-{name}"] = asyncio.run(
                     httpx_load(server.url, "/v1/besluiten", dkey, decision, a.seconds, 8)
@@ -224,7 +255,9 @@ def main() -> None:
     print(f"{'case':<22}{'per s':>10}{'p50 ms':>10}{'p99 ms':>10}  notes")
     for case, r in results.items():
         note = {k: v for k, v in r.items() if k not in ("per_s", "p50_ms", "p99_ms", "n")}
-        print(f"{case:<22}{r['per_s']:>10.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}  {note or ''}")
+        print(
+            f"{case:<22}{r['per_s']:>10.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}  {note or ''}"
+        )
 
 
 PG_DB = f"spreidingstoets_bench_api_{os.getpid()}"
