@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from api_helpers import CHECK, Api, assert_problem, make_keys, sample_register_copy
+from api_helpers import CHECK, Api, assert_problem, make_keys, sample_register_copy, sample_woningen
 from conftest import REPO
 
 pytestmark = pytest.mark.slow
@@ -99,19 +99,11 @@ def test_200_stored_decisions_replay_byte_identical_after_the_register_moved_on(
     httpx = pytest.importorskip("httpx")
     import random
 
-    from spreidingstoets.service.workspace import Workspace
-    from spreidingstoets.settings import load_settings
     from spreidingstoets_api.testing import running
 
     register = sample_register_copy(tmp_path)
     keys = make_keys(register)
-    with Workspace(load_settings(), register=register) as ws:
-        ds = ws.dataset
-        woningen = [
-            ds.unit_identificatie(u)
-            for u in range(ds.n_units)
-            if ds.woning[u] and ds.unit_identificatie(u)[:4] in ("0281", "0358", "1783")
-        ]
+    woningen = sample_woningen()
     rng = random.Random(11)
     with (
         running(register=register, log=tmp_path / "server.log") as server,

@@ -71,6 +71,35 @@ def _ruleset(ws: Workspace, name: str | None, unit: int) -> Any:
     return ws.ruleset(name) if name else ws.ruleset_for(unit)
 
 
+def _record(
+    ws: Workspace,
+    given: ApplicationInput,
+    ruleset: str | None,
+    decision: str,
+    reference: str,
+    key: ApiKey | None,
+    idempotency_key: str | None,
+) -> tuple[DecisionResult, str]:
+    """``service.decisions.decide`` for an application as given: (result, actor)."""
+    if idempotency_key is not None and given.date is None:
+        raise InputError(
+            "met Idempotency-Key hoort een vaste date: een herhaling op een andere dag is "
+            "anders niet hetzelfde verzoek"
+        )
+    app = checks.resolve(ws, given, dt.date.today())
+    who = actor(key)
+    _, result = decide(
+        ws,
+        app,
+        _ruleset(ws, ruleset, app.unit),
+        decision,
+        reference=reference,
+        actor=who,
+        idempotency_key=_scoped(key, idempotency_key),
+    )
+    return result, who
+
+
 @router.post(
     "/aanvragen",
     summary="Leg een aanvraag vast (in behandeling)",
@@ -92,22 +121,8 @@ def create_application(
     """Toetst de aanvraag op het register zoals het is binnen zijn schrijfslot en legt haar
     vast als registratie in behandeling, met dat oordeel in het auditlog. Een tweede actieve
     registratie van dezelfde soort op de woning: 409."""
-    if idempotency_key is not None and body.date is None:
-        raise InputError(
-            "met Idempotency-Key hoort een vaste date: een herhaling op een andere dag is "
-            "anders niet hetzelfde verzoek"
-        )
-    app = checks.resolve(ws, body.application(), dt.date.today())
-    ruleset = _ruleset(ws, body.ruleset, app.unit)
-    who = actor(key)
-    _, result = decide(
-        ws,
-        app,
-        ruleset,
-        "pending",
-        reference=body.reference,
-        actor=who,
-        idempotency_key=_scoped(key, idempotency_key),
+    result, who = _record(
+        ws, body.application(), body.ruleset, "pending", body.reference, key, idempotency_key
     )
     return _answer(result, who, f"/v1/aanvragen/{result.entry.id}")
 
@@ -174,16 +189,8 @@ def decide_application(
         valid_until=entry.valid_until,
         reference=entry.reference or None,
     )
-    app = checks.resolve(ws, given, dt.date.today())
-    who = actor(key)
-    _, result = decide(
-        ws,
-        app,
-        _ruleset(ws, body.ruleset, app.unit),
-        body.besluit,
-        reference=entry.reference,
-        actor=who,
-        idempotency_key=_scoped(key, idempotency_key),
+    result, who = _record(
+        ws, given, body.ruleset, body.besluit, entry.reference, key, idempotency_key
     )
     return _answer(result, who, f"/v1/besluiten/{result.audit_id}")
 
@@ -209,21 +216,8 @@ def create_decision(
     """Als `spreidingstoets decide`: de aanvraag met dit kenmerk wordt aangemaakt of
     bijgewerkt, getoetst op het register zoals het binnen zijn schrijfslot is. Een verlening
     die een regel niet haalt: 409 met de regels (`regels`)."""
-    if idempotency_key is not None and body.date is None:
-        raise InputError(
-            "met Idempotency-Key hoort een vaste date: een herhaling op een andere dag is "
-            "anders niet hetzelfde verzoek"
-        )
-    app = checks.resolve(ws, body.application(), dt.date.today())
-    who = actor(key)
-    _, result = decide(
-        ws,
-        app,
-        _ruleset(ws, body.ruleset, app.unit),
-        body.besluit,
-        reference=body.reference,
-        actor=who,
-        idempotency_key=_scoped(key, idempotency_key),
+    result, who = _record(
+        ws, body.application(), body.ruleset, body.besluit, body.reference, key, idempotency_key
     )
     return _answer(result, who, f"/v1/besluiten/{result.audit_id}")
 
