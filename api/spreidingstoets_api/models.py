@@ -125,6 +125,24 @@ class ApplicationRequest(ApplicationInput):
         return ApplicationInput(**self.model_dump(exclude={"ruleset"}))
 
 
+class DirectDecisionRequest(ApplicationRequest):
+    """A decision on an application given in full (as `spreidingstoets decide`): creates the
+    application, or updates the one with the same verblijfsobject, kind and kenmerk."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [{**EXAMPLE, "reference": "Z-2026-0001", "besluit": "verleend"}]
+        },
+    )
+
+    besluit: Literal["verleend", "geweigerd", "in-behandeling"]
+
+    def application(self) -> ApplicationInput:
+        return ApplicationInput(**self.model_dump(exclude={"ruleset", "besluit"}))
+
+
 class DecisionRequest(BaseModel):
     """The officer's decision on an application."""
 

@@ -273,6 +273,13 @@ BedsOption = Annotated[str | None, typer.Option(help="Aantal bedden (locaties)")
 ValidUntilOption = Annotated[
     str | None, typer.Option(help="Einddatum van een tijdelijke vergunning")
 ]
+ReceivedOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Ontvangstdatum JJJJ-MM-DD (standaard: de peildatum); aanvragen in behandeling die "
+        "later ontvangen zijn tellen niet mee"
+    ),
+]
 ReasonOption = Annotated[
     str | None, typer.Option(help="Reden voor een uitzondering (grotere woning)")
 ]
@@ -296,6 +303,7 @@ def check(
         str | None, typer.Option(help="Peildatum JJJJ-MM-DD (standaard: vandaag)")
     ] = None,
     valid_until: ValidUntilOption = None,
+    received: ReceivedOption = None,
     reason: ReasonOption = None,
     data: DataOption = None,
     register: Annotated[
@@ -347,7 +355,7 @@ def check(
         if warning:
             warn(warning)
         raise typer.Exit(code)
-    given = application_input(address, kind, persons, date, beds, valid_until, reason)
+    given = application_input(address, kind, persons, date, beds, valid_until, reason, received)
     _, verdict, warning = single_check(given, today, rules, data, register, set_, variant)
     if as_json:
         from spreidingstoets.domain.model import verdict_json
@@ -408,6 +416,7 @@ def report(
     ] = None,
     valid_until: ValidUntilOption = None,
     reason: ReasonOption = None,
+    received: ReceivedOption = None,
     data: DataOption = None,
     register: Annotated[
         str | None, typer.Option(help="Register: SQLite-bestand of database-URL")
@@ -428,7 +437,7 @@ def report(
         from spreidingstoets.report.pdf import find_browser
 
         find_browser()  # before loading anything: say at once when it is missing
-    given = application_input(address, kind, persons, date, beds, valid_until, reason)
+    given = application_input(address, kind, persons, date, beds, valid_until, reason, received)
     today = parse_date(date) or dt.date.today()
     ws, verdict, warning = single_check(given, today, rules, data, register, set_, variant)
     from spreidingstoets.report.features import verdict_features
@@ -469,6 +478,7 @@ def application_input(
     beds: str | None,
     valid_until: str | None,
     reason: str | None,
+    received: str | None = None,
 ) -> Any:
     """The options of check and decide as one validated application (errors name the option)."""
     from spreidingstoets.domain.inputs import ApplicationInput
@@ -476,7 +486,9 @@ def application_input(
     if persons is None:
         raise InputError("geef het aantal personen met --persons")
     given = {"address": address, "kind": kind, "persons": persons, "date": date, "beds": beds}
-    return ApplicationInput.parse({**given, "valid_until": valid_until, "reason": reason})
+    return ApplicationInput.parse(
+        {**given, "valid_until": valid_until, "reason": reason, "received": received}
+    )
 
 
 @app.command()
@@ -500,6 +512,7 @@ def decide(
         str | None, typer.Option(help="Ingangsdatum JJJJ-MM-DD (standaard: vandaag)")
     ] = None,
     valid_until: ValidUntilOption = None,
+    received: ReceivedOption = None,
     reason: ReasonOption = None,
     actor: Annotated[
         str | None, typer.Option(help="Wie besluit (standaard: de gebruiker van het systeem)")
@@ -527,7 +540,7 @@ def decide(
         raise InputError(
             "met --key hoort een vaste --date: een herhaling op een andere dag is anders hetzelfde besluit niet"
         )
-    given = application_input(address, kind, persons, date, beds, valid_until, reason)
+    given = application_input(address, kind, persons, date, beds, valid_until, reason, received)
     with open_workspace(data, register) as ws:
         app_ = checks.resolve(ws, given, dt.date.today())
         ruleset = ws.ruleset(rules) if rules else ws.ruleset_for(app_.unit)

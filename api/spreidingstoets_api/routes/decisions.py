@@ -23,6 +23,7 @@ from spreidingstoets_api.deps import WorkspaceDep, actor
 from spreidingstoets_api.models import (
     ApplicationRequest,
     DecisionRequest,
+    DirectDecisionRequest,
     ReplayResult,
     StoredDecision,
 )
@@ -181,6 +182,46 @@ def decide_application(
         _ruleset(ws, body.ruleset, app.unit),
         body.besluit,
         reference=entry.reference,
+        actor=who,
+        idempotency_key=_scoped(key, idempotency_key),
+    )
+    return _answer(result, who, f"/v1/besluiten/{result.audit_id}")
+
+
+@router.post(
+    "/besluiten",
+    summary="Leg een besluit vast op een aanvraag die in zijn geheel wordt gegeven",
+    operation_id="maakBesluit",
+    status_code=201,
+    response_model=DecisionResultModel,
+    responses={
+        200: {"description": "al vastgelegd (herhaling)"},
+        201: {"description": "vastgelegd", "headers": CREATED_HEADERS},
+        **problem_responses(400, 401, 403, 404, 409, 413, 415, 500, 503),
+    },
+)
+def create_decision(
+    body: DirectDecisionRequest,
+    ws: WorkspaceDep,
+    key: Decide,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Als `spreidingstoets decide`: de aanvraag met dit kenmerk wordt aangemaakt of
+    bijgewerkt, getoetst op het register zoals het binnen zijn schrijfslot is. Een verlening
+    die een regel niet haalt: 409 met de regels (`regels`)."""
+    if idempotency_key is not None and body.date is None:
+        raise InputError(
+            "met Idempotency-Key hoort een vaste date: een herhaling op een andere dag is "
+            "anders niet hetzelfde verzoek"
+        )
+    app = checks.resolve(ws, body.application(), dt.date.today())
+    who = actor(key)
+    _, result = decide(
+        ws,
+        app,
+        _ruleset(ws, body.ruleset, app.unit),
+        body.besluit,
+        reference=body.reference,
         actor=who,
         idempotency_key=_scoped(key, idempotency_key),
     )

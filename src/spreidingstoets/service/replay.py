@@ -83,6 +83,7 @@ def replay(ws: Workspace, record: AuditRecord) -> Replay:
         date=given.date,
         beds=given.beds,
         valid_until=given.valid_until,
+        received=given.received,
         exception_reason=given.exception_reason,
         address_query=given.query,
         reference=reference or None,

@@ -77,11 +77,11 @@ def sample_register_database(settings: Settings) -> Path:
     import tempfile
 
     from spreidingstoets.register.csvio import import_csv
-    from spreidingstoets.register.db import Register
+    from spreidingstoets.register.db import SCHEMA_HEAD, Register
 
     csvs = sorted(settings.sample_dir.glob("*/register.csv"))
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in csvs)).hexdigest()[:12]
-    target = settings.cache_dir / f"voorbeeldregister-{digest}.db"
+    target = settings.cache_dir / f"voorbeeldregister-{SCHEMA_HEAD}-{digest}.db"
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -151,6 +151,7 @@ class Workspace:
         self._index: AddressIndex | None = None
         self._view: RegisterView | None = None
         self._rulesets: BoundedCache[Ruleset] = BoundedCache(RULESETS_KEPT)
+        self._codes: dict[str, str] | None = None  # ruleset id -> gemeentecode
 
     # -- parts, each made once on first use ----------------------------------------------
 
@@ -254,10 +255,14 @@ class Workspace:
 
         code = self.dataset.unit_identificatie(unit)[:4]
         folder = self.settings.rules_dir
-        codes = {
-            name: str(read_ruleset_data(folder / f"{name}.yaml").get("gemeentecode"))
-            for name in available_rulesets(folder)
-        }
+        # Read once per workspace (like the rulesets themselves): a server asks per request.
+        codes: dict[str, str] = self._once(
+            "_codes",
+            lambda: {
+                name: str(read_ruleset_data(folder / f"{name}.yaml").get("gemeentecode"))
+                for name in available_rulesets(folder)
+            },
+        )
         matching = [name for name, c in codes.items() if c == code]
         if len(matching) != 1:
             listed = ", ".join(f"{name} ({c})" for name, c in codes.items()) or "geen"
