@@ -260,7 +260,8 @@ def render_svg(
         "</clipPath></defs>"
         f'<rect class="map-background" width="{width}" height="{height}"/>'
         f'<g clip-path="url(#{ident}-clip)">{"".join(body)}</g>'
-        f'<rect class="map-border" width="{width}" height="{height}" fill="none"/></svg>'
+        f'<rect class="map-border" x="0.5" y="0.5" width="{width - 1}" height="{height - 1}" '
+        'fill="none"/></svg>'
     )
 
 

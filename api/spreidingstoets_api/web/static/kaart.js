@@ -202,7 +202,7 @@
     const north = el("g", { class: "north", "aria-hidden": "true" }, svg);
     el("path", { d: "M" + (width - 26) + " 40 L" + (width - 18) + " 16 L" + (width - 10) + " 40 L" + (width - 18) + " 34 Z" }, north);
     el("text", { x: width - 18, y: 54, "text-anchor": "middle" }, north).textContent = "N";
-    el("rect", { class: "map-border", width: width, height: height, fill: "none" }, svg);
+    el("rect", { class: "map-border", x: 0.5, y: 0.5, width: width - 1, height: height - 1, fill: "none" }, svg);
     return svg;
   }
 
