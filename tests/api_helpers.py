@@ -37,6 +37,15 @@ def sample_register_copy(folder: Path) -> str:
     return str(target)
 
 
+def sample_woningen() -> list[str]:
+    """The verblijfsobject ids of every woning of the sample (Tiel, Aalsmeer, Westland)."""
+    from spreidingstoets.service.workspace import Workspace
+    from spreidingstoets.settings import load_settings
+
+    ds = Workspace(load_settings()).dataset
+    return [ds.unit_identificatie(u) for u in range(ds.n_units) if ds.woning[u]]
+
+
 def make_keys(register: str) -> dict[str, str]:
     from spreidingstoets.register.db import Register
     from spreidingstoets.register.keys import create_key

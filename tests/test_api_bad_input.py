@@ -155,3 +155,12 @@ def test_bad_decisions(api: Api, http: Any) -> None:
     assert "reference" in {p["name"] for p in assert_problem(missing, 400)["invalidParams"]}
     assert_problem(http.get("/besluiten/1", headers=api.headers("read")), 404)  # an import row
     assert_problem(http.get("/besluiten/99999/herberekening", headers=api.headers("read")), 404)
+
+
+def test_a_verblijfsobject_id_that_is_no_bag_id(api: Api, http: Any) -> None:
+    # found by schemathesis: non-ASCII text in an id was a 500
+    body = {k: v for k, v in CHECK.items() if k != "address"}
+    for ident in ("é€", "0281€10000000004", "x" * 300):
+        r = _check(http, api, {**body, "verblijfsobject_id": ident})
+        assert r.status_code in (400, 404), r.text
+        assert r.headers["content-type"].startswith("application/problem+json")

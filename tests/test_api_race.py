@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from api_helpers import make_keys, sample_register_copy
+from api_helpers import make_keys, sample_register_copy, sample_woningen
 from register_helpers import empty_pg, pg_database_fixture  # noqa: F401 (fixture)
 
 httpx = pytest.importorskip("httpx")
@@ -177,18 +177,10 @@ def test_sigkill_during_decisions_leaves_no_half_decision(
 
     from spreidingstoets.register.db import Register
     from spreidingstoets.register.schema import audit_log, register_entry
-    from spreidingstoets.service.workspace import Workspace
-    from spreidingstoets.settings import load_settings
     from spreidingstoets_api.testing import start_server
 
     keys = make_keys(crash_register)
-    with Workspace(load_settings(), register=crash_register) as ws:
-        ds = ws.dataset
-        woningen = [
-            ds.unit_identificatie(u)
-            for u in range(ds.n_units)
-            if ds.woning[u] and ds.unit_identificatie(u)[:4] in ("0281", "0358", "1783")
-        ]
+    woningen = sample_woningen()
     acknowledged: list[tuple[str, str]] = []  # (reference, decision) the server answered 201
     cut: list[str] = []  # requests the kill interrupted
     rng = random.Random(7)

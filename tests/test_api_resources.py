@@ -87,10 +87,10 @@ def test_geometry_on_request_in_the_requested_crs(api: Api, http: Any) -> None:
     assert plain.headers["content-crs"] == "OGC:CRS84"
     features = plain.json()["_embedded"]["geometrie"]["features"]
     roles = {f["properties"]["role"] for f in features}
-    assert {"application", "application_pand", "evidence"} <= roles
-    lon, lat = next(f for f in features if f["properties"]["role"] == "application")["geometry"][
-        "coordinates"
-    ]
+    assert {"application_point", "application_pand", "evidence"} <= roles
+    lon, lat = next(f for f in features if f["properties"]["role"] == "application_point")[
+        "geometry"
+    ]["coordinates"]
     assert 3 < lon < 8 and 50 < lat < 54  # the Netherlands in longitude, latitude
     rd = http.post(
         "/toetsingen?expand=geometrie&crs=EPSG:28992", json=CHECK, headers=api.headers("check")
@@ -99,7 +99,7 @@ def test_geometry_on_request_in_the_requested_crs(api: Api, http: Any) -> None:
     x, y = next(
         f
         for f in rd.json()["_embedded"]["geometrie"]["features"]
-        if f["properties"]["role"] == "application"
+        if f["properties"]["role"] == "application_point"
     )["geometry"]["coordinates"]
     assert 0 < x < 300_000 and 300_000 < y < 625_000  # RD metres
     by_header = http.post(

@@ -116,3 +116,14 @@ def feature(geom: Any, properties: dict[str, Any], ident: str | None = None) -> 
 
 def collection(features: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
+
+
+def verdict_geometry(verdict: Any, dataset: Any, crs: Crs) -> dict[str, Any]:
+    """The geometry of a verdict (``report.features``: the applicant's pand and point, the
+    evidence and its context) as a FeatureCollection in ``crs``."""
+    from spreidingstoets.report.features import transform_collection, verdict_features
+
+    collection = verdict_features(verdict, dataset)
+    if crs.epsg is None:
+        return collection
+    return transform_collection(collection, "OGC:CRS84" if crs is CRS84 else crs.name)

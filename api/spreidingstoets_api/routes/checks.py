@@ -12,8 +12,7 @@ from spreidingstoets.domain.model import Verdict, verdict_json
 from spreidingstoets.register.keys import ApiKey
 from spreidingstoets.service import checks
 from spreidingstoets_api.deps import CrsDep, WorkspaceDep
-from spreidingstoets_api.features import verdict_features
-from spreidingstoets_api.geo import geojson, projector
+from spreidingstoets_api.geo import geojson, projector, verdict_geometry
 from spreidingstoets_api.models import AddressQuery, AddressResult, CheckRequest
 from spreidingstoets_api.responses import dumps, json_response, problem_responses
 from spreidingstoets_api.security import require
@@ -53,7 +52,7 @@ def check(
     text = verdict_json(verdict)
     headers = {}
     if expand == "geometrie":
-        fc = verdict_features(ws.dataset, verdict, projector(crs))
+        fc = verdict_geometry(verdict, ws.dataset, crs)
         text = text[:-1] + ',"_embedded":' + dumps({"geometrie": fc}) + "}"
         headers["Content-Crs"] = crs.name
     return json_response(text, headers=headers)

@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path
+from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import Response
 
 from spreidingstoets.domain.inputs import ApplicationInput
@@ -71,6 +71,35 @@ def _ruleset(ws: Workspace, name: str | None, unit: int) -> Any:
     return ws.ruleset(name) if name else ws.ruleset_for(unit)
 
 
+def _record(
+    ws: Workspace,
+    given: ApplicationInput,
+    ruleset: str | None,
+    decision: str,
+    reference: str,
+    key: ApiKey | None,
+    idempotency_key: str | None,
+) -> tuple[DecisionResult, str]:
+    """``service.decisions.decide`` for an application as given: (result, actor)."""
+    if idempotency_key is not None and given.date is None:
+        raise InputError(
+            "met Idempotency-Key hoort een vaste date: een herhaling op een andere dag is "
+            "anders niet hetzelfde verzoek"
+        )
+    app = checks.resolve(ws, given, dt.date.today())
+    who = actor(key)
+    _, result = decide(
+        ws,
+        app,
+        _ruleset(ws, ruleset, app.unit),
+        decision,
+        reference=reference,
+        actor=who,
+        idempotency_key=_scoped(key, idempotency_key),
+    )
+    return result, who
+
+
 @router.post(
     "/aanvragen",
     summary="Leg een aanvraag vast (in behandeling)",
@@ -92,22 +121,8 @@ def create_application(
     """Toetst de aanvraag op het register zoals het is binnen zijn schrijfslot en legt haar
     vast als registratie in behandeling, met dat oordeel in het auditlog. Een tweede actieve
     registratie van dezelfde soort op de woning: 409."""
-    if idempotency_key is not None and body.date is None:
-        raise InputError(
-            "met Idempotency-Key hoort een vaste date: een herhaling op een andere dag is "
-            "anders niet hetzelfde verzoek"
-        )
-    app = checks.resolve(ws, body.application(), dt.date.today())
-    ruleset = _ruleset(ws, body.ruleset, app.unit)
-    who = actor(key)
-    _, result = decide(
-        ws,
-        app,
-        ruleset,
-        "pending",
-        reference=body.reference,
-        actor=who,
-        idempotency_key=_scoped(key, idempotency_key),
+    result, who = _record(
+        ws, body.application(), body.ruleset, "pending", body.reference, key, idempotency_key
     )
     return _answer(result, who, f"/v1/aanvragen/{result.entry.id}")
 
@@ -174,16 +189,8 @@ def decide_application(
         valid_until=entry.valid_until,
         reference=entry.reference or None,
     )
-    app = checks.resolve(ws, given, dt.date.today())
-    who = actor(key)
-    _, result = decide(
-        ws,
-        app,
-        _ruleset(ws, body.ruleset, app.unit),
-        body.besluit,
-        reference=entry.reference,
-        actor=who,
-        idempotency_key=_scoped(key, idempotency_key),
+    result, who = _record(
+        ws, given, body.ruleset, body.besluit, entry.reference, key, idempotency_key
     )
     return _answer(result, who, f"/v1/besluiten/{result.audit_id}")
 
@@ -209,21 +216,8 @@ def create_decision(
     """Als `spreidingstoets decide`: de aanvraag met dit kenmerk wordt aangemaakt of
     bijgewerkt, getoetst op het register zoals het binnen zijn schrijfslot is. Een verlening
     die een regel niet haalt: 409 met de regels (`regels`)."""
-    if idempotency_key is not None and body.date is None:
-        raise InputError(
-            "met Idempotency-Key hoort een vaste date: een herhaling op een andere dag is "
-            "anders niet hetzelfde verzoek"
-        )
-    app = checks.resolve(ws, body.application(), dt.date.today())
-    who = actor(key)
-    _, result = decide(
-        ws,
-        app,
-        _ruleset(ws, body.ruleset, app.unit),
-        body.besluit,
-        reference=body.reference,
-        actor=who,
-        idempotency_key=_scoped(key, idempotency_key),
+    result, who = _record(
+        ws, body.application(), body.ruleset, body.besluit, body.reference, key, idempotency_key
     )
     return _answer(result, who, f"/v1/besluiten/{result.audit_id}")
 
@@ -279,3 +273,53 @@ def replay_decision(
         else None,
     }
     return json_response(with_raw(data, replayed=result.replayed or "null"))
+
+
+URI = r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$"
+
+
+@router.get(
+    "/besluiten/{besluitId}/zgw",
+    summary="ZGW-objecten voor de zaak van een besluit",
+    operation_id="zgwObjecten",
+    responses=problem_responses(400, 401, 403, 404, 500),
+)
+def zgw(
+    besluitId: Id,
+    zaak: Annotated[
+        str,
+        Query(max_length=1000, pattern=URI, description="URL van de zaak in het zaaksysteem"),
+    ],
+    ws: WorkspaceDep,
+    key: Read,
+    resultaattype: Annotated[
+        str | None,
+        Query(max_length=1000, pattern=URI, description="URL van het resultaattype (Catalogi)"),
+    ] = None,
+    eigenschap: Annotated[
+        str | None,
+        Query(
+            max_length=900,
+            pattern=URI,
+            description="begin van de URL's van de eigenschappen; de regel-id volgt",
+        ),
+    ] = None,
+) -> Response:
+    """Wat het zaaksysteem bij zijn zaak opslaat, als objecten van de Zaken API 1.5.1: een
+    ZaakObject voor het adres (met `objectIdentificatie` uit de BAG) en voor elk pand, een
+    ZaakEigenschap per regel (uitkomst en cijfers), de toelichting bij het resultaat en de
+    zaakgeometrie (EPSG:4326)."""
+    from spreidingstoets.domain.model import verdict_from_json
+    from spreidingstoets_api.zgw import zgw_objects
+
+    record = decision_record(ws, besluitId)
+    body = zgw_objects(
+        ws.dataset,
+        verdict_from_json(record.payload),
+        record.outcome or "",
+        zaak=zaak,
+        resultaattype=resultaattype
+        or "urn:spreidingstoets:resultaattype:" + (record.outcome or ""),
+        eigenschap=eigenschap or "urn:spreidingstoets:eigenschap",
+    )
+    return json_response(dumps(body), headers={"Content-Crs": "EPSG:4326"})

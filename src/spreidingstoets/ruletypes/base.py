@@ -453,6 +453,11 @@ def fmt_m(value: float) -> str:
     return f"{value:.2f}".replace(".", ",") + " m"
 
 
+def fmt_num(value: float) -> str:
+    """A number for Dutch texts, as short as exact: 12,6 and 13."""
+    return f"{value:g}".replace(".", ",")
+
+
 def fmt_pct(value: float) -> str:
     return f"{value * 100:.1f}".replace(".", ",") + "%"
 
@@ -468,6 +473,7 @@ __all__ = [
     "Strict",
     "ZoneRef",
     "fmt_m",
+    "fmt_num",
     "fmt_pct",
     "layers_needed",
     "outcome",

@@ -21,6 +21,10 @@ class Params(Strict):
     zone: ZoneRef = Field(
         description="the closed areas: a layer, optionally narrowed by names/kinds"
     )
+    label: str = Field(
+        default="gesloten gebied (nulquotum)",
+        description="what the areas are, in Dutch, for the message (e.g. 'agrarisch gebied')",
+    )
 
 
 def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
@@ -43,13 +47,13 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     if cov >= 1 - EPS:
         result, text = (
             "fail",
-            f"{where} ligt in een gesloten gebied (nulquotum): {areas}. Hier worden geen nieuwe vergunningen verleend.",
+            f"{where} ligt in een {p.label}: {areas}. Hier worden geen nieuwe vergunningen verleend.",
         )
     elif cov > EPS:
         result, text = (
             "review",
-            f"{where} ligt voor {fmt_pct(cov)} in een gesloten gebied (nulquotum): {areas}. Beoordeel of de locatie tot het gebied hoort.",
+            f"{where} ligt voor {fmt_pct(cov)} in een {p.label}: {areas}. Beoordeel of de locatie tot het gebied hoort.",
         )
     else:
-        result, text = "pass", f"{where} ligt niet in een gesloten gebied ({scope})."
+        result, text = "pass", f"{where} ligt niet in een {p.label} ({scope})."
     return outcome(rule, result, text, measured=measured, limit=limit, evidence=evidence)

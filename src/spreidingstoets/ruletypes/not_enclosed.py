@@ -24,7 +24,7 @@ testing the rest of the block would change nothing (the property test in
 Newness is decided per dwelling, not per route: D is newly enclosed when it is enclosed after
 granting and was not enclosed before, by either route.
 
-Flats: the BAG holds no floors, so in a pand with more than ``max_pand_dwellings`` dwellings
+Flats: the BAG holds no floors, so in a pand with more than ``max_pand_units`` units
 nobody knows who lives "on both sides". An enclosure that rests on such a pand (D is in one,
 or the counted units on one of D's sides are all in one) is not computed on a guess: it goes
 to review, with the candidates.
@@ -42,7 +42,7 @@ import numpy as np
 from pydantic import Field
 
 from spreidingstoets.dataset.model import Dataset
-from spreidingstoets.dataset.neighbours import SideView
+from spreidingstoets.dataset.neighbours import SideView, block_size
 from spreidingstoets.domain.model import Evidence, RuleOutcome
 from spreidingstoets.ruletypes.base import (
     Context,
@@ -82,11 +82,12 @@ class Params(Strict):
         description="footprints within this distance (metres, inclusive) share a wall",
     )
     max_gap_m: float = Field(default=MAX_GAP_M, gt=0, description=MAX_GAP_TEXT)
-    max_pand_dwellings: int = Field(
+    max_pand_units: int = Field(
         default=10,
         ge=1,
-        description="a pand with more dwellings than this is a block of flats: the BAG holds no "
-        "floors, so an enclosure resting on one goes to review",
+        description="a pand with more verblijfsobjecten than this (dwellings, and other units "
+        "that stand: a care complex's offices, shops below flats) is a block of flats: the BAG "
+        "holds no floors, so an enclosure resting on one goes to review",
     )
     between: Between = Field(default=Between(), description="what stands between (and is a side)")
     counted: Counted = Field(default=Counted(), description="which register entries count")
@@ -152,18 +153,19 @@ class _World:
 class _Enclosure:
     """The enclosure tests of one check, with what they share."""
 
-    def __init__(self, ctx: Context, p: Params, dwelling: np.ndarray) -> None:
-        self.ds, self.p, self.dwelling = ctx.dataset, p, dwelling
+    def __init__(self, ctx: Context, p: Params, dwelling: np.ndarray, standing: np.ndarray) -> None:
+        self.ds, self.p, self.dwelling, self.standing = ctx.dataset, p, dwelling, standing
         self._flat: dict[int, bool] = {}
         self._walls: dict[tuple[int, ...], _Route | None] = {}
         self._numbers: dict[tuple[bool, int, int], list[list[int]] | None] = {}
 
     def flat(self, panden: list[int]) -> bool:
-        """Is any of these panden a block of flats (more than max_pand_dwellings dwellings)?"""
+        """Is any of these panden a block of flats (more than max_pand_units units)?"""
         for f in panden:
             if f not in self._flat:
                 units = self.ds.fp_units.members(f)
-                self._flat[f] = int(self.dwelling[units].sum()) > self.p.max_pand_dwellings
+                there = self.dwelling[units] | self.standing[units]
+                self._flat[f] = int(there.sum()) > self.p.max_pand_units
             if self._flat[f]:
                 return True
         return False
@@ -232,7 +234,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     standing = p.between.mask(ds, p.dwelling.gebruiksdoel)
     after = _World(ds, counted, standing, dwelling, app, granted=True)
     before = _World(ds, counted, standing, dwelling, app, granted=False)
-    test = _Enclosure(ctx, p, dwelling)
+    test = _Enclosure(ctx, p, dwelling, standing)
     views: dict[tuple[bool, int], SideView] = {}
 
     def view(world: _World, unit: int) -> SideView:
@@ -312,18 +314,22 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
                 seen.add(b)
                 evidence.append(ctx.evidence("enclosing", b, encloses=ds.unit_identificatie(u)))
 
+    block, whole = block_size(ds, ctx.footprints)
     measured = {
         "enclosed": len(groups["new"]),
         "already_enclosed": len(groups["already"]),
         "flats": len(groups["flat"]),
         "checked": len(candidates),
+        # the application's block (panden joined by walls); only those touching it can change
+        "block_panden": block,
+        "block_complete": whole,
     }
     limit = {
         "shared_wall": p.shared_wall,
         "house_numbers": p.house_numbers,
         "tolerance_m": p.tolerance_m,
         "max_gap_m": p.max_gap_m,
-        "max_pand_dwellings": p.max_pand_dwellings,
+        "max_pand_units": p.max_pand_units,
     }
     checks = [
         text
@@ -367,14 +373,17 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
             )
         if groups["flat"]:
             parts.append(
-                f"Mogelijk ingesloten, in of naast een pand met meer dan {p.max_pand_dwellings} "
-                f"woningen: {listing(groups['flat'])}. De BAG kent geen verdiepingen, dus wie "
+                f"Mogelijk ingesloten, in of naast een pand met meer dan {p.max_pand_units} "
+                f"verblijfsobjecten: {listing(groups['flat'])}. De BAG kent geen verdiepingen, dus wie "
                 "aan weerszijden woont is niet te bepalen."
             )
         text = " ".join(parts) + " Beoordeel handmatig."
         return outcome(rule, "review", text, measured=measured, limit=limit, evidence=evidence)
+    size = f"{block}" if whole else f"meer dan {block}"
     text = (
         f"Verlening sluit geen gewone woning in; {len(candidates)} buurwoning(en) gecontroleerd "
-        f"op {scope}."
+        f"op {scope}. Het blok van de aanvraag telt {size} aaneengebouwde panden; alleen "
+        "woningen in panden die de aanvraag raken of die er in huisnummer naast liggen, kunnen "
+        "door haar ingesloten raken."
     )
     return outcome(rule, "pass", text, measured=measured, limit=limit)
