@@ -17,7 +17,13 @@ def _check(http: Any, api: Api, body: Any, **headers: str) -> Any:
 
 
 def test_every_problem_of_a_body_at_once(api: Api, http: Any) -> None:
-    body = {**CHECK, "persons": "four", "date": "2026-02-30", "ruleset": "utrecht", "kind": "hotel"}
+    body = {
+        **CHECK,
+        "persons": "four",
+        "date": "2026-02-30",
+        "ruleset": "nergenshuizen",
+        "kind": "hotel",
+    }
     problem = assert_problem(_check(http, api, body), 400)
     names = {p["name"] for p in problem["invalidParams"]}
     assert names == {"persons", "date", "ruleset", "kind"}
@@ -34,7 +40,7 @@ def test_every_problem_of_a_body_at_once(api: Api, http: Any) -> None:
         ({"persons": True}, "persons", "geheel getal"),
         ({"date": "2026-02-30"}, "date", "geen datum"),
         ({"date": "15-11-2026"}, "date", "geen datum"),
-        ({"ruleset": "utrecht"}, "ruleset", "bestaat niet"),
+        ({"ruleset": "nergenshuizen"}, "ruleset", "bestaat niet"),
         ({"ruleset": "../rules/tiel.yaml"}, "ruleset", "bestaat niet"),
         ({"kind": "hotel"}, "kind", "soort gebruik"),
         ({"onbekend": 1}, "onbekend", "onbekend"),

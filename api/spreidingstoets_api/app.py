@@ -25,6 +25,7 @@ from spreidingstoets_api.middleware import ApiHeaders
 from spreidingstoets_api.openapi import PREFIX, build_openapi
 from spreidingstoets_api.responses import dumps, json_response
 from spreidingstoets_api.routes import checks, decisions, register, rulesets
+from spreidingstoets_api.security import KeyCache
 from spreidingstoets_api.settings import ApiSettings
 
 log = logging.getLogger("spreidingstoets_api")
@@ -63,6 +64,7 @@ def create_app(
     )
     app.state.workspace = ws
     app.state.api_settings = api
+    app.state.key_cache = KeyCache(api.key_cache_seconds)
     problems.install(app)
     routers = [m.router for m in (checks, rulesets, decisions, register)]
     for router in routers:

@@ -10,13 +10,16 @@ from spreidingstoets.register.keys import ApiKey
 from spreidingstoets.service.workspace import Workspace
 from spreidingstoets_api.geo import Crs, negotiate
 
+# Dependencies are ``async def``: cheap, and FastAPI runs a plain ``def`` dependency in its
+# thread pool, one thread hop per dependency per request.
 
-def workspace(request: Request) -> Workspace:
+
+async def workspace(request: Request) -> Workspace:
     ws: Workspace = request.app.state.workspace
     return ws
 
 
-def crs(
+async def crs(
     crs: Annotated[
         str | None,
         Query(description="CRS van de geometrie: OGC:CRS84 (standaard), EPSG:28992, EPSG:4326"),

@@ -17,6 +17,7 @@ from pydantic_core import PydanticCustomError
 
 from spreidingstoets.domain.inputs import ApplicationInput
 from spreidingstoets.domain.model import Verdict
+from spreidingstoets.domain.register import RegisterEntry
 from spreidingstoets.domain.vocabulary import KINDS
 from spreidingstoets.errors import choice_error
 
@@ -192,26 +193,13 @@ class AddressResult(BaseModel):
     adres: Address
 
 
-class Entry(BaseModel):
-    id: int
-    verblijfsobject_id: str
-    kind: str
-    status: str
-    persons: int | None = None
-    beds: int | None = None
-    valid_from: dt.date | None = None
-    valid_until: dt.date | None = None
-    source: str = ""
-    reference: str = ""
-
-
 class DecisionResult(BaseModel):
     """What recording a decision did; ``replayed``: it had been recorded before (nothing
     written now). ``verdict``: the verdict computed inside the register's write lock."""
 
     id: int = Field(description="besluit-id (the audit row)")
     decision: Literal["granted", "pending", "refused"]
-    entry: Entry
+    entry: RegisterEntry
     previous: str | None = None
     register_revision: int
     replayed: bool

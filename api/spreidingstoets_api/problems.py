@@ -56,6 +56,16 @@ class ApiProblem(Exception):
         self.extra = extra
 
 
+def bad_parameter(name: str, detail: str, reason: str) -> ApiProblem:
+    """A 400 for one query parameter, as FastAPI's own validation errors are reported."""
+    return ApiProblem(
+        400,
+        detail,
+        code="ongeldige-invoer",
+        invalidParams=[{"name": name, "code": "range", "reason": reason}],
+    )
+
+
 def problem(
     status: int,
     detail: str,

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
-from spreidingstoets_api.problems import ApiProblem
+from spreidingstoets_api.problems import bad_parameter
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
@@ -43,11 +43,10 @@ def page_params(request: Request, page: int, size: int, total: int) -> tuple[int
     """Offset and limit of a page; 400 for a page past the last (except page 1 of nothing)."""
     last = max(1, -(-total // size))
     if page > last:
-        raise ApiProblem(
-            400,
+        raise bad_parameter(
+            "page",
             f"pagina {page} bestaat niet; er zijn {last} pagina's van {size}",
-            code="ongeldige-invoer",
-            invalidParams=[{"name": "page", "code": "range", "reason": f"hoogstens {last}"}],
+            f"hoogstens {last}",
         )
     return (page - 1) * size, size
 

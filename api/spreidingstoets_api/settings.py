@@ -19,3 +19,10 @@ class ApiSettings(BaseSettings):
     )
     max_body_bytes: int = Field(1_000_000, gt=0, description="largest request body accepted")
     max_page_size: int = Field(100, gt=0, le=1000)
+    key_cache_seconds: float = Field(
+        2.0,
+        ge=0,
+        le=60,
+        description="how long a worker trusts a key it has checked (a revoked key is refused "
+        "at most this long after)",
+    )

@@ -33,7 +33,7 @@ Expand = Annotated[
     response_model=Verdict,
     responses=problem_responses(400, 401, 403, 404, 406, 413, 415, 500),
 )
-def check(
+async def check(
     body: CheckRequest,
     ws: WorkspaceDep,
     crs: CrsDep,
@@ -65,7 +65,7 @@ def check(
     response_model=AddressResult,
     responses=problem_responses(400, 401, 403, 404, 406, 413, 415, 500),
 )
-def search(
+async def search(
     body: AddressQuery,
     ws: WorkspaceDep,
     crs: CrsDep,

@@ -47,6 +47,13 @@ IdempotencyKey = Annotated[
 ]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 CREATED_HEADERS = {"Location": {"description": "de aangemaakte bron", "schema": {"type": "string"}}}
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "al vastgelegd (herhaling: dezelfde Idempotency-Key of hetzelfde besluit)"
+    },
+    201: {"description": "vastgelegd", "headers": CREATED_HEADERS},
+    **problem_responses(400, 401, 403, 404, 409, 413, 415, 500, 503),
+}
 
 
 def _decision_body(result: DecisionResult, who: str | None) -> str:
@@ -106,11 +113,7 @@ def _record(
     operation_id="maakAanvraag",
     status_code=201,
     response_model=DecisionResultModel,
-    responses={
-        200: {"description": "al vastgelegd (herhaling met dezelfde Idempotency-Key)"},
-        201: {"description": "vastgelegd", "headers": CREATED_HEADERS},
-        **problem_responses(400, 401, 403, 404, 409, 413, 415, 500, 503),
-    },
+    responses=WRITE_RESPONSES,
 )
 def create_application(
     body: ApplicationRequest,
@@ -157,11 +160,7 @@ def application(aanvraagId: Id, ws: WorkspaceDep, key: Read) -> Response:
     operation_id="besluitOpAanvraag",
     status_code=201,
     response_model=DecisionResultModel,
-    responses={
-        200: {"description": "al vastgelegd (herhaling)"},
-        201: {"description": "vastgelegd", "headers": CREATED_HEADERS},
-        **problem_responses(400, 401, 403, 404, 409, 413, 415, 500, 503),
-    },
+    responses=WRITE_RESPONSES,
 )
 def decide_application(
     aanvraagId: Id,
@@ -201,11 +200,7 @@ def decide_application(
     operation_id="maakBesluit",
     status_code=201,
     response_model=DecisionResultModel,
-    responses={
-        200: {"description": "al vastgelegd (herhaling)"},
-        201: {"description": "vastgelegd", "headers": CREATED_HEADERS},
-        **problem_responses(400, 401, 403, 404, 409, 413, 415, 500, 503),
-    },
+    responses=WRITE_RESPONSES,
 )
 def create_decision(
     body: DirectDecisionRequest,

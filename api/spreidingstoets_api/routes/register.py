@@ -18,7 +18,7 @@ from spreidingstoets.service.workspace import Workspace
 from spreidingstoets_api.deps import CrsDep, WorkspaceDep
 from spreidingstoets_api.geo import collection, feature, projector
 from spreidingstoets_api.models import AuditPage, EntryPage
-from spreidingstoets_api.problems import ApiProblem
+from spreidingstoets_api.problems import bad_parameter
 from spreidingstoets_api.responses import (
     GEOJSON,
     dumps,
@@ -43,11 +43,8 @@ def _size(request: Request, size: int | None) -> int:
     if size is None:
         return min(20, limit)
     if size > limit:
-        raise ApiProblem(
-            400,
-            f"pageSize mag hoogstens {limit} zijn, niet {size}",
-            code="ongeldige-invoer",
-            invalidParams=[{"name": "pageSize", "code": "range", "reason": f"hoogstens {limit}"}],
+        raise bad_parameter(
+            "pageSize", f"pageSize mag hoogstens {limit} zijn, niet {size}", f"hoogstens {limit}"
         )
     return size
 
