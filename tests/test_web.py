@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -231,6 +232,16 @@ def test_partial_postcode_check_refusal_on_the_map_decision_and_conflict(
     page.click("#vastleggen")
     page.wait_for_selector("#besluit-status.ok")
     assert "Vastgelegd: verleend" in page.inner_text("#besluit-status")
+    # the report of the stored decision holds the verdict recorded with it
+    decision_id = re.search(r"besluit (\d+)", page.inner_text("#besluit-status"))
+    assert decision_id is not None
+    stored = page.request.get(
+        f"{site.url}/web/besluiten/{decision_id.group(1)}/rapport",
+        headers={"X-Api-Key": site.key},
+    )
+    assert stored.ok and "text/html" in stored.headers["content-type"]
+    body = stored.text()
+    assert "Kwartelstraat 9, Tiel" in body and "verleend" in body and 'id="besluit"' in body
 
     second = check(page, "4001AB 1", "Kwartelstraat 11, Tiel", 4)
     assert second["outcome"] == "refused"

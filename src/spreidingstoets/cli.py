@@ -288,6 +288,19 @@ DataOption = Annotated[
     typer.Option(help="Gecompileerde dataset (standaard: het meegeleverde voorbeeld)"),
 ]
 
+# Options that check and report share.
+CheckDateOption = Annotated[
+    str | None, typer.Option("--date", help="Peildatum JJJJ-MM-DD (standaard: vandaag)")
+]
+RegisterOption = Annotated[
+    str | None, typer.Option("--register", help="Register: SQLite-bestand of database-URL")
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Parameter wijzigen: tiel.straat.max_share=0.15"),
+]
+VariantOption = Annotated[Path | None, typer.Option("--variant", help="Variantbestand (YAML)")]
+
 
 @app.command()
 def check(
@@ -299,21 +312,14 @@ def check(
     kind: KindOption = "arbeidsmigranten",
     persons: PersonsOption = None,
     beds: BedsOption = None,
-    date: Annotated[
-        str | None, typer.Option(help="Peildatum JJJJ-MM-DD (standaard: vandaag)")
-    ] = None,
+    date: CheckDateOption = None,
     valid_until: ValidUntilOption = None,
     received: ReceivedOption = None,
     reason: ReasonOption = None,
     data: DataOption = None,
-    register: Annotated[
-        str | None, typer.Option(help="Register: SQLite-bestand of database-URL")
-    ] = None,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Parameter wijzigen: tiel.straat.max_share=0.15"),
-    ] = None,
-    variant: Annotated[Path | None, typer.Option(help="Variantbestand (YAML)")] = None,
+    register: RegisterOption = None,
+    set_: SetOption = None,
+    variant: VariantOption = None,
     batch: Annotated[
         Path | None,
         typer.Option(help="CSV of JSON lines met aanvragen; schrijft een JSON-oordeel per regel"),
@@ -389,11 +395,7 @@ def single_check(
     app_ = checks.resolve(ws, given, today)
     if app_.address_corrected:
         warn("let op: adres " + "; ".join(app_.address_corrected))
-    ruleset = (
-        ws.ruleset(rules, sets=sets, variant=variant)
-        if rules
-        else ws.ruleset_for(app_.unit, sets=sets, variant=variant)
-    )
+    ruleset = ws.ruleset_for(app_.unit, sets=sets, variant=variant, name=rules)
     warning = checks.gemeente_warning(ruleset, ws, [app_.unit])
     return ws, checks.check(ws, app_, ruleset), warning
 
@@ -411,20 +413,14 @@ def report(
     kind: KindOption = "arbeidsmigranten",
     persons: PersonsOption = None,
     beds: BedsOption = None,
-    date: Annotated[
-        str | None, typer.Option(help="Peildatum JJJJ-MM-DD (standaard: vandaag)")
-    ] = None,
+    date: CheckDateOption = None,
     valid_until: ValidUntilOption = None,
     reason: ReasonOption = None,
+    received: ReceivedOption = None,
     data: DataOption = None,
-    register: Annotated[
-        str | None, typer.Option(help="Register: SQLite-bestand of database-URL")
-    ] = None,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Parameter wijzigen: tiel.straat.max_share=0.15"),
-    ] = None,
-    variant: Annotated[Path | None, typer.Option(help="Variantbestand (YAML)")] = None,
+    register: RegisterOption = None,
+    set_: SetOption = None,
+    variant: VariantOption = None,
 ) -> None:
     """Schrijf een rapport voor het dossier (PDF of HTML): uitkomst, elke regel met cijfers,
     bron en bewijs, de kaart, de herkomst en hoe het oordeel te herhalen is."""
@@ -436,7 +432,7 @@ def report(
         from spreidingstoets.report.pdf import find_browser
 
         find_browser()  # before loading anything: say at once when it is missing
-    given = application_input(address, kind, persons, date, beds, valid_until, reason)
+    given = application_input(address, kind, persons, date, beds, valid_until, reason, received)
     today = parse_date(date) or dt.date.today()
     ws, verdict, warning = single_check(given, today, rules, data, register, set_, variant)
     from spreidingstoets.report.features import verdict_features

@@ -133,11 +133,7 @@ def _report(html: str, day: dt.date, formaat: str, name: str) -> Response:
 def report(body: CheckRequest, ws: WorkspaceDep, key: Check, formaat: Format = "html") -> Response:
     """The report of a check (the body of POST /v1/toetsingen), as HTML or PDF."""
     app = checks.resolve(ws, body.application(), dt.date.today())
-    ruleset = (
-        ws.ruleset(body.ruleset, sets=body.overrides)
-        if body.ruleset
-        else ws.ruleset_for(app.unit, sets=body.overrides)
-    )
+    ruleset = ws.ruleset_for(app.unit, sets=body.overrides, name=body.ruleset)
     verdict = checks.check(ws, app, ruleset)
     options = [arg for item in body.overrides or [] for arg in ("--set", item)]
     html = render_report(

@@ -198,13 +198,17 @@ def _feature(geom: shapely.Geometry, **properties: Any) -> dict[str, Any]:
     return {"type": "Feature", "id": props["id"], "geometry": _geojson(geom), "properties": props}
 
 
+def _panden(ds: Dataset, rows: Iterable[int]) -> Iterator[tuple[str, shapely.Geometry]]:
+    """(identificatie, footprint) of footprint rows, leaving out empty ones."""
+    for f in rows:
+        geom = ds.footprints.geom(int(f))
+        if geom is not None and not geom.is_empty:
+            yield ds.footprint_identificatie(int(f)), geom
+
+
 def _application(ds: Dataset, unit: int, verdict: Verdict) -> Iterator[dict[str, Any]]:
     a = verdict.application
-    for f in ds.unit_fps.members(unit).tolist():
-        geom = ds.footprints.geom(int(f))
-        if geom is None or geom.is_empty:
-            continue
-        pand = ds.footprint_identificatie(int(f))
+    for pand, geom in _panden(ds, ds.unit_fps.members(unit).tolist()):
         yield _feature(
             geom,
             id=f"aanvraag/pand/{pand}",
@@ -334,11 +338,7 @@ def _adjacent_panden(ds: Dataset, unit: int, rule: RuleOutcome) -> Iterator[dict
     tolerance = rule.parameters.get("tolerance_m", ds.adjacency_tolerance)
     geometry = ds.unit_geometry(unit)
     near = ds.footprints_within(geometry, float(tolerance)).tolist()
-    for f in sorted(set(near) - set(own.tolist())):
-        geom = ds.footprints.geom(int(f))
-        if geom is None or geom.is_empty:
-            continue
-        pand = ds.footprint_identificatie(int(f))
+    for pand, geom in _panden(ds, sorted(set(near) - set(own.tolist()))):
         yield _feature(
             geom,
             id=f"{rule.rule}/pand/{pand}",
@@ -356,11 +356,7 @@ def _panden_around(ds: Dataset, unit: int, verdict: Verdict) -> Iterator[dict[st
     reach = max([PANDEN_AROUND_M] + [r for r in (_radius_m(rule) for rule in verdict.rules) if r])
     own = set(ds.unit_fps.members(unit).tolist())
     near = [f for f in ds.footprints_within(ds.unit_geometry(unit), reach).tolist() if f not in own]
-    for f in near[:PANDEN_AROUND_MAX]:
-        geom = ds.footprints.geom(int(f))
-        if geom is None or geom.is_empty:
-            continue
-        pand = ds.footprint_identificatie(int(f))
+    for pand, geom in _panden(ds, near[:PANDEN_AROUND_MAX]):
         yield _feature(geom, id=f"omgeving/pand/{pand}", role="pand", pand=pand)
 
 

@@ -104,6 +104,8 @@ def reproduce_command(verdict: Verdict, options: Sequence[str] = ()) -> str:
         args += ["--valid-until", a.valid_until.isoformat()]
     if a.exception_reason:
         args += ["--reason", a.exception_reason]
+    if a.received is not None and a.received != a.date:
+        args += ["--received", a.received.isoformat()]
     args += list(options)
     args.append("--json")
     return shlex.join(args)

@@ -50,6 +50,7 @@ DETAIL_RELATIONS = frozenset(
 )
 DETAIL_RATIO = 3.0  # a detail map is added when the whole is this many times wider
 MIN_SPAN_M = 60.0
+NUMBER_CHAR_PX = 7.0  # about the width of a character of an evidence number (bold, 11 px)
 LABEL_CHAR_PX = 6.6  # about the width of a character of a zone name
 MAP_WIDTH, MAP_HEIGHT = 760, 460
 MAP_ASPECT = MAP_WIDTH / MAP_HEIGHT
@@ -260,7 +261,8 @@ def render_svg(
         "</clipPath></defs>"
         f'<rect class="map-background" width="{width}" height="{height}"/>'
         f'<g clip-path="url(#{ident}-clip)">{"".join(body)}</g>'
-        f'<rect class="map-border" width="{width}" height="{height}" fill="none"/></svg>'
+        f'<rect class="map-border" x="0.5" y="0.5" width="{width - 1}" height="{height - 1}" '
+        'fill="none"/></svg>'
     )
 
 
@@ -326,14 +328,19 @@ def _number_labels(
     labels: Mapping[tuple[float, float], list[str]], pr: _Projector, width: int, height: int
 ) -> str:
     out = []
+    placed: list[tuple[float, float, float]] = []
     for (x, y), nums in sorted(labels.items()):
         px, py = pr.xy(x, y)
         if not (0 <= px <= width and 0 <= py <= height):
             continue
         text = ",".join(sorted(dict.fromkeys(nums), key=_num_key))
-        out.append(
-            f'<text class="map-number" x="{px + 7:.1f}" y="{py - 7:.1f}">{escape(text)}</text>'
-        )
+        left, top = px + 7, py - 7
+        right = left + len(text) * NUMBER_CHAR_PX
+        # above a number already there, never over it
+        while any(left < r and right > lft and abs(top - t) < 12 for lft, t, r in placed):
+            top -= 12
+        placed.append((left, top, right))
+        out.append(f'<text class="map-number" x="{left:.1f}" y="{top:.1f}">{escape(text)}</text>')
     return '<g class="layer-numbers">' + "".join(out) + "</g>"
 
 

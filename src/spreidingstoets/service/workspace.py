@@ -246,10 +246,18 @@ class Workspace:
         )
 
     def ruleset_for(
-        self, unit: int, *, sets: list[str] | None = None, variant: Path | None = None
+        self,
+        unit: int,
+        *,
+        sets: list[str] | None = None,
+        variant: Path | None = None,
+        name: str | None = None,
     ) -> Ruleset:
-        """The ruleset of the municipality of a dwelling (its BAG identificatie begins with the
-        gemeentecode); an error listing the rulesets when none, or more than one, is for it."""
+        """The ruleset ``name`` when given, else that of the municipality of a dwelling (its BAG
+        identificatie begins with the gemeentecode); an error listing the rulesets when none,
+        or more than one, is for it."""
+        if name:
+            return self.ruleset(name, sets=sets, variant=variant)
         from spreidingstoets.ruleset import available_rulesets
         from spreidingstoets.ruleset.loader import read_ruleset_data
 

@@ -119,6 +119,9 @@
     if (!item) return;
     state.chosen = item;
     input.value = item.label;
+    // a search still waiting or under way must not open the list again
+    clearTimeout(searchTimer);
+    searchSeq++;
     closeList();
     $("adres-status").textContent = "Gekozen: " + item.label + " (verblijfsobject " + item.adresseerbaar_object + ")";
   }

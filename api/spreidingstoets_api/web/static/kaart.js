@@ -187,11 +187,17 @@
         zoneLayer).textContent = p.zone;
     });
     const numberLayer = el("g", { class: "layer-numbers", "aria-hidden": "true" }, svg);
-    labelsAt.forEach(function (v) {
+    const taken = [];
+    Array.from(labelsAt.values()).sort(function (a, b) { return a.at[0] - b.at[0] || a.at[1] - b.at[1]; }).forEach(function (v) {
       const q = xy(v.at[0], v.at[1]);
       if (q[0] < 0 || q[0] > width || q[1] < 0 || q[1] > height) return;
-      const nums = Array.from(new Set(v.nums)).sort(function (a, b) { return a - b; });
-      el("text", { class: "map-number", x: (q[0] + 7).toFixed(1), y: (q[1] - 7).toFixed(1) }, numberLayer).textContent = nums.join(",");
+      const label = Array.from(new Set(v.nums)).sort(function (a, b) { return a - b; }).join(",");
+      const left = q[0] + 7, right = left + label.length * 9;
+      let top = q[1] - 7;
+      // above a number already there, never over it
+      while (taken.some(function (t) { return left < t[2] && right > t[0] && Math.abs(top - t[1]) < 15; })) top -= 15;
+      taken.push([left, top, right]);
+      el("text", { class: "map-number", x: left.toFixed(1), y: top.toFixed(1) }, numberLayer).textContent = label;
     });
     const metres = niceLength((width / 4) / scale);
     const bar = el("g", { class: "scale-bar", "aria-hidden": "true" }, svg);
@@ -202,7 +208,7 @@
     const north = el("g", { class: "north", "aria-hidden": "true" }, svg);
     el("path", { d: "M" + (width - 26) + " 40 L" + (width - 18) + " 16 L" + (width - 10) + " 40 L" + (width - 18) + " 34 Z" }, north);
     el("text", { x: width - 18, y: 54, "text-anchor": "middle" }, north).textContent = "N";
-    el("rect", { class: "map-border", width: width, height: height, fill: "none" }, svg);
+    el("rect", { class: "map-border", x: 0.5, y: 0.5, width: width - 1, height: height - 1, fill: "none" }, svg);
     return svg;
   }
 
