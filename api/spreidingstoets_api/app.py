@@ -21,10 +21,11 @@ from fastapi.responses import Response
 from spreidingstoets.service.workspace import Workspace
 from spreidingstoets.settings import Settings, load_settings
 from spreidingstoets_api import API_VERSION, models, problems
+from spreidingstoets_api.jobs import Jobs
 from spreidingstoets_api.middleware import ApiHeaders
 from spreidingstoets_api.openapi import PREFIX, build_openapi
 from spreidingstoets_api.responses import dumps, json_response
-from spreidingstoets_api.routes import checks, decisions, register, rulesets
+from spreidingstoets_api.routes import checks, decisions, register, rulesets, simulations
 from spreidingstoets_api.security import KeyCache
 from spreidingstoets_api.settings import ApiSettings
 
@@ -49,9 +50,11 @@ def create_app(
         # dataset's millions of long-lived objects (as the CLI does).
         _ = ws.dataset, ws.address_index
         ws.overlay()
+        jobs.start()
         gc.collect()
         gc.freeze()
         yield
+        jobs.stop()
         ws.close()
 
     app = FastAPI(
@@ -65,8 +68,15 @@ def create_app(
     app.state.workspace = ws
     app.state.api_settings = api
     app.state.key_cache = KeyCache(api.key_cache_seconds)
+    jobs = Jobs(
+        settings.cache_dir / "simulaties",
+        threads=api.simulation_threads,
+        queue=api.simulation_queue,
+        keep_hours=api.simulation_keep_hours,
+    )
+    app.state.jobs = jobs
     problems.install(app)
-    routers = [m.router for m in (checks, rulesets, decisions, register)]
+    routers = [m.router for m in (checks, rulesets, decisions, register, simulations)]
     for router in routers:
         app.include_router(router, prefix=PREFIX)
 

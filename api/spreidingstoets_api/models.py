@@ -8,6 +8,7 @@ FastAPI reports every problem of a body at once (``problems.py`` makes that a 40
 from __future__ import annotations
 
 import datetime as dt
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -158,6 +159,120 @@ class DecisionRequest(BaseModel):
     @classmethod
     def _ruleset(cls, value: Any) -> str | None:
         return check_ruleset(value)
+
+
+class SimulationSelection(BaseModel):
+    """Which dwellings the simulation tests (every filter together), as the CLI's --street,
+    --area, --bbox and --gemeente; default every dwelling of the ruleset's municipality."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    streets: list[str] | None = Field(
+        None,
+        min_length=1,
+        max_length=50,
+        description="straatnamen of openbare-ruimte-identificaties",
+        examples=[["Kwartelstraat"]],
+    )
+    area: str | None = Field(
+        None, min_length=1, max_length=200, description="`LAAG` of `LAAG=NAAM` (een geladen laag)"
+    )
+    bbox: list[float] | None = Field(
+        None,
+        min_length=4,
+        max_length=4,
+        description="xmin, ymin, xmax, ymax in meter (RD, EPSG:28992)",
+        examples=[[150000, 430000, 160000, 440000]],
+    )
+    gemeente: str | None = Field(
+        None, pattern=r"^[0-9]{4}$", description="gemeentecode; standaard die van de regelset"
+    )
+
+    @field_validator("bbox")
+    @classmethod
+    def _bbox(cls, value: list[float] | None) -> list[float] | None:
+        if value is None:
+            return None
+        xmin, ymin, xmax, ymax = value
+        if not all(math.isfinite(v) for v in value):
+            raise PydanticCustomError("invoer", "bbox: geef vier eindige getallen in meter")
+        if xmin >= xmax or ymin >= ymax:
+            raise PydanticCustomError(
+                "invoer", "bbox: xmin moet kleiner zijn dan xmax en ymin dan ymax"
+            )
+        return value
+
+
+class SimulationRequest(BaseModel):
+    """A hypothetical application at every selected dwelling (as `spreidingstoets simulate`)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "ruleset": "tiel",
+                    "kind": "arbeidsmigranten",
+                    "persons": 4,
+                    "date": "2026-11-15",
+                    "selection": {"streets": ["Kwartelstraat"]},
+                }
+            ]
+        },
+    )
+
+    ruleset: str = Field(description="regelset (tiel, aalsmeer, westland)")
+    overrides: list[str] | None = Field(
+        None,
+        max_length=50,
+        description="parameters wijzigen zoals `--set`: `tiel.straat.max_share=0.15`",
+        examples=[["tiel.straat.max_share=0.15"]],
+    )
+    kind: str = Field("arbeidsmigranten", json_schema_extra={"enum": list(KINDS)})
+    persons: int = Field(ge=1, le=10_000, description="aantal personen per woning")
+    beds: int | None = Field(None, ge=1, le=10_000, description="aantal bedden (locaties)")
+    date: dt.date | None = Field(
+        None, description="peildatum; standaard vandaag", json_schema_extra={"format": "date"}
+    )
+    selection: SimulationSelection = Field(default_factory=SimulationSelection)
+    areas: str | None = Field(
+        None, min_length=1, max_length=200, description="tel ook per gebied van deze laag"
+    )
+
+    @field_validator("ruleset", mode="before")
+    @classmethod
+    def _ruleset(cls, value: Any) -> str | None:
+        return check_ruleset(value)
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() not in KINDS:
+            raise PydanticCustomError(
+                "invoer", "{message}", {"message": choice_error("soort", value, KINDS)}
+            )
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+JobStatus = Literal["wachtend", "bezig", "klaar", "mislukt"]
+
+
+class SimulationJob(BaseModel):
+    """A simulation job: its state, and when done the summary (as `simulate --json`, without
+    the server's folder) and links to the result files."""
+
+    id: str
+    status: JobStatus
+    progress: float = Field(ge=0, le=1, description="voortgang als fractie (0 tot 1)")
+    step: str | None = Field(None, description="wat de taak nu doet")
+    created: dt.datetime
+    started: dt.datetime | None = None
+    finished: dt.datetime | None = None
+    error: str | None = Field(None, description="waarom de simulatie mislukte")
+    request: dict[str, Any]
+    summary: dict[str, Any] | None = None
+    links: dict[str, Any] = Field(alias="_links")
 
 
 class AddressQuery(BaseModel):

@@ -45,11 +45,11 @@ SCOPE_NL = {
 }
 
 
-def _scope(route: APIRoute) -> str | None:
+def _scope(route: APIRoute) -> tuple[str, ...] | None:
     for dep in route.dependant.dependencies:
-        scope = getattr(dep.call, "scope", None)
-        if scope:
-            return str(scope)
+        scopes = getattr(dep.call, "scopes", None)
+        if scopes:
+            return tuple(scopes)
     return None
 
 
@@ -70,6 +70,7 @@ def build_openapi(app: FastAPI, routers: list[APIRouter]) -> dict[str, Any]:
             {"name": "besluiten", "description": "aanvragen, besluiten, herberekening, ZGW"},
             {"name": "regelsets", "description": "regelsets, versies en regels met hun bron"},
             {"name": "register", "description": "het register en het auditlog"},
+            {"name": "simulaties", "description": "simulaties voor beleidsmakers, als taak"},
         ],
     )
     scopes = {(PREFIX + r.path, m.lower()): _scope(r) for r in routes for m in r.methods or ()}
@@ -107,7 +108,7 @@ def build_openapi(app: FastAPI, routers: list[APIRouter]) -> dict[str, Any]:
     return doc
 
 
-def _shape(op: dict[str, Any], scope: str | None) -> None:
+def _shape(op: dict[str, Any], scopes: tuple[str, ...] | None) -> None:
     responses = op.setdefault("responses", {})
     responses.pop("422", None)
     for status, spec in problem_responses(400, 500).items():
@@ -117,9 +118,9 @@ def _shape(op: dict[str, Any], scope: str | None) -> None:
             response.setdefault("headers", {})["API-Version"] = VERSION_HEADER
         elif "content" in response and "application/problem+json" not in response["content"]:
             response["content"] = problem_responses(int(status))[int(status)]["content"]
-    if scope is not None:
+    if scopes is not None:
         op["security"] = [{"apiKey": []}]
+        named = ", ".join(f"`{s}` ({SCOPE_NL.get(s, s)})" for s in scopes)
         op["description"] = (
-            op.get("description", "") + f"\n\nAPI-sleutel met scope `{scope}` "
-            f"({SCOPE_NL.get(scope, scope)}) of `admin`."
+            op.get("description", "") + f"\n\nAPI-sleutel met scope {named} of `admin`."
         ).strip()

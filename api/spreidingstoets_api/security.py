@@ -59,9 +59,12 @@ class KeyCache:
         return key
 
 
-def require(scope: str) -> Callable[[Request], Awaitable[ApiKey | None]]:
-    """A dependency: the caller's key, which must have ``scope`` (None: a public check).
-    ``async``: the key lookup is one indexed read, cheaper than a hop to the thread pool."""
+def require(scope: str, *also: str) -> Callable[[Request], Awaitable[ApiKey | None]]:
+    """A dependency: the caller's key, which must have ``scope`` or one of ``also`` (None: a
+    public check). ``async``: the key lookup is one indexed read, cheaper than a hop to the
+    thread pool."""
+    allowed = (scope, *also)
+    wanted = " of ".join(repr(s) for s in allowed)
 
     async def dependency(request: Request) -> ApiKey | None:
         token = token_of(request)
@@ -71,7 +74,7 @@ def require(scope: str) -> Callable[[Request], Awaitable[ApiKey | None]]:
                 return None
             raise ApiProblem(
                 401,
-                f"geef een API-sleutel met scope {scope!r} in de header X-Api-Key",
+                f"geef een API-sleutel met scope {wanted} in de header X-Api-Key",
                 headers=CHALLENGE,
             )
         try:
@@ -85,14 +88,15 @@ def require(scope: str) -> Callable[[Request], Awaitable[ApiKey | None]]:
         key = request.app.state.key_cache.get(register, token)
         if key is None:
             raise ApiProblem(401, "de API-sleutel is onbekend of ingetrokken", headers=CHALLENGE)
-        if not key.allows(scope):
+        if not any(key.allows(s) for s in allowed):
             raise ApiProblem(
                 403,
                 f"API-sleutel {key.id} ({key.name}) heeft scope {', '.join(key.scopes)}; deze "
-                f"handeling vraagt scope {scope!r}",
+                f"handeling vraagt scope {wanted}",
             )
         request.state.api_key = key
         return key
 
     dependency.scope = scope  # type: ignore[attr-defined]  # read by openapi.py
+    dependency.scopes = allowed  # type: ignore[attr-defined]
     return dependency

@@ -26,3 +26,15 @@ class ApiSettings(BaseSettings):
         description="how long a worker trusts a key it has checked (a revoked key is refused "
         "at most this long after)",
     )
+    simulation_threads: int = Field(
+        1,
+        ge=1,
+        le=8,
+        description="simulations a worker runs at once (each in a thread; the rest wait)",
+    )
+    simulation_queue: int = Field(
+        10, ge=1, le=1000, description="simulations a worker accepts waiting; more: 503"
+    )
+    simulation_keep_hours: float = Field(
+        24.0, gt=0, description="how long a simulation's state and results are kept"
+    )

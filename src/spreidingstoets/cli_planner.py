@@ -129,13 +129,9 @@ def _simulate_with_bar(ws: Any, ruleset: Any, template: Any, selection: Any, lab
 
 
 def _counted_units(ws: Any, overlay: Any, template: Any) -> Any:
-    import numpy as np
+    from spreidingstoets.service.simulations import counted_dwellings
 
-    from spreidingstoets.ruletypes.base import Counted
-    from spreidingstoets.ruletypes.bulk import period_of
-
-    mask = overlay.counted_mask(period_of(template), Counted())
-    return np.flatnonzero(mask & ws.dataset.woning)
+    return counted_dwellings(ws.dataset, overlay, template)
 
 
 def _write(

@@ -185,3 +185,9 @@ def run_simulation(
     found = select_candidates(ds, overlay, template, selection, ruleset)
     result = simulate(ds, overlay, ruleset, template, found.units, advance=advance)
     return result, found
+
+
+def counted_dwellings(ds: Dataset, overlay: RegisterOverlay, template: Application) -> np.ndarray:
+    """The dwellings that already count in the period of ``template`` (the maps ring them)."""
+    mask = overlay.counted_mask(period_of(template), Counted())
+    return np.flatnonzero(mask & ds.woning)
