@@ -235,7 +235,9 @@ class SimulationRequest(BaseModel):
     date: dt.date | None = Field(
         None, description="peildatum; standaard vandaag", json_schema_extra={"format": "date"}
     )
-    selection: SimulationSelection = Field(default_factory=SimulationSelection)
+    selection: SimulationSelection = Field(
+        default_factory=lambda: SimulationSelection.model_validate({}), description="welke woningen"
+    )
     areas: str | None = Field(
         None, min_length=1, max_length=200, description="tel ook per gebied van deze laag"
     )
