@@ -196,14 +196,17 @@ class Jobs:
             self._finish(state, DONE, summary=summary)
 
     def _finish(self, state: dict[str, Any], status: str, **fields: Any) -> None:
-        state.update(status=status, step=None, finished=now(), **fields)
+        """The final state: on disk first, then in memory (so a job this worker reports as
+        finished is finished for every worker)."""
+        final = {**state, "status": status, "step": None, "finished": now(), **fields}
         if status == DONE:
-            state["progress"] = 1.0
+            final["progress"] = 1.0
         try:
-            self._write(state)
+            self._write(final)
         except OSError:
             log.exception("simulatie %s: de toestand kon niet worden geschreven", state["id"])
         finally:
+            state.update(final)
             with self._lock:
                 if self._live.pop(state["id"], None) is not None:
                     self._open -= 1

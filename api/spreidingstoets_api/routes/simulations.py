@@ -235,12 +235,16 @@ async def simulation(simulatieId: JobId, jobs: JobsDep, key: Read) -> Response:
     "/simulaties/{simulatieId}/resultaat",
     summary="Een resultaatbestand van een simulatie",
     operation_id="simulatieResultaat",
+    response_class=FileResponse,
     responses={
         200: {
             "description": "het bestand",
             "content": {
                 "application/geopackage+sqlite3": {
-                    "schema": {"type": "string", "contentMediaType": "application/octet-stream"}
+                    "schema": {
+                        "type": "string",
+                        "contentMediaType": "application/geopackage+sqlite3",
+                    }
                 },
                 "application/geo+json": {"schema": {"type": "object"}},
                 "text/csv": {"schema": {"type": "string"}},
