@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from spreidingstoets.errors import SpreidingstoetsError
+from spreidingstoets.errors import ConfigurationError, SpreidingstoetsError
 from spreidingstoets.fsio import atomic_file
 from spreidingstoets_api.problems import ApiProblem
 
@@ -66,9 +66,16 @@ class Jobs:
         self._live: dict[str, dict[str, Any]] = {}  # the state of this worker's open jobs
 
     def start(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="simulatie")
-        self.sweep()
+        """The thread pool, and old jobs removed (a server without a writable cache folder
+        starts; its simulations fail with the reason)."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="simulatie")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.sweep()
+        except OSError as exc:
+            log.warning("simulaties: de map %s is niet bruikbaar: %s", self.root, exc)
 
     def stop(self) -> None:
         """Cancel the waiting jobs (recorded as failed); a running job finishes."""
@@ -133,8 +140,8 @@ class Jobs:
 
     def submit(self, request: dict[str, Any], work: Work) -> dict[str, Any]:
         """A new job for ``work``, waiting its turn; 503 when this worker's queue is full."""
-        if self._pool is None:
-            raise RuntimeError("Jobs.start() was not called")
+        self.start()  # the pool if there is none yet, and old jobs removed
+        assert self._pool is not None
         with self._lock:
             if self._open >= self.threads + self.queue:
                 raise ApiProblem(
@@ -144,7 +151,6 @@ class Jobs:
                     headers={"Retry-After": "10"},
                 )
             self._open += 1
-        self.sweep()
         job_id = uuid.uuid4().hex
         state: dict[str, Any] = {
             "id": job_id,
@@ -160,7 +166,14 @@ class Jobs:
             OWNER: {"host": socket.gethostname(), "pid": os.getpid()},
         }
         try:
-            self._write(state)
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+                self._write(state)
+            except OSError as exc:
+                raise ConfigurationError(
+                    f"de server kan geen simulaties bewaren in {self.root}: {exc.strerror}; "
+                    "geef een schrijfbare SPREIDINGSTOETS_CACHE_DIR"
+                ) from None
             self._live[job_id] = state
             self._pool.submit(self._run, state, work)
         except BaseException:
