@@ -370,7 +370,7 @@ def test_cli_import_and_info_and_address(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "geen straat 'nergensstraat' gevonden" in missing.stderr
 
 
-def test_footprint_grid_search_equals_brute_force(weesp) -> None:  # type: ignore[no-untyped-def]
+def test_footprint_index_search_equals_brute_force(weesp) -> None:  # type: ignore[no-untyped-def]
     fp = weesp.footprints
     active = np.flatnonzero(weesp.fp_active)
     every = fp.geoms(active)

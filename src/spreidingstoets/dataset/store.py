@@ -31,7 +31,7 @@ def _col(table: Any, name: str) -> np.ndarray:
 
 
 def _footprints(table: Any, active: np.ndarray) -> Footprints:
-    """WKB straight from the Parquet buffers (no geometry objects), plus the grid index."""
+    """WKB straight from the Parquet buffers (no geometry objects), plus the R-tree index."""
     wkb = table.column("geometry").cast(pa.large_binary()).combine_chunks()
     _, offsets, data = wkb.buffers()
     offsets = np.frombuffer(offsets, np.int64, count=len(wkb) + 1, offset=wkb.offset * 8)
