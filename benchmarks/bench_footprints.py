@@ -35,6 +35,7 @@ import sys
 import textwrap
 
 import numpy as np
+
 from paths import RESULTS
 
 VARIANTS = ("grid", "rtree", "strtree")
@@ -243,9 +244,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000]
-    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
     parser.add_argument("--queries", type=int, default=5000, help="queries of each kind")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     args = parser.parse_args()
