@@ -6,8 +6,8 @@
 Synthetic footprints (no data needed): terraced and detached houses in rows along streets 25 m
 apart, at the density of a Dutch town, plus one glasshouse of 1-2 km per 100,000 panden (the
 footprints a grid cannot hold in a few cells). Geometry is WKB in one buffer with its bounds, as
-a loaded dataset has it (``dataset/footprints.py``). Every variant runs in its own process, on
-the same footprints and the same queries:
+a loaded dataset has it (``dataset/footprints.py``). The variants, on the same footprints and
+the same queries:
 
   grid     the 100 m grid over the bounds (CSR over cells, oversize rows tested apart) that
            ``Footprints`` used until it took the R-tree; kept here as the anchor
@@ -17,12 +17,14 @@ the same footprints and the same queries:
 
 Queries are the ones the rule types make: ``within(own pand, 0.5 m)`` (not_adjacent: the panden
 sharing a wall, parsed from WKB and tested with dwithin) and the candidate rows of a 100 m box
-around a dwelling (a map tile or a distance search); results must be equal across variants (a
-checksum over the sorted rows). Memory: resident set size (``/proc/self/status`` VmRSS) after
-the build minus before it (after ``malloc_trim``, so freed build temporaries do not count),
-and the peak (``ru_maxrss``) minus that same base: libspatialindex
-and GEOS allocate outside Python, so tracemalloc would not see them. Results go to stdout and
-to benchmarks/results/footprints.json.
+around a dwelling (a map tile or a distance search). They run in one process over all variants
+in turn, five rounds, best round kept (the machine is shared), and must give equal rows (a
+checksum over the sorted rows of each query). Build time and memory are measured with each
+variant alone in its own process: resident set size (``/proc/self/status`` VmRSS) after the
+build minus before it (after ``malloc_trim``, so freed build temporaries do not count), and the
+peak during the build (``VmHWM``, reset through ``/proc/self/clear_refs`` just before it) minus
+that same base; libspatialindex and GEOS allocate outside Python, so tracemalloc would not see
+them. Results go to stdout and to benchmarks/results/footprints.json.
 """
 
 from __future__ import annotations
@@ -77,74 +79,83 @@ def box_wkb(bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 RUN = textwrap.dedent(
     """
-    import ctypes, hashlib, json, math, resource, sys, time
+    import ctypes, hashlib, json, math, sys, time
     import numpy as np, shapely
-    sys.path.insert(0, sys.argv[4])
+    sys.path.insert(0, sys.argv[5])
     from bench_footprints import synthetic_bounds, box_wkb, GridFootprints
     from spreidingstoets.dataset.footprints import Footprints
 
-    def rss_mb():
+    def rss_mb(key="VmRSS:"):
         ctypes.CDLL("libc.so.6").malloc_trim(0)  # freed build temporaries back to the system
         for line in open("/proc/self/status"):
-            if line.startswith("VmRSS:"):
+            if line.startswith(key):
                 return int(line.split()[1]) / 1024
 
-    variant, n, nq = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    mode, variants, n, nq = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3]), int(sys.argv[4])
     bounds = synthetic_bounds(n)
     offsets, data = box_wkb(bounds)
     active = np.ones(n, bool)
+    indexes, out = {}, {}
+    for variant in variants:
+        base = rss_mb()
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")  # the peak (VmHWM) starts again from here: the build's own peak
+        t0 = time.perf_counter()
+        if variant == "strtree":
+            geoms = shapely.from_wkb(np.frombuffer(data, dtype="S93"))
+            t_geoms, geoms_mb = time.perf_counter() - t0, rss_mb() - base
+            index = shapely.STRtree(geoms)
+        elif variant == "grid":
+            index = GridFootprints.build(offsets, data, bounds, active)
+        else:
+            index = Footprints.build(offsets, data, bounds, active)
+        build_s = time.perf_counter() - t0
+        indexes[variant] = index
+        out[variant] = {"variant": variant, "footprints": n, "build_s": build_s,
+                        "index_mb": rss_mb() - base, "peak_mb": rss_mb("VmHWM:") - base}
+        if variant == "strtree":
+            out[variant].update(geoms_s=t_geoms, geoms_mb=geoms_mb)
+    if mode == "build":
+        print(json.dumps(out))
+        raise SystemExit
     rng = np.random.default_rng(1)
     own = rng.choice(n, size=nq, replace=False)
-    base = rss_mb()
-    t0 = time.perf_counter()
-    if variant == "strtree":
-        geoms = shapely.from_wkb(np.frombuffer(data, dtype="S93"))
-        t_geoms = time.perf_counter() - t0
-        geoms_mb = rss_mb() - base
-        index = shapely.STRtree(geoms)
-    elif variant == "grid":
-        index = GridFootprints.build(offsets, data, bounds, active)
-    else:
-        index = Footprints.build(offsets, data, bounds, active)
-    build_s = time.perf_counter() - t0
-    index_mb = rss_mb() - base
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - base
-    # within(own pand, 0.5 m): not_adjacent's query
     mine = [shapely.from_wkb(data[offsets[f]:offsets[f + 1]].tobytes()) for f in own]
-    best = math.inf
-    for _ in range(3):  # best of three: the machine is shared
+    x, y = bounds[own, 0], bounds[own, 1]
+    boxes = np.column_stack([x - 100, y - 100, x + 100, y + 100])
+
+    def within(variant, index):  # not_adjacent: the panden within 0.5 m of the own pand
         digest = hashlib.sha256()
-        t0 = time.perf_counter()
         for g in mine:
             if variant == "strtree":
                 rows = np.sort(index.query(g, predicate="dwithin", distance=0.5))
             else:
                 rows = index.within(g, 0.5)
             digest.update(rows.astype(np.int64).tobytes())
-        best = min(best, time.perf_counter() - t0)
-    within_us = best / nq * 1e6
-    # candidates of a 100 m box around the pand's corner
-    x, y = bounds[own, 0], bounds[own, 1]
-    boxes = np.column_stack([x - 100, y - 100, x + 100, y + 100])
-    best = math.inf
-    for _ in range(3):
-        box_digest = hashlib.sha256()
-        t0 = time.perf_counter()
+        return digest.hexdigest()[:16]
+
+    def box100(variant, index):  # candidates of a 100 m box around the pand's corner
+        digest = hashlib.sha256()
         for b in boxes:
             if variant == "strtree":
                 rows = np.sort(index.query(shapely.box(*b)))
             else:
                 rows = index.candidates(*b)
-            box_digest.update(rows.astype(np.int64).tobytes())
-        best = min(best, time.perf_counter() - t0)
-    box_us = best / nq * 1e6
-    digest.update(box_digest.digest())
-    out = {"variant": variant, "footprints": n, "build_s": build_s, "index_mb": index_mb,
-           "peak_mb": peak_mb, "within_us": within_us, "box100_us": box_us,
-           "checksum": digest.hexdigest()[:16], "base_mb": base}
-    if variant == "strtree":
-        out.update(geoms_s=t_geoms, geoms_mb=geoms_mb)
-    print(json.dumps(out))
+            digest.update(rows.astype(np.int64).tobytes())
+        return digest.hexdigest()[:16]
+
+    best = {(v, q): math.inf for v in variants for q in ("within", "box100")}
+    sums = {}
+    for _ in range(5):  # rounds over the variants in turn, best of five: the machine is shared
+        for variant, index in indexes.items():
+            for name, fn in (("within", within), ("box100", box100)):
+                t0 = time.perf_counter()
+                sums[variant, name] = fn(variant, index)
+                best[variant, name] = min(best[variant, name], time.perf_counter() - t0)
+    print(json.dumps({v: {"within_us": best[v, "within"] / nq * 1e6,
+                          "box100_us": best[v, "box100"] / nq * 1e6,
+                          "checksum": sums[v, "within"] + "/" + sums[v, "box100"]}
+                      for v in variants}))
     """
 )
 
@@ -227,16 +238,16 @@ class GridFootprints:
         return rows[shapely.dwithin(geoms, geom, distance)]
 
 
-def run_variant(variant: str, n: int, queries: int) -> dict[str, float | str]:
+def run(mode: str, variants: list[str], n: int, queries: int) -> dict[str, dict[str, object]]:
     here = str(RESULTS.parent)
     result = subprocess.run(
-        [sys.executable, "-c", RUN, variant, str(n), str(queries), here],
+        [sys.executable, "-c", RUN, mode, ",".join(variants), str(n), str(queries), here],
         capture_output=True,
         text=True,
         check=False,
     )
     if result.returncode != 0:
-        raise SystemExit(f"{variant} at {n:,} failed:\n{result.stderr}")
+        raise SystemExit(f"{mode} {variants} at {n:,} failed:\n{result.stderr}")
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
@@ -250,13 +261,14 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     for n in args.sizes:
+        timing = run("query", args.variants, n, args.queries)
         for variant in args.variants:
-            r = run_variant(variant, n, args.queries)
+            r = run("build", [variant], n, 0)[variant] | timing[variant]
             rows.append(r)
             print(json.dumps(r), file=sys.stderr)
     head = (
         f"{'footprints':>11} {'variant':8} {'build s':>8} {'index MB':>9} {'peak MB':>8} "
-        f"{'within(0.5 m) us':>17} {'100 m box us':>13} {'checksum':>17}"
+        f"{'within(0.5 m) us':>17} {'100 m box us':>13} {'checksum':>33}"
     )
     print(head)
     for r in rows:
@@ -268,7 +280,7 @@ def main() -> None:
         print(
             f"{r['footprints']:>11,} {r['variant']:8} {r['build_s']:8.2f} {r['index_mb']:9.0f} "
             f"{r['peak_mb']:8.0f} {r['within_us']:17.1f} {r['box100_us']:13.1f} "
-            f"{r['checksum']:>17}{extra}"
+            f"{r['checksum']:>33}{extra}"
         )
     for n in args.sizes:
         sums = {r["checksum"] for r in rows if r["footprints"] == n}
