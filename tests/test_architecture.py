@@ -45,6 +45,8 @@ CORE = (
     "spreidingstoets.domain.inputs",
     "spreidingstoets.dataset.model",
     "spreidingstoets.zoning",
+    "spreidingstoets.simulate",
+    "spreidingstoets.ruletypes.bulk",
 )
 
 

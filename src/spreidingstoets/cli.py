@@ -613,6 +613,15 @@ def sample(
         typer.echo(str(path))
 
 
+def _planner_commands() -> None:
+    from spreidingstoets.cli_planner import register as register_planner
+
+    register_planner(app)
+
+
+_planner_commands()  # simulate, compare, capacity (cli_planner.py)
+
+
 @app.command()
 def version() -> None:
     """Toon de versie."""

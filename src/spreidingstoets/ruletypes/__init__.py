@@ -1,4 +1,9 @@
-"""The registry of rule types: one module each, registered here and nowhere else."""
+"""The registry of rule types: one module each, registered here and nowhere else.
+
+A module defines ``NAME``, ``Params`` and ``evaluate``; optionally ``FIGURES`` (the measured
+values a simulation reports per dwelling), ``evaluate_all`` (the vectorised path over many
+candidates, ``ruletypes/bulk.py``) and ``DECIDES = False`` for a rule that never refuses alone.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ from spreidingstoets.ruletypes import (
     zoning,
 )
 from spreidingstoets.ruletypes.base import Context, RuleSpec
+from spreidingstoets.ruletypes.bulk import BulkContext, BulkOutcome
 
 
 @dataclass(frozen=True)
@@ -33,11 +39,23 @@ class RuleType:
     description: str
     params: type[BaseModel]
     evaluate: Callable[[RuleSpec, BaseModel, Context], RuleOutcome]
+    # the vectorised path: None when the rule type has none (the simulation loops evaluate)
+    evaluate_all: Callable[[RuleSpec, BaseModel, BulkContext], BulkOutcome | None] | None = None
+    figures: tuple[str, ...] = ()  # measured values a simulation reports per dwelling
+    decides: bool = True  # False: never refuses on its own (a review that a human decides)
 
 
 def _register(*modules: ModuleType) -> dict[str, RuleType]:
     return {
-        m.NAME: RuleType(m.NAME, (m.__doc__ or "").strip().splitlines()[0], m.Params, m.evaluate)
+        m.NAME: RuleType(
+            m.NAME,
+            (m.__doc__ or "").strip().splitlines()[0],
+            m.Params,
+            m.evaluate,
+            getattr(m, "evaluate_all", None),
+            tuple(getattr(m, "FIGURES", ())),
+            bool(getattr(m, "DECIDES", True)),
+        )
         for m in modules
     }
 

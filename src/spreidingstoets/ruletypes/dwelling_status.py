@@ -6,12 +6,15 @@ for review, a withdrawn or never-realised object or one without woonfunctie fail
 
 from __future__ import annotations
 
+import numpy as np
 from pydantic import Field
 
 from spreidingstoets.domain.model import RuleOutcome
 from spreidingstoets.ruletypes.base import Context, Dwelling, RuleSpec, Strict, outcome
+from spreidingstoets.ruletypes.bulk import OUTCOME_DTYPE, BulkContext, BulkOutcome
 
 NAME = "dwelling_status"
+FIGURES = ("status",)
 
 
 class Params(Strict):
@@ -55,3 +58,12 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         measured=measured,
         limit=limit,
     )
+
+
+def evaluate_all(rule: RuleSpec, p: Params, bulk: BulkContext) -> BulkOutcome:
+    """Every candidate at once: the dwelling mask and the review statuses."""
+    status = bulk.dataset.unit_status[bulk.units].astype(str)
+    ok = bulk.dwellings(p.dwelling)[bulk.units]
+    review = np.isin(status, list(p.review_statuses))
+    result = np.where(ok, "pass", np.where(review, "review", "fail")).astype(OUTCOME_DTYPE)
+    return BulkOutcome(result, {"status": status.astype(object)})

@@ -10,12 +10,15 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
+import numpy as np
 from pydantic import Field
 
 from spreidingstoets.domain.model import Evidence, RuleOutcome
 from spreidingstoets.ruletypes.base import Context, RuleSpec, Strict, outcome
+from spreidingstoets.ruletypes.bulk import OUTCOME_DTYPE, BulkContext, BulkOutcome
 
 NAME = "floor_area_per_person"
+FIGURES = ("m2_per_person", "max_persons_at_norm")
 
 
 class Params(Strict):
@@ -80,4 +83,27 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     )
     return outcome(
         rule, "pass" if ok else "fail", text, measured=measured, limit=limit, evidence=evidence
+    )
+
+
+def evaluate_all(rule: RuleSpec, p: Params, bulk: BulkContext) -> BulkOutcome:
+    """Every candidate at once; the exact decimal arithmetic once per distinct oppervlakte."""
+    persons = bulk.template.persons
+    areas, inverse = np.unique(bulk.dataset.unit_oppervlakte[bulk.units], return_inverse=True)
+    result, per, room = [], [], []
+    for a in areas.tolist():
+        if a <= 0:
+            result.append("review")
+            per.append(math.nan)
+            room.append(math.nan)
+            continue
+        result.append("pass" if Decimal(a) >= p.min_m2 * persons else "fail")
+        per.append(round(float(Decimal(a) / persons), 2))
+        room.append(math.floor(Decimal(a) / p.min_m2))
+    return BulkOutcome(
+        np.array(result, OUTCOME_DTYPE)[inverse],
+        {
+            "m2_per_person": np.array(per, np.float64)[inverse],
+            "max_persons_at_norm": np.array(room, np.float64)[inverse],
+        },
     )

@@ -28,8 +28,11 @@ from spreidingstoets.ruletypes.base import (
     fmt_m,
     outcome,
 )
+from spreidingstoets.ruletypes.bulk import BulkContext, BulkOutcome, candidates_within, outcomes
 
 NAME = "livability_review"
+DECIDES = False  # always review: the officer weighs it, the rule never refuses alone
+FIGURES = ("nearby_entries", "nearby_units", "dwellings_within_radius", "own_history")
 
 DEFAULT_CHECKLIST: tuple[str, ...] = (
     "Overlast en klachten in de omgeving (meldingen bij gemeente, politie en verhuurder)",
@@ -217,3 +220,30 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         f"Weeg mee: {checklist}"
     )
     return outcome(rule, "review", text, measured=measured, limit=limit, evidence=evidence)
+
+
+def evaluate_all(rule: RuleSpec, p: Params, bulk: BulkContext) -> BulkOutcome:
+    """Every candidate at once: register history by one bulk distance query over the units
+    with entries, dwellings around by one KD-tree count over the dwellings' points."""
+    ds, reg, units = bulk.dataset, bulk.register, bulk.units
+    selected = reg.entry_mask(None, p.counted.kinds, p.counted.statuses)
+    per_unit = np.bincount(reg.unit[selected], minlength=ds.n_units)
+    history = reg.index_for(p.counted.kinds, p.counted.statuses, None)
+    pos, near, _ = candidates_within(bulk, history, p.radius_m)
+    other = near != units[pos]
+    pos, near = pos[other], near[other]
+    entries = np.bincount(pos, per_unit[near], bulk.n).astype(np.int64)
+    near_units = np.bincount(pos, per_unit[near] > 0, bulk.n).astype(np.int64)
+    woning = ds.woning
+    tree = ds.derived.get("woning_point_tree", lambda: type(ds.point_tree)(ds.unit_xy[woning]))
+    around = np.asarray(tree.query_ball_point(bulk.xy, r=p.radius_m + 1e-6, return_length=True))
+    around = around.astype(np.int64) - woning[units]
+    return BulkOutcome(
+        outcomes(bulk.n, "review"),
+        {
+            "nearby_entries": entries,
+            "nearby_units": near_units,
+            "dwellings_within_radius": around,
+            "own_history": per_unit[units].astype(np.int64),
+        },
+    )

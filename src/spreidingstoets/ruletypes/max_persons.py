@@ -5,12 +5,15 @@ Tiel 4, Aalsmeer 6 in a woonwijk and 8 in a lint, Heusden 5.
 
 from __future__ import annotations
 
+import numpy as np
 from pydantic import Field, model_validator
 
 from spreidingstoets.domain.model import RuleOutcome
 from spreidingstoets.ruletypes.base import Context, RuleSpec, Strict, ZoneRef, outcome
+from spreidingstoets.ruletypes.bulk import OUTCOME_DTYPE, BulkContext, BulkOutcome, points_in
 
 NAME = "max_persons"
+FIGURES = ("persons", "max_persons")
 
 
 class ZoneLimit(Strict):
@@ -81,4 +84,25 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         f"{persons} personen is meer dan het maximum van {limit} ({where}).",
         measured=measured,
         limit=lim,
+    )
+
+
+def evaluate_all(rule: RuleSpec, p: Params, bulk: BulkContext) -> BulkOutcome:
+    """Every candidate at once: the zone limits by one point-in-polygon query per zone."""
+    persons = bulk.template.persons
+    limit = np.full(bulk.n, p.limit, np.int64)
+    settled = np.zeros(bulk.n, bool)
+    for zl in p.zone_limits:
+        inside = points_in(bulk, bulk.layer(zl.zone.layer), zl.zone.names, zl.zone.kinds)
+        inside &= ~settled  # the first zone that holds the point wins
+        limit[inside] = zl.limit
+        settled |= inside
+    ok = persons <= limit
+    result = np.where(ok, "pass", "fail").astype(OUTCOME_DTYPE)
+    exc = p.exception
+    if exc is not None:
+        area = bulk.dataset.unit_oppervlakte[bulk.units]
+        result[~ok & (area >= exc.min_area_m2) & (persons <= exc.limit)] = "review"
+    return BulkOutcome(
+        result, {"persons": np.full(bulk.n, persons, np.int64), "max_persons": limit}
     )

@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from typing import Literal, NamedTuple
 
+import numpy as np
 import shapely
 from pydantic import Field, model_validator
 
@@ -47,8 +48,16 @@ from spreidingstoets.ruletypes.base import (
     fmt_m,
     outcome,
 )
+from spreidingstoets.ruletypes.bulk import (
+    OUTCOME_DTYPE,
+    BulkContext,
+    BulkOutcome,
+    candidates_within,
+    points_in,
+)
 
 NAME = "min_distance"
+FIGURES = ("nearest_m", "nearest_point_m", "within_radius", "within_band", "radius_m")
 
 SNAP = 6  # decimals (micrometres) distances are snapped to before comparing
 MAX_LISTED = 5  # addresses named in a message
@@ -260,3 +269,93 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         f"{nearest}"
     )
     return outcome(rule, "pass", text, measured=measured, limit=limit, evidence=evidence)
+
+
+def evaluate_all(rule: RuleSpec, p: Params, bulk: BulkContext) -> BulkOutcome:
+    """Every candidate at once: zones by bulk point-in-polygon, the counted units within reach
+    by one bulk query (footprints: the register's tree of counted units; points: the unit
+    KD-tree), distances snapped as ``evaluate`` does, then the verdict per candidate."""
+    ds, units, n = bulk.dataset, bulk.units, bulk.n
+    off = np.zeros(n, bool)
+    for zone, inside_means_off in ((p.exempt_in, True), (p.applies_in, False)):
+        if zone is not None:
+            inside = points_in(bulk, bulk.layer(zone.layer), zone.names, zone.kinds)
+            off |= inside if inside_means_off else ~inside
+    radius = np.full(n, p.radius_m)
+    settled = np.zeros(n, bool)
+    for zr in p.zone_radii:
+        inside = points_in(bulk, bulk.layer(zr.zone.layer), zr.zone.names, zr.zone.kinds)
+        inside &= ~settled  # the first zone containing the point wins
+        radius[inside] = zr.radius_m
+        settled |= inside
+    band = p.review_band_m
+    reach = radius + band
+    live = np.flatnonzero(~off)
+    if p.measure == "footprint":
+        index = bulk.register.counted_index(bulk.period, p.counted)
+        pos, found, fp_d = candidates_within(bulk, index, reach)
+        live_pairs = ~off[pos]
+        pos, found, fp_d = pos[live_pairs], found[live_pairs], fp_d[live_pairs]
+    else:
+        counted = bulk.counted(p.counted)
+        lists = ds.point_tree.query_ball_point(bulk.xy[live], r=reach[live] + 1e-6)
+        lengths = np.array([len(x) for x in lists], np.int64)
+        pos = np.repeat(live, lengths)
+        found = (
+            np.concatenate([np.asarray(x, np.int64) for x in lists])
+            if lengths.sum()
+            else np.zeros(0, np.int64)
+        )
+        keep = counted[found]
+        pos, found = pos[keep], found[keep]
+        others = {int(u): ds.unit_geometry(int(u)) for u in np.unique(found).tolist()}
+        fp_d = (
+            shapely.distance(
+                bulk.geometries[pos], np.array([others[u] for u in found.tolist()], dtype=object)
+            )
+            if len(found)
+            else np.zeros(0)
+        )
+    mine = found != units[pos]
+    pos, found, fp_d = pos[mine], found[mine], np.asarray(fp_d)[mine]
+    xy = ds.unit_xy
+    fp_s = np.array([round(f, SNAP) for f in fp_d.tolist()], np.float64)
+    pt_s = np.array(
+        [
+            round(math.hypot(xy[u, 0] - xy[a, 0], xy[u, 1] - xy[a, 1]), SNAP)
+            for u, a in zip(found.tolist(), units[pos].tolist(), strict=True)
+        ],
+        np.float64,
+    )
+    d = fp_s if p.measure == "footprint" else pt_s
+    within = d <= reach[pos]
+    pos, d, fp_s, pt_s = pos[within], d[within], fp_s[within], pt_s[within]
+    r = radius[pos]
+    violates = d <= r if p.inclusive else d < r
+    decisive = d < r - band if band > 0 else violates
+    hits = np.bincount(pos, minlength=n)
+    fail = np.bincount(pos, decisive, n) > 0
+    review = ~fail & (band > 0) & (hits > 0)
+    result = np.where(fail, "fail", np.where(review, "review", "pass")).astype(OUTCOME_DTYPE)
+    result[off] = "not_applicable"
+
+    def nearest(values: np.ndarray) -> np.ndarray:
+        best = np.full(n, np.inf)
+        np.minimum.at(best, pos, values)
+        return np.array([round(v, 2) if v != np.inf else math.nan for v in best.tolist()])
+
+    within_radius = np.bincount(pos, violates, n).astype(np.float64)
+    within_band = hits.astype(np.float64) if band > 0 else np.zeros(n)
+    radius_out = radius.copy()
+    for col in (within_radius, within_band, radius_out):
+        col[off] = np.nan
+    return BulkOutcome(
+        result,
+        {
+            "nearest_m": nearest(d),
+            "nearest_point_m": nearest(pt_s),
+            "within_radius": within_radius,
+            "within_band": within_band,
+            "radius_m": radius_out,
+        },
+    )

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import numpy as np
 from pydantic import Field
 
 from spreidingstoets.domain.model import RuleOutcome
 from spreidingstoets.domain.vocabulary import Outcome
 from spreidingstoets.ruletypes.base import Context, RuleSpec, Strict, outcome
+from spreidingstoets.ruletypes.bulk import OUTCOME_DTYPE, BulkContext, BulkOutcome
 from spreidingstoets.ruletypes.floor_area_per_person import fmt_num, unit_evidence
 
 NAME = "min_dwelling_area"
+FIGURES = ("oppervlakte_m2",)
 
 
 class Params(Strict):
@@ -54,3 +57,15 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     return outcome(
         rule, "pass" if ok else "fail", text, measured=measured, limit=limit, evidence=evidence
     )
+
+
+def evaluate_all(rule: RuleSpec, p: Params, bulk: BulkContext) -> BulkOutcome:
+    """Every candidate at once; the decimal comparison once per distinct oppervlakte."""
+    area = bulk.dataset.unit_oppervlakte[bulk.units].astype(np.int64)
+    areas, inverse = np.unique(area, return_inverse=True)
+    unknown = "review" if p.review_if_unknown else "fail"
+    result = [
+        unknown if a <= 0 else ("pass" if Decimal(a) >= p.min_m2 else "fail")
+        for a in areas.tolist()
+    ]
+    return BulkOutcome(np.array(result, OUTCOME_DTYPE)[inverse], {"oppervlakte_m2": area})

@@ -27,8 +27,17 @@ from spreidingstoets.dataset.neighbours import SideView, standing_mask
 from spreidingstoets.domain.model import Evidence, RuleOutcome
 from spreidingstoets.domain.vocabulary import WONING_GEBRUIKSDOEL
 from spreidingstoets.ruletypes.base import Context, Counted, RuleSpec, Strict, fmt_m, outcome
+from spreidingstoets.ruletypes.bulk import (
+    OUTCOME_DTYPE,
+    BulkContext,
+    BulkOutcome,
+    expand,
+    merge_exact,
+    unique_pairs,
+)
 
 NAME = "not_adjacent"
+FIGURES = ("same_pand", "adjacent_pand", "side_neighbour", "total")
 
 MAX_LISTED = 5
 RELATION_TEXT = {
@@ -211,3 +220,70 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         + f". Gecontroleerd: {scope}."
     )
     return outcome(rule, "fail", text, measured=measured, limit=limit, evidence=evidence)
+
+
+def wall_neighbours(ds: Dataset, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (position in ``units``, footprint) with the footprint within the dataset's
+    adjacency tolerance of one of the unit's panden and not one of them: the bulk form of
+    ``neighbour_footprints`` over the stored graph (unique pairs, by position)."""
+    pos, own = expand(ds.unit_fps, units)
+    at, near = expand(ds.fp_adjacent, own)
+    pos_near = pos[at]
+    width = len(ds.fp_id) + 1
+    keys = unique_pairs(pos_near, near, width)
+    keys = keys[~np.isin(keys, unique_pairs(pos, own, width))]
+    return keys // width, keys % width
+
+
+def counted_in(
+    ds: Dataset, pos: np.ndarray, fps: np.ndarray, counted: np.ndarray, units: np.ndarray
+) -> np.ndarray:
+    """Sorted unique ``position * n_units + unit`` keys of the counted units in the footprints
+    ``fps`` of each position (the candidate itself left out)."""
+    at, members = expand(ds.fp_units, fps)
+    p = pos[at]
+    keep = counted[members] & (members != units[p])
+    return unique_pairs(p[keep], members[keep], ds.n_units)
+
+
+def evaluate_all(rule: RuleSpec, p: Params, bulk: BulkContext) -> BulkOutcome | None:
+    """Same pand and shared walls for every candidate at once over the unit -> pand, pand ->
+    pand and pand -> unit indexes; house-number neighbours per application, only for the
+    candidates whose side of the street holds a counted unit (elsewhere there are none)."""
+    ds, units = bulk.dataset, bulk.units
+    if p.shared_wall and p.tolerance_m != ds.adjacency_tolerance:
+        return None  # another tolerance than the stored graph's: per application
+    counted = bulk.counted(p.counted)
+    empty = np.zeros(0, np.int64)
+    same = empty
+    if p.same_pand:
+        pos, own = expand(ds.unit_fps, units)
+        same = counted_in(ds, pos, own, counted, units)
+    adjacent = empty
+    if p.shared_wall:
+        pos, near = wall_neighbours(ds, units)
+        adjacent = counted_in(ds, pos, near, counted, units)
+        adjacent = adjacent[~np.isin(adjacent, same)]  # found once, as same_pand
+    n = bulk.n
+    n_same = np.bincount(same // ds.n_units, minlength=n).astype(np.int64)
+    n_adjacent = np.bincount(adjacent // ds.n_units, minlength=n).astype(np.int64)
+    total = n_same + n_adjacent
+    result = np.where(total > 0, "fail", "pass").astype(OUTCOME_DTYPE)
+    base = BulkOutcome(
+        result,
+        {
+            "same_pand": n_same,
+            "adjacent_pand": n_adjacent,
+            "side_neighbour": np.zeros(n, np.int64),
+            "total": total,
+        },
+    )
+    if p.house_numbers == 0:
+        return base
+    # a side without a counted unit (the candidate's own left out) has no counted neighbour
+    side = ds.side_key[units]
+    counted_sides = np.bincount(
+        ds.side_key[counted & (ds.side_key >= 0)], minlength=1 + max(0, int(ds.side_key.max()))
+    )
+    on_side = np.where(side >= 0, counted_sides[np.maximum(side, 0)] - counted[units], 0) > 0
+    return merge_exact(base, rule, evaluate, FIGURES, bulk, np.flatnonzero(on_side))

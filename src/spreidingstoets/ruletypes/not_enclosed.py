@@ -53,15 +53,24 @@ from spreidingstoets.ruletypes.base import (
     fmt_m,
     outcome,
 )
+from spreidingstoets.ruletypes.bulk import (
+    BulkContext,
+    BulkOutcome,
+    expand,
+    merge_exact,
+    outcomes,
+)
 from spreidingstoets.ruletypes.not_adjacent import (
     MAX_GAP_M,
     MAX_GAP_TEXT,
     PARITY_TEXT,
     Between,
     neighbour_footprints,
+    wall_neighbours,
 )
 
 NAME = "not_enclosed"
+FIGURES = ("enclosed", "already_enclosed", "flats")
 
 MAX_LISTED = 5
 VIA_TEXT = {"shared_wall": "gedeelde muren", "house_numbers": "huisnummers"}
@@ -378,3 +387,109 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         f"op {scope}."
     )
     return outcome(rule, "pass", text, measured=measured, limit=limit)
+
+
+def _may_enclose_by_walls(
+    bulk: BulkContext, p: Params, counted: np.ndarray, standing: np.ndarray, dwelling: np.ndarray
+) -> np.ndarray:
+    """Per candidate: might granting it leave a dwelling enclosed by walls?
+
+    A dwelling D next to the candidate is enclosed afterwards only when every side of D that
+    holds no counted unit now is one of the candidate's panden, and D has two sides or more
+    then. Per pair (candidate, D) this tests D's uncounted sides against the candidate's
+    panden: none and two sides (D is enclosed already: review), or the one uncounted side is
+    the candidate's pand, or more uncounted sides than the candidate has panden cannot all be
+    its. A necessary condition only; the pairs that meet it are decided per application.
+    """
+    ds, units = bulk.dataset, bulk.units
+    n_fp = len(ds.fp_id)
+    fp_row = np.repeat(np.arange(n_fp), np.diff(ds.fp_units.ptr))
+    members = ds.fp_units.idx
+    present = np.bincount(fp_row, (standing | dwelling | counted)[members], n_fp) > 0
+    counted_fp = np.bincount(fp_row, counted[members], n_fp) > 0
+    # the dwellings next to the candidates, ordinary ones (not counted) only
+    pos, near = wall_neighbours(ds, units)
+    at, d = expand(ds.fp_units, near)
+    pos_d = pos[at]
+    keep = dwelling[d] & ~counted[d] & (d != units[pos_d])
+    pos_d, d = pos_d[keep], d[keep]
+    if len(d) == 0:
+        return np.zeros(bulk.n, bool)
+    # their sides now: present neighbouring panden, and those that hold no counted unit
+    d_units, inverse = np.unique(d, return_inverse=True)
+    side_pos, side_fp = wall_neighbours(ds, d_units)
+    is_side = present[side_fp]
+    sides = np.bincount(side_pos[is_side], minlength=len(d_units))[inverse]
+    open_side = is_side & ~counted_fp[side_fp]
+    n_open = np.bincount(side_pos[open_side], minlength=len(d_units))[inverse]
+    one_open = np.full(len(d_units), -1, np.int64)
+    one_open[side_pos[open_side]] = side_fp[open_side]  # meaningful where n_open == 1
+    own = np.diff(ds.unit_fps.ptr)[units][pos_d]
+    width = n_fp + 1
+    own_pos, own_fp = expand(ds.unit_fps, units)
+    own_keys = np.unique(own_pos * width + own_fp)
+    open_is_own = np.isin(pos_d * width + one_open[inverse], own_keys)
+    possible = (
+        ((n_open == 0) & (sides >= 2))
+        | ((n_open == 1) & open_is_own & ((sides >= 2) | (own >= 2)))
+        | ((n_open >= 2) & (own >= n_open))
+    )
+    return np.bincount(pos_d[possible], minlength=bulk.n) > 0
+
+
+def _may_enclose_by_numbers(
+    bulk: BulkContext, counted: np.ndarray, standing: np.ndarray, dwelling: np.ndarray
+) -> np.ndarray:
+    """Per candidate: might granting it leave a dwelling enclosed by house numbers?
+
+    Only the dwellings at the nearest present position either side can become enclosed, and
+    only when the present position beyond each holds a counted unit now.
+    """
+    ds, units = bulk.dataset, bulk.units
+    side, rank = ds.side_key.astype(np.int64), ds.side_rank.astype(np.int64)
+    width = int(rank.max()) + 2 if len(rank) else 1
+    on_side = side >= 0
+    keys = side * width + rank
+    present = np.unique(keys[on_side & (standing | dwelling | counted)])
+    full = np.unique(keys[on_side & counted])
+    ordinary = np.unique(keys[on_side & dwelling & ~counted])
+    s = side[units]
+    key = s * width + rank[units]
+    possible = np.zeros(bulk.n, bool)
+    if len(present) == 0:
+        return possible
+    below = np.searchsorted(present, key, "left")
+    above = np.searchsorted(present, key, "right")
+    last = len(present) - 1
+    # the nearest position either side must hold an ordinary dwelling, the one beyond it a
+    # counted unit
+    for near, beyond in ((below - 1, below - 2), (above, above + 1)):
+        ok = (beyond >= 0) & (beyond <= last) & (near >= 0) & (near <= last)
+        near_key = present[np.clip(near, 0, last)]
+        beyond_key = present[np.clip(beyond, 0, last)]
+        ok &= (beyond_key // width == s) & (near_key // width == s)
+        possible |= ok & np.isin(near_key, ordinary) & np.isin(beyond_key, full)
+    return possible & (s >= 0)
+
+
+def evaluate_all(rule: RuleSpec, p: Params, bulk: BulkContext) -> BulkOutcome:
+    """Screens every candidate in bulk; only those that might enclose a dwelling (a counted
+    unit within two panden or two house-number positions of theirs, or a pand of their own
+    making both sides) are evaluated per application. The rest enclose nobody: pass."""
+    ds, units = bulk.dataset, bulk.units
+    counted = bulk.counted(p.counted)
+    dwelling = bulk.dwellings(p.dwelling)
+    standing = p.between.mask(ds, p.dwelling.gebruiksdoel)
+    exact = counted[units].copy()  # its own registration does not count against it: per application
+    if p.shared_wall:
+        if p.tolerance_m != ds.adjacency_tolerance:
+            exact[:] = True
+        else:
+            exact |= _may_enclose_by_walls(bulk, p, counted, standing, dwelling)
+    if p.house_numbers:
+        exact |= _may_enclose_by_numbers(bulk, counted, standing, dwelling)
+    zeros = np.zeros(bulk.n, np.int64)
+    base = BulkOutcome(
+        outcomes(bulk.n, "pass"), {"enclosed": zeros, "already_enclosed": zeros, "flats": zeros}
+    )
+    return merge_exact(base, rule, evaluate, FIGURES, bulk, np.flatnonzero(exact))

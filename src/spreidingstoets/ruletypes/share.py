@@ -78,3 +78,39 @@ def share_verdict(
     return outcome(
         rule, "pass" if ok else "fail", text, measured=measured, limit=limit, evidence=evidence
     )
+
+
+def share_figures(
+    total: np.ndarray, existing: np.ndarray, share: Decimal, rounding: str
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """``share_verdict``'s test and figures for many groups at once, in integer arithmetic
+    (share = num/den exactly): (pass per group, figures)."""
+    frac = _fraction(share)
+    num, den = frac.numerator, frac.denominator
+    total = total.astype(np.int64)
+    scaled = num * total  # allowed * den
+    if rounding == "exact":
+        whole = scaled // den
+        ok_count = (existing + 1) * den <= scaled
+        allowed = scaled / den
+    else:
+        if rounding == "floor":
+            whole = scaled // den
+        elif rounding == "ceil":
+            whole = -((-scaled) // den)
+        else:  # half_up: floor(raw + 1/2)
+            whole = (2 * scaled + den) // (2 * den)
+        ok_count = existing + 1 <= whole
+        allowed = whole.astype(np.float64)
+    after = existing + 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share_after = np.where(total > 0, after / np.maximum(total, 1), np.nan)
+    figures = {
+        "dwellings": total,
+        "existing": existing.astype(np.int64),
+        "after": after.astype(np.int64),
+        "share_after": share_after,
+        "allowed_count": allowed,
+        "headroom": (whole - after).astype(np.int64),
+    }
+    return (total > 0) & ok_count, figures

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
+import numpy as np
 from pydantic import Field
 
 from spreidingstoets.domain.model import RuleOutcome
@@ -20,9 +21,11 @@ from spreidingstoets.ruletypes.base import (
     Strict,
     outcome,
 )
-from spreidingstoets.ruletypes.share import group_dwellings, share_verdict
+from spreidingstoets.ruletypes.bulk import OUTCOME_DTYPE, BulkContext, BulkOutcome
+from spreidingstoets.ruletypes.share import group_dwellings, share_figures, share_verdict
 
 NAME = "street_share"
+FIGURES = ("dwellings", "existing", "allowed_count", "headroom", "openbare_ruimte")
 
 
 class Params(Strict):
@@ -56,3 +59,33 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         relation="same_street",
         extra={"openbare_ruimte": str(ds.street_id[street]), "straat": str(ds.street_naam[street])},
     )
+
+
+def evaluate_all(rule: RuleSpec, p: Params, bulk: BulkContext) -> BulkOutcome:
+    """Every candidate at once: dwellings and counted dwellings per openbare ruimte, counted
+    once over the street index, then the share test per candidate."""
+    ds, units = bulk.dataset, bulk.units
+    dwelling = bulk.dwellings(p.dwelling)
+    counted = bulk.counted(p.counted)
+    csr = ds.street_units
+    n_streets = len(csr.ptr) - 1
+    row = np.repeat(np.arange(n_streets), np.diff(csr.ptr))
+    members = csr.idx
+    per_street = np.bincount(row, dwelling[members], n_streets).astype(np.int64)
+    counted_street = np.bincount(row, (dwelling & counted)[members], n_streets).astype(np.int64)
+    street = ds.unit_street[units].astype(np.int64)
+    has = street >= 0
+    s = np.where(has, street, 0)
+    own_dwelling = dwelling[units]
+    total = np.where(has, per_street[s] + ~own_dwelling, 0)
+    # the application's own registrations never count against it
+    existing = np.where(has, counted_street[s] - (own_dwelling & counted[units]), 0)
+    ok, figures = share_figures(total, existing, p.max_share, p.rounding)
+    result = np.where(has, np.where(ok, "pass", "fail"), "review").astype(OUTCOME_DTYPE)
+    out = {
+        k: np.where(has, figures[k], np.nan) if not has.all() else figures[k] for k in FIGURES[:4]
+    }
+    street_ids = ds.street_id[s].astype(str).astype(object)
+    street_ids[~has] = None
+    out["openbare_ruimte"] = street_ids
+    return BulkOutcome(result, out)

@@ -339,6 +339,24 @@ class ZoningLayer:
         )
         return out
 
+    def covers_points(
+        self,
+        points: np.ndarray,
+        names: Iterable[str] | None = None,
+        kinds: Iterable[str] | None = None,
+    ) -> np.ndarray:
+        """Per point of ``points`` (shapely Points): in a matching zone, boundary included.
+
+        The bulk form of ``coverage(point, ...) >= 1``: one query for all points.
+        """
+        inside = np.zeros(len(points), dtype=bool)
+        if len(points) == 0 or len(self) == 0:
+            return inside
+        where, zone = self.tree.query(points, predicate="covered_by")
+        keep = self.mask(names, kinds)[zone]
+        inside[where[keep]] = True
+        return inside
+
     def coverage(
         self,
         geom: BaseGeometry,

@@ -1,0 +1,568 @@
+"""What a planner takes away from a simulation: tables, GeoPackage, GeoJSON, CSV, map, HTML.
+
+Everything is written into one temporary folder that replaces the output folder only when all
+files are complete (``fsio.atomic_folder``). Dutch column names and texts: a planner reads them
+in QGIS, Excel or a browser.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from spreidingstoets.dataset.model import Dataset
+from spreidingstoets.domain.vocabulary import OUTCOME_NL, OVERALL_NL
+from spreidingstoets.simulate.core import SimulationResult
+
+CRS = "EPSG:28992"
+OVERALL_COLOURS = {"allowed": "#1a9850", "review": "#f39c12", "refused": "#d73027"}
+OVERALL_ORDER = ("allowed", "review", "refused")
+CLASS_COLOURS = {**OVERALL_COLOURS, "open": "#74add1"}
+CLASS_ORDER = ("allowed", "open", "review", "refused")
+COUNTED_COLOUR = "#111111"
+FOOTPRINT_FACE = "#e6e6e6"
+FOOTPRINT_EDGE = "#b5b5b5"
+MAX_STREETS_IN_HTML = 40
+
+
+# ---- tables -------------------------------------------------------------------------------
+
+
+def _python(value: Any) -> Any:
+    """A figure as plain Python: NaN as None, numpy scalars as int/float/str."""
+    if value is None:
+        return None
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def _column(values: np.ndarray) -> Any:
+    """A figure column for pandas: whole numbers with gaps as nullable integers."""
+    if values.dtype.kind == "f":
+        finite = values[~np.isnan(values)]
+        if len(finite) == len(values) == 0 or (
+            len(finite) and np.all(finite == np.round(finite)) and np.abs(finite).max() < 2**53
+        ):
+            return pd.array(
+                [None if math.isnan(v) else int(v) for v in values.tolist()], dtype="Int64"
+            )
+    return values
+
+
+def dwelling_table(result: SimulationResult, ds: Dataset) -> pd.DataFrame:
+    """One row per candidate dwelling: where it is, the outcome, the deciding rules, and per
+    rule its outcome and figures (columns ``<rule>`` and ``<rule>.<figure>``)."""
+    units = result.units
+    street = ds.unit_street[units]
+    has = street >= 0
+    s = np.where(has, street, 0)
+    data: dict[str, Any] = {
+        "verblijfsobject": ds.unit_id[units].astype(str),
+        "adres": [ds.address_label(int(ds.unit_hoofdadres[u])) for u in units.tolist()],
+        "openbare_ruimte": np.where(has, ds.street_id[s].astype(str), ""),
+        "straat": np.where(has, ds.street_naam[s].astype(str), ""),
+        "x": ds.unit_xy[units, 0],
+        "y": ds.unit_xy[units, 1],
+        "uitkomst": [OVERALL_NL[o] for o in result.overall.tolist()],
+        "outcome": result.overall.astype(str),
+        "klasse": result.classes().astype(str),
+        "beslissend": result.deciding(),
+    }
+    for r in result.rules:
+        data[r.rule] = [OUTCOME_NL[o] for o in r.outcome.tolist()]
+        for name, values in r.figures.items():
+            data[f"{r.rule}.{name}"] = _column(values)
+    return pd.DataFrame(data)
+
+
+def _counts_by(keys: np.ndarray, result: SimulationResult) -> pd.DataFrame:
+    """Candidates per key and per class (``SimulationResult.classes``), Dutch column names."""
+    classes = result.classes()
+    shown = [c for c in CLASS_ORDER if c != "open" or result.non_deciding()]
+    names = short_class_labels(result.non_deciding())
+    frame = pd.DataFrame({"key": keys, "klasse": classes})
+    table = frame.groupby(["key", "klasse"]).size().unstack(fill_value=0)
+    for c in shown:
+        if c not in table.columns:
+            table[c] = 0
+    table = table[shown].rename(columns={c: names[c] for c in shown})
+    table.insert(0, "kandidaten", table.sum(axis=1))
+    return table
+
+
+def short_class_labels(non_deciding: Sequence[str]) -> dict[str, str]:
+    """Column names of the classes."""
+    return {
+        "allowed": OVERALL_NL["allowed"],
+        "open": f"alleen {', '.join(non_deciding)}",
+        "review": OVERALL_NL["review"],
+        "refused": OVERALL_NL["refused"],
+    }
+
+
+def street_table(result: SimulationResult, ds: Dataset) -> pd.DataFrame:
+    """Per openbare ruimte: candidates and their outcomes; with a street_share rule also the
+    dwellings, those counted now and the permits the street rule still allows."""
+    street = ds.unit_street[result.units]
+    keys = np.where(street >= 0, street, -1)
+    table = _counts_by(keys, result)
+    rows = table.index.to_numpy()
+    has = rows >= 0
+    s = np.where(has, rows, 0)
+    table.insert(0, "straat", np.where(has, ds.street_naam[s].astype(str), "(geen straat)"))
+    table.insert(0, "openbare_ruimte", np.where(has, ds.street_id[s].astype(str), ""))
+    share = next((r for r in result.rules if r.type == "street_share"), None)
+    if share is not None and "headroom" in share.figures:
+        frame = pd.DataFrame(
+            {
+                "key": keys,
+                "woningen": share.figures["dwellings"],
+                "meetellend": share.figures["existing"],
+                "vrij": share.figures["headroom"] + 1,
+            }
+        )
+        # the same per street for every candidate that does not count itself
+        per = frame.groupby("key")[["woningen", "meetellend", "vrij"]].max()
+        table = table.join(per)
+        table["vrij"] = table["vrij"].clip(lower=0)
+        table = table.rename(columns={"vrij": f"nog toegestaan ({share.rule})"})
+    return table.reset_index(drop=True).sort_values(
+        ["kandidaten", "straat"], ascending=[False, True], kind="stable"
+    )
+
+
+def area_table(result: SimulationResult, ds: Dataset, layer_name: str) -> pd.DataFrame:
+    """Per area of a loaded layer (the first that holds a candidate's point)."""
+    import shapely
+
+    layer = ds.layers[layer_name]
+    where, zone = layer.tree.query(shapely.points(ds.unit_xy[result.units]), predicate="covered_by")
+    first = np.full(len(result), -1, np.int64)
+    order = np.lexsort((zone, where))
+    where, zone = where[order], zone[order]
+    lead = np.r_[True, where[1:] != where[:-1]] if len(where) else np.zeros(0, bool)
+    first[where[lead]] = zone[lead]
+    table = _counts_by(first, result)
+    rows = table.index.to_numpy()
+    has = rows >= 0
+    z = np.where(has, rows, 0)
+    table.insert(0, "gebied", np.where(has, layer.naam[z].astype(str), "(buiten de laag)"))
+    table.insert(0, "gebied_id", np.where(has, layer.identificatie[z].astype(str), ""))
+    return table.reset_index(drop=True)
+
+
+def rule_table(result: SimulationResult) -> pd.DataFrame:
+    """Per rule: how often each outcome, and how it was computed."""
+    path_nl = {
+        "vectorised": "gevectoriseerd",
+        "vectorised+exact": "gevectoriseerd, enkele per aanvraag",
+        "per_application": "per aanvraag (geen gevectoriseerd pad voor deze parameters)",
+        "not_applicable": "geldt niet voor deze soort",
+    }
+    rows = []
+    for r in result.rules:
+        counts = {OUTCOME_NL[o]: int((r.outcome == o).sum()) for o in OUTCOME_NL}
+        rows.append(
+            {
+                "regel": r.rule,
+                "type": r.type,
+                **counts,
+                "berekend": path_nl.get(r.path, r.path),
+                "per aanvraag": r.exact,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ---- geodata --------------------------------------------------------------------------------
+
+
+def points_frame(table: pd.DataFrame) -> Any:
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["x"], table["y"]), crs=CRS)
+
+
+def street_geometries(ds: Dataset, table: pd.DataFrame, units: np.ndarray) -> list[Any]:
+    """Per street row: the points of its candidate dwellings (a MultiPoint)."""
+    import shapely
+
+    street = ds.unit_street[units]
+    geoms = []
+    for sid in table["openbare_ruimte"].tolist():
+        if not sid:
+            rows = units[street < 0]
+        else:
+            s = int(np.flatnonzero(ds.street_id.astype(str) == sid)[0])
+            rows = units[street == s]
+        geoms.append(shapely.multipoints(ds.unit_xy[rows]))
+    return geoms
+
+
+def write_geodata(
+    folder: Path, name: str, points: pd.DataFrame, streets: pd.DataFrame | None, street_geoms: Any
+) -> list[str]:
+    """``name.gpkg`` (layers woningen and straten), ``name.geojson`` (WGS84, RFC 7946)."""
+    import geopandas as gpd
+
+    written = []
+    frame = points_frame(points)
+    gpkg = folder / f"{name}.gpkg"
+    frame.to_file(gpkg, layer="woningen", driver="GPKG", engine="pyogrio")
+    if streets is not None:
+        gpd.GeoDataFrame(streets, geometry=street_geoms, crs=CRS).to_file(
+            gpkg, layer="straten", driver="GPKG", engine="pyogrio"
+        )
+    written.append(gpkg.name)
+    geojson = folder / f"{name}.geojson"
+    frame.to_crs("EPSG:4326").to_file(geojson, driver="GeoJSON", engine="pyogrio")
+    written.append(geojson.name)
+    return written
+
+
+# ---- the map --------------------------------------------------------------------------------
+
+
+@dataclass
+class MapLayer:
+    """Dwellings drawn in one colour with one legend entry."""
+
+    label: str
+    xy: np.ndarray
+    colour: str
+    size: float = 14.0
+    marker: str = "o"
+    edge: str | None = None
+    zorder: int = 3
+
+
+@dataclass
+class MapSpec:
+    title: str
+    layers: list[MapLayer]
+    subtitle: str = ""
+    extent: tuple[float, float, float, float] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def map_extent(xy: np.ndarray) -> tuple[tuple[float, float, float, float], int]:
+    """The map's extent around ``xy``, and how many points it leaves out: a few stray
+    dwellings far from the rest (a hamlet, a ligplaats) would shrink everything else to dots,
+    so the view spans the middle 96% (widened a quarter) when all points need three times more."""
+    if len(xy) == 0:
+        return (0.0, 0.0, 1.0, 1.0), 0
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    if len(xy) >= 50:
+        core_lo, core_hi = np.percentile(xy, 2, axis=0), np.percentile(xy, 98, axis=0)
+        core = core_hi - core_lo
+        wide = core_lo - 0.25 * core, core_hi + 0.25 * core
+        if max(hi - lo) > 3 * max(max(core), 1.0):
+            lo, hi = np.maximum(lo, wide[0]), np.minimum(hi, wide[1])
+    inside = ((xy >= lo) & (xy <= hi)).all(axis=1)
+    pad = max(40.0, 0.04 * float(max(hi - lo)))
+    extent = (float(lo[0] - pad), float(lo[1] - pad), float(hi[0] + pad), float(hi[1] + pad))
+    return extent, int((~inside).sum())
+
+
+def _extent(spec: MapSpec) -> tuple[float, float, float, float]:
+    if spec.extent is not None:
+        return spec.extent
+    xy = np.concatenate([layer.xy for layer in spec.layers if len(layer.xy)] or [np.zeros((1, 2))])
+    extent, _ = map_extent(xy)
+    return extent
+
+
+def _nice_length(metres: float) -> float:
+    """A round length near ``metres`` for the scale bar: 1, 2 or 5 times a power of ten."""
+    if metres <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(metres))
+    return float(max(m * power for m in (1, 2, 5) if m * power <= metres))
+
+
+def _scale_label(value: float, _units: str) -> str:
+    return f"{value:g} m" if value < 1000 else f"{value / 1000:g} km"
+
+
+def render_map(ds: Dataset, spec: MapSpec) -> bytes:
+    """A PNG map: pand footprints in grey, the layers on top, a legend and a scale bar."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+    from matplotlib_scalebar.scalebar import ScaleBar
+
+    xmin, ymin, xmax, ymax = _extent(spec)
+    width, height = xmax - xmin, ymax - ymin
+    aspect = height / width if width > 0 else 1.0
+    fig_w = 11.0
+    fig_h = min(max(fig_w * aspect, 5.5), 14.0)
+    fig, ax = plt.subplots(figsize=(fig_w, fig_h), dpi=130)
+    # footprints in view: by their stored bounds, so no geometry is parsed outside it
+    b = ds.footprints.bounds
+    rows = np.flatnonzero(
+        ds.fp_active & (b[:, 0] <= xmax) & (b[:, 2] >= xmin) & (b[:, 1] <= ymax) & (b[:, 3] >= ymin)
+    )
+    patches = []
+    for g in ds.footprints.geoms(rows):
+        if g is None or g.is_empty:
+            continue
+        for poly in getattr(g, "geoms", [g]):
+            if poly.geom_type != "Polygon":
+                continue
+            rings = [poly.exterior, *poly.interiors]
+            verts = np.concatenate([np.asarray(r.coords)[:, :2] for r in rings])
+            codes = np.concatenate(
+                [
+                    [MplPath.MOVETO] + [MplPath.LINETO] * (len(r.coords) - 2) + [MplPath.CLOSEPOLY]
+                    for r in rings
+                ]
+            )
+            patches.append(PathPatch(MplPath(verts, codes)))
+    ax.add_collection(
+        PatchCollection(
+            patches, facecolor=FOOTPRINT_FACE, edgecolor=FOOTPRINT_EDGE, linewidth=0.3, zorder=1
+        )
+    )
+    # dots scale with the view: a whole town gets small dots, a street larger ones
+    span = max(width, height)
+    scale = float(np.clip(600.0 / span, 0.35, 2.5)) if span > 0 else 1.0
+    from matplotlib.lines import Line2D
+
+    handles = []
+    for layer in spec.layers:
+        if len(layer.xy):
+            ax.scatter(
+                layer.xy[:, 0],
+                layer.xy[:, 1],
+                s=layer.size * scale,
+                c=layer.colour,
+                marker=layer.marker,
+                edgecolors=layer.edge or "none",
+                linewidths=0.8 if layer.edge else 0,
+                zorder=layer.zorder,
+            )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker=layer.marker,
+                markersize=7,
+                markerfacecolor=layer.colour,
+                markeredgecolor=layer.edge or layer.colour,
+                label=f"{layer.label} ({len(layer.xy)})",
+            )
+        )
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ax.spines.values():
+        side.set_color("#999999")
+    ax.set_title(spec.title, fontsize=12, loc="left", pad=18 if spec.subtitle else 6)
+    if spec.subtitle:
+        ax.text(0, 1.01, spec.subtitle, transform=ax.transAxes, fontsize=8.5, color="#444444")
+    legend = ax.legend(handles=handles, loc="upper right", fontsize=8.5, framealpha=0.92)
+    legend.set_zorder(10)
+    ax.add_artist(
+        ScaleBar(
+            1,
+            units="m",
+            location="lower left",
+            frameon=True,
+            box_alpha=0.85,
+            fixed_value=_nice_length(width / 6),
+            fixed_units="m",
+            label_formatter=_scale_label,
+            font_properties={"size": 8},
+        )
+    )
+    footer = "Ondergrond: BAG-pandcontouren (grijs). RD New (EPSG:28992)."
+    if spec.notes:
+        footer += " " + " ".join(spec.notes)
+    fig.text(0.01, 0.005, footer, fontsize=7, color="#555555", ha="left", va="bottom", wrap=True)
+    fig.tight_layout(rect=(0, 0.02, 1, 1))
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    plt.close(fig)
+    return out.getvalue()
+
+
+def class_labels(non_deciding: Sequence[str]) -> dict[str, str]:
+    """Dutch legend texts of the map classes (``SimulationResult.classes``)."""
+    rest = ", ".join(non_deciding) or "-"
+    return {
+        "allowed": OVERALL_NL["allowed"],
+        "open": f"voldoet; alleen {rest} nog te beoordelen",
+        "review": "nader beoordelen (beslissende regel)",
+        "refused": OVERALL_NL["refused"],
+    }
+
+
+def outcome_layers(
+    ds: Dataset,
+    units: np.ndarray,
+    classes: np.ndarray,
+    counted: np.ndarray,
+    non_deciding: Sequence[str] = (),
+) -> list[MapLayer]:
+    """The simulation's map layers: each class in its colour, counted dwellings marked."""
+    labels = class_labels(non_deciding)
+    layers = [
+        MapLayer(labels[c], ds.unit_xy[units[classes == c]], CLASS_COLOURS[c])
+        for c in CLASS_ORDER
+        if c != "open" or non_deciding
+    ]
+    layers.append(
+        MapLayer(
+            "telt al mee (register)",
+            ds.unit_xy[counted],
+            "none",
+            size=30,
+            marker="o",
+            edge=COUNTED_COLOUR,
+            zorder=4,
+        )
+    )
+    return layers
+
+
+# ---- HTML -----------------------------------------------------------------------------------
+
+PAGE = """<!doctype html>
+<html lang="nl">
+<head>
+<meta charset="utf-8">
+<title>{{ title }}</title>
+<style>
+ body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;
+        max-width: 1100px; color: #222; line-height: 1.4; padding: 0 1em; }
+ h1 { font-size: 1.5em; margin-bottom: .2em; }
+ h2 { font-size: 1.15em; margin-top: 1.8em; border-bottom: 1px solid #ddd; padding-bottom: .2em; }
+ table { border-collapse: collapse; font-size: .88em; margin: .6em 0; }
+ th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: left; vertical-align: top; }
+ th { background: #f3f3f3; }
+ td.num { text-align: right; font-variant-numeric: tabular-nums; }
+ .facts td:first-child { font-weight: 600; background: #fafafa; }
+ .note { color: #555; font-size: .9em; }
+ .tiles { display: flex; gap: 1em; flex-wrap: wrap; margin: 1em 0; }
+ .tile { border-radius: 6px; padding: .6em 1em; color: #fff; min-width: 9em; }
+ .tile b { display: block; font-size: 1.6em; }
+ img.map { max-width: 100%; border: 1px solid #ccc; }
+ ul.files li { font-family: monospace; }
+</style>
+</head>
+<body>
+<h1>{{ title }}</h1>
+<p class="note">{{ subtitle }}</p>
+{% if tiles %}<div class="tiles">{% for t in tiles %}<div class="tile" style="background: {{ t.colour }}"><b>{{ t.value }}</b>{{ t.label }}</div>{% endfor %}</div>{% endif %}
+<table class="facts">{% for k, v in facts %}<tr><td>{{ k }}</td><td>{{ v }}</td></tr>{% endfor %}</table>
+{% for n in notes %}<p class="note">{{ n }}</p>{% endfor %}
+{% if image %}<h2>Kaart</h2><img class="map" alt="kaart" src="data:image/png;base64,{{ image }}">{% endif %}
+{% for s in sections %}<h2>{{ s.heading }}</h2>{% if s.text %}<p class="note">{{ s.text }}</p>{% endif %}{{ s.table | safe }}{% endfor %}
+<h2>Bestanden</h2>
+<ul class="files">{% for f in files %}<li>{{ f }}</li>{% endfor %}</ul>
+<p class="note">Gemaakt met spreidingstoets {{ version }} op {{ made }}.</p>
+</body>
+</html>
+"""
+
+
+@dataclass
+class Section:
+    heading: str
+    table: pd.DataFrame
+    text: str = ""
+    limit: int | None = None
+
+
+def table_html(frame: pd.DataFrame, limit: int | None = None) -> str:
+    shown = frame if limit is None else frame.head(limit)
+    parts = ["<table><tr>"]
+    parts += [f"<th>{html.escape(str(c))}</th>" for c in shown.columns]
+    parts.append("</tr>")
+    for row in shown.itertuples(index=False):
+        parts.append("<tr>")
+        for value in row:
+            v = _python(value) if not isinstance(value, str) else value
+            if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+                parts.append("<td></td>")
+            elif isinstance(v, int | float) and not isinstance(v, bool):
+                text = f"{v:g}" if isinstance(v, float) else str(v)
+                parts.append(f'<td class="num">{html.escape(text)}</td>')
+            else:
+                parts.append(f"<td>{html.escape(str(v))}</td>")
+        parts.append("</tr>")
+    parts.append("</table>")
+    if limit is not None and len(frame) > limit:
+        parts.append(
+            f'<p class="note">De eerste {limit} van {len(frame)} rijen; alle rijen staan in het '
+            "CSV-bestand.</p>"
+        )
+    return "".join(parts)
+
+
+def render_html(
+    *,
+    title: str,
+    subtitle: str,
+    facts: Sequence[tuple[str, str]],
+    sections: Sequence[Section],
+    image: bytes | None,
+    files: Sequence[str],
+    notes: Sequence[str] = (),
+    tiles: Sequence[dict[str, Any]] = (),
+) -> str:
+    from jinja2 import Environment
+
+    from spreidingstoets import __version__
+
+    env = Environment(autoescape=True)
+    return env.from_string(PAGE).render(
+        title=title,
+        subtitle=subtitle,
+        facts=facts,
+        notes=notes,
+        tiles=tiles,
+        image=base64.b64encode(image).decode() if image else None,
+        sections=[
+            {"heading": s.heading, "text": s.text, "table": table_html(s.table, s.limit)}
+            for s in sections
+        ],
+        files=files,
+        version=__version__,
+        made=dt.datetime.now().strftime("%d-%m-%Y %H:%M"),
+    )
+
+
+def write_csv(folder: Path, name: str, frame: pd.DataFrame) -> str:
+    path = folder / f"{name}.csv"
+    frame.to_csv(path, index=False, encoding="utf-8")
+    return path.name
+
+
+def write_json(folder: Path, name: str, data: Any) -> str:
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n", "utf-8")
+    return path.name
