@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from builders import Town
 
+from builders import Town
 from spreidingstoets.dataset import compile as compile_mod
 from spreidingstoets.dataset.compile import DATA_FILES, write_dataset, write_dataset_parts
 from spreidingstoets.dataset.store import load_dataset
@@ -68,9 +68,10 @@ def test_parts_find_adjacency_across_the_border(tmp_path: Path) -> None:
     # a unit's references point into its own part after the shift
     u = ds.unit_index(east.vbos[-1]["identificatie"])
     assert ds.street_naam[ds.unit_street[u]] == "Verweg"
-    assert ds.footprint_identificatie(int(ds.unit_fps.members(u)[0])) == east.panden[-1][
-        "identificatie"
-    ]
+    assert (
+        ds.footprint_identificatie(int(ds.unit_fps.members(u)[0]))
+        == east.panden[-1]["identificatie"]
+    )
     counts = json.loads((tmp_path / "parts" / "manifest.json").read_text())["counts"]
     assert counts["woonplaatsen"] == 1 and counts["adjacent_pairs"] == 4
 

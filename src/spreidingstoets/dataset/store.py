@@ -131,12 +131,85 @@ def inspect_dataset(path: Path) -> dict[str, Any]:
     return manifest
 
 
-def _load(path: Path) -> Dataset:
-    """Load a compiled dataset folder and build its indexes."""
+def load_dataset_part(
+    path: Path | str, core: np.ndarray, reach: float | None
+) -> tuple[Dataset, np.ndarray]:
+    """The part of a compiled dataset that the answers for the units ``core`` (rows of the
+    whole dataset) depend on, for rules that look no further than ``reach`` metres (None: no
+    bound, the whole dataset): the units within reach of the core (by point or by footprint),
+    every unit on a street of the core, every unit sharing a pand with those, and their
+    addresses and footprints, with every footprint within reach. Returns the part as a
+    :class:`Dataset` (same manifest, so the same dataset id and sha256) and, per unit row of
+    the part, its row in the whole dataset (ascending)."""
+    path = Path(path)
+    try:
+        units, footprints = _part_rows(path, np.asarray(core, dtype=np.int64), reach)
+        return _load(path, (units, footprints)), units
+    except (pa.ArrowException, OSError, KeyError, ValueError) as exc:
+        raise _damaged(path, exc) from None
+
+
+def _part_rows(path: Path, core: np.ndarray, reach: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of units and of footprints that a part around ``core`` loads (both ascending)."""
+    units = pq.read_table(path / "units.parquet", columns=["x", "y", "openbare_ruimte"])
+    xy = np.column_stack([_col(units, "x"), _col(units, "y")])
+    street = _col(units, "openbare_ruimte").astype(np.int64)
+    n_units = units.num_rows
+    del units
+    fps = pq.read_table(
+        path / "footprints.parquet", columns=["active", "xmin", "ymin", "xmax", "ymax"]
+    )
+    n_fp = fps.num_rows
+    if reach is None:
+        return np.arange(n_units, dtype=np.int64), np.arange(n_fp, dtype=np.int64)
+    bounds = np.column_stack([_col(fps, c).astype(float) for c in ("xmin", "ymin", "xmax", "ymax")])
+    active = _col(fps, "active").astype(bool)
+    del fps
+    links = pq.read_table(path / "unit_footprint.parquet")
+    lu, lf = _col(links, "unit").astype(np.int64), _col(links, "footprint").astype(np.int64)
+    del links
+    # The core's box: its points and its own footprints.
+    own = bounds[lf[np.isin(lu, core)]]
+    own = own[np.isfinite(own).all(axis=1)]
+    pts = xy[core]
+    lo = np.vstack([pts, own[:, :2]]).min(axis=0) if len(core) else np.zeros(2)
+    hi = np.vstack([pts, own[:, 2:]]).max(axis=0) if len(core) else np.zeros(2)
+    box = (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
+    x0, y0, x1, y1 = box[0] - reach, box[1] - reach, box[2] + reach, box[3] + reach
+    x, y = xy[:, 0], xy[:, 1]
+    keep = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)  # units within reach by point
+    streets = np.unique(street[core])
+    keep |= np.isin(street, streets[streets >= 0])  # every unit on a street of the core
+    keep[core] = True
+    near = active & (bounds[:, 0] <= x1) & (bounds[:, 2] >= x0)
+    near &= (bounds[:, 1] <= y1) & (bounds[:, 3] >= y0)
+    keep[lu[near[lf]]] = True  # units in a pand within reach
+    shared = np.zeros(n_fp, bool)
+    shared[lf[keep[lu]]] = True
+    keep[lu[shared[lf]]] = True  # units sharing a pand with those
+    fp_keep = near.copy()
+    fp_keep[lf[keep[lu]]] = True
+    return np.flatnonzero(keep), np.flatnonzero(fp_keep)
+
+
+def _renumber(keep: np.ndarray, n: int) -> np.ndarray:
+    """Old row -> new row (-1 when dropped), for the ascending rows ``keep`` of ``n``."""
+    new = np.full(n + 1, -1, np.int64)  # index -1 (no reference) maps to -1 too
+    new[keep] = np.arange(len(keep))
+    return new
+
+
+def _load(path: Path, part: tuple[np.ndarray, np.ndarray] | None = None) -> Dataset:
+    """Load a compiled dataset folder and build its indexes; only the given unit and footprint
+    rows when ``part`` is given (``load_dataset_part``)."""
     manifest = inspect_dataset(path)
     # Tables are read one at a time and dropped once their columns are arrays: at national
     # scale the Parquet tables and the arrays would not fit in memory together.
     units = pq.read_table(path / "units.parquet")
+    unit_map = fp_map = addr_map = None
+    if part is not None:
+        unit_map, fp_map = _renumber(part[0], units.num_rows), None
+        units = units.take(pa.array(part[0]))
     n_units = units.num_rows
     unit_id = _ids(units, "identificatie")
     hoofdadres = _col(units, "hoofdadres").astype(np.int32)
@@ -149,8 +222,16 @@ def _load(path: Path) -> Dataset:
     del units
 
     addrs = pq.read_table(path / "addresses.parquet")
+    if unit_map is not None:
+        owner = _col(addrs, "unit").astype(np.int64)
+        kept = np.flatnonzero(unit_map[owner] >= 0)
+        addr_map = _renumber(kept, addrs.num_rows)
+        addrs = addrs.take(pa.array(kept))
+        hoofdadres = addr_map[hoofdadres].astype(np.int32)
     addr_id = _ids(addrs, "identificatie")
     addr_unit = _col(addrs, "unit").astype(np.int32)
+    if unit_map is not None:
+        addr_unit = unit_map[addr_unit].astype(np.int32)
     addr_hoofd = _col(addrs, "hoofdadres").astype(bool)
     addr_huisletter = _labels(addrs, "huisletter")
     addr_toevoeging = _labels(addrs, "toevoeging")
@@ -161,6 +242,9 @@ def _load(path: Path) -> Dataset:
     del addrs
 
     fps = pq.read_table(path / "footprints.parquet")
+    if part is not None:
+        fp_map = _renumber(part[1], fps.num_rows)
+        fps = fps.take(pa.array(part[1]))
     n_fp = fps.num_rows
     fp_active = _col(fps, "active").astype(bool)
     fp_id = _ids(fps, "identificatie")
@@ -175,6 +259,13 @@ def _load(path: Path) -> Dataset:
     adj = pq.read_table(path / "adjacency.parquet")
     a, b = _col(adj, "a").astype(np.int64), _col(adj, "b").astype(np.int64)
     del links, adj
+    if unit_map is not None and fp_map is not None:
+        lu, lf = unit_map[lu], fp_map[lf]
+        ok = (lu >= 0) & (lf >= 0)
+        lu, lf = lu[ok], lf[ok]
+        a, b = fp_map[a], fp_map[b]
+        ok = (a >= 0) & (b >= 0)
+        a, b = a[ok], b[ok]
     streets = pq.read_table(path / "openbare_ruimten.parquet")
     wpls = pq.read_table(path / "woonplaatsen.parquet")
 

@@ -376,10 +376,16 @@ def _tables(plan: _Plan, streets: np.ndarray, gemeentecodes: list[str]) -> BagTa
     panden = pand_lists[local_pand]
     del pand_lists, doel_idx, local_pand, gu
 
-    postcode = pd.Categorical.from_codes(
-        plan.pc_code[u_street * 2 + u_side], categories=plan.postcodes
-    )
+    pc = plan.pc_code[u_street * 2 + u_side]
     del u_side
+    if n_streets == len(plan.length):  # all streets: every postcode, as generated
+        postcode = pd.Categorical.from_codes(pc, categories=plan.postcodes)
+    else:  # a part: only its own postcodes (validating all of them per part is slow)
+        used, codes = np.unique(pc, return_inverse=True)
+        postcode = pd.Categorical.from_codes(
+            codes.astype(np.int32), categories=[plan.postcodes[i] for i in used.tolist()]
+        )
+    del pc
 
     opr_arrow = _ids_arrow(gem_of_street[s_idx], 30, s_idx + 1)
     opr_id = pd.Series(opr_arrow, dtype=pd.StringDtype("pyarrow", np.nan), copy=False)
