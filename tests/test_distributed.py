@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -227,3 +228,20 @@ def test_a_part_loads_only_what_its_answers_need(national: dict[str, Any]) -> No
         assert mine == theirs
     everything, all_rows = load_dataset_part(n["path"], core, None)
     assert everything.n_units == ds.n_units and np.array_equal(all_rows, np.arange(ds.n_units))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--engine", "daks"], "--engine 'daks' bestaat niet; bedoelt u 'dask'?"),
+        (["--scheduler", "tcp://127.0.0.1:8786"], "--scheduler hoort bij --engine dask"),
+    ],
+)
+def test_engine_options_are_checked_first(tmp_path: Path, args: list[str], message: str) -> None:
+    from conftest import run_cli
+
+    out = run_cli(
+        "simulate", "--rules", "tiel", "--persons", "4", "--out", str(tmp_path / "o"), *args
+    )
+    assert out.returncode == 2 and message in out.stderr
+    assert not (tmp_path / "o").exists()

@@ -107,7 +107,6 @@ def simulate_distributed(
                 results[i] = future.result()
                 if advance is not None:
                     advance(len(parts[i].core))
-            address = client.scheduler.address if client.scheduler else scheduler
             n_workers = len(client.scheduler_info().get("workers", {}))
     finally:
         if cluster is not None:
@@ -115,7 +114,7 @@ def simulate_distributed(
     result = merge_parts([r for r in results if r is not None], candidates)
     info = {
         "engine": "dask",
-        "scheduler": scheduler or f"LocalCluster ({address})",
+        "scheduler": scheduler or "LocalCluster",
         "workers": n_workers,
         "partitions": len(parts),
         "by": by,
