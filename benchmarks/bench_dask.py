@@ -97,7 +97,9 @@ def main() -> None:
             ),
             "bench@1",
         )
-        version = load_ruleset(REPO / "benchmarks" / "bench_rules.yaml").version_on(DAY)
+        version = load_ruleset(REPO / "benchmarks" / "bench_rules.yaml", REPO / "rules").version_on(
+            DAY
+        )
         template = template_of("arbeidsmigranten", 4, DAY, DAY)
         candidates = woningen[~np.isin(woningen, counted)]
         t0 = time.perf_counter()

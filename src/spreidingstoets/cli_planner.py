@@ -266,6 +266,15 @@ def _cluster_options(
         return None
     if workers < 1:
         raise InputError(f"--workers {workers}: geef 1 of meer")
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError:
+        from spreidingstoets.errors import ConfigurationError
+
+        raise ConfigurationError(
+            "--engine dask: dask.distributed is niet geïnstalleerd; "
+            "installeer het met pip install 'spreidingstoets[dask]'"
+        ) from None
     if not tile_m > 0:
         raise InputError(f"--tegel-m {tile_m:g}: geef een zijde groter dan 0 meter")
     by = "tile" if partition == "tegel" else "gemeente"

@@ -21,11 +21,13 @@ import numpy as np
 from spreidingstoets.domain.model import Application
 from spreidingstoets.domain.register import RegisterSnapshot
 from spreidingstoets.domain.ruleset import RulesetVersion
+from spreidingstoets.errors import ConfigurationError
 from spreidingstoets.ruletypes.bulk import PATH_SCREENED, PATH_VECTORISED
 from spreidingstoets.simulate.core import SimulationResult
 from spreidingstoets.simulate.partition import DEFAULT_TILE_M, partition, reach_m
 
 DEFAULT_WORKERS = 2
+CONNECT_TIMEOUT_S = 10
 
 
 def simulate_part(
@@ -93,7 +95,15 @@ def simulate_distributed(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
         )
     try:
-        with Client(scheduler or cluster) as client:
+        try:
+            client = Client(scheduler or cluster, timeout=CONNECT_TIMEOUT_S)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"--scheduler {scheduler}: geen Dask-scheduler bereikbaar binnen "
+                f"{CONNECT_TIMEOUT_S} s ({str(exc).splitlines()[0][:120]}); geef het adres als "
+                "tcp://host:8786, of laat --scheduler weg voor een lokaal cluster"
+            ) from None
+        with client:
             snap, ver, tmpl = client.scatter([snapshot, version, template], broadcast=True)
             futures = {
                 client.submit(
