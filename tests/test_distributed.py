@@ -245,3 +245,20 @@ def test_engine_options_are_checked_first(tmp_path: Path, args: list[str], messa
     )
     assert out.returncode == 2 and message in out.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_a_part_reads_only_the_row_groups_it_needs(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from spreidingstoets.dataset.store import _rows
+
+    table = pa.table({"a": np.arange(10_000), "b": np.arange(10_000) * 2.0})
+    pq.write_table(table, tmp_path / "t.parquet", row_group_size=777)
+    rng = np.random.default_rng(0)
+    for k in (1, 5, 300, 9_999):
+        rows = np.sort(rng.choice(10_000, size=k, replace=False))
+        got, n = _rows(tmp_path / "t.parquet", rows)
+        assert n == 10_000 and got.equals(table.take(pa.array(rows)))
+    got, n = _rows(tmp_path / "t.parquet", np.zeros(0, np.int64))
+    assert n == 10_000 and got.num_rows == 0 and got.schema == table.schema

@@ -192,6 +192,22 @@ def _part_rows(path: Path, core: np.ndarray, reach: float | None) -> tuple[np.nd
     return np.flatnonzero(keep), np.flatnonzero(fp_keep)
 
 
+def _rows(file: Path, rows: np.ndarray) -> tuple[pa.Table, int]:
+    """The given rows (ascending) of a Parquet file, reading only the row groups that hold
+    them; and the file's number of rows."""
+    parquet = pq.ParquetFile(file)
+    sizes = [parquet.metadata.row_group(i).num_rows for i in range(parquet.num_row_groups)]
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    group_of = np.searchsorted(starts, rows, side="right") - 1  # row group of each row
+    groups = np.unique(group_of)
+    if len(groups) == 0:
+        return parquet.schema_arrow.empty_table(), int(starts[-1])
+    table = parquet.read_row_groups(groups.tolist())
+    offset = np.concatenate([[0], np.cumsum([sizes[g] for g in groups])])  # of each group read
+    local = rows - starts[group_of] + offset[np.searchsorted(groups, group_of)]
+    return table.take(pa.array(local)), int(starts[-1])
+
+
 def _renumber(keep: np.ndarray, n: int) -> np.ndarray:
     """Old row -> new row (-1 when dropped), for the ascending rows ``keep`` of ``n``."""
     new = np.full(n + 1, -1, np.int64)  # index -1 (no reference) maps to -1 too
@@ -205,11 +221,12 @@ def _load(path: Path, part: tuple[np.ndarray, np.ndarray] | None = None) -> Data
     manifest = inspect_dataset(path)
     # Tables are read one at a time and dropped once their columns are arrays: at national
     # scale the Parquet tables and the arrays would not fit in memory together.
-    units = pq.read_table(path / "units.parquet")
     unit_map = fp_map = addr_map = None
-    if part is not None:
-        unit_map, fp_map = _renumber(part[0], units.num_rows), None
-        units = units.take(pa.array(part[0]))
+    if part is None:
+        units = pq.read_table(path / "units.parquet")
+    else:
+        units, n_all = _rows(path / "units.parquet", part[0])
+        unit_map = _renumber(part[0], n_all)
     n_units = units.num_rows
     unit_id = _ids(units, "identificatie")
     hoofdadres = _col(units, "hoofdadres").astype(np.int32)
@@ -241,10 +258,11 @@ def _load(path: Path, part: tuple[np.ndarray, np.ndarray] | None = None) -> Data
     addr_num = _col(addrs, "huisnummer").astype(np.int32)
     del addrs
 
-    fps = pq.read_table(path / "footprints.parquet")
-    if part is not None:
-        fp_map = _renumber(part[1], fps.num_rows)
-        fps = fps.take(pa.array(part[1]))
+    if part is None:
+        fps = pq.read_table(path / "footprints.parquet")
+    else:
+        fps, n_all = _rows(path / "footprints.parquet", part[1])
+        fp_map = _renumber(part[1], n_all)
     n_fp = fps.num_rows
     fp_active = _col(fps, "active").astype(bool)
     fp_id = _ids(fps, "identificatie")
