@@ -105,6 +105,17 @@ def test_partitions_cover_every_candidate_once(national: dict[str, Any]) -> None
     assert [p.key for p in by_gemeente] == sorted(ds.manifest["gemeentecodes"])
     for p in by_gemeente:
         assert {bytes(i[:4]).decode() for i in ds.unit_id[p.core]} == {p.key}
+    # grouped: whole gemeenten (tiles) per part, about equal sizes
+    for by in ("gemeente", "tile"):
+        few = partition(cand, ds.unit_xy, ds.unit_id, by=by, tile_m=5000, max_parts=3)
+        many = partition(cand, ds.unit_xy, ds.unit_id, by=by, tile_m=5000)
+        assert len(few) == 3 and np.array_equal(
+            np.sort(np.concatenate([p.core for p in few])), cand
+        )
+        sizes = [len(p.core) for p in few]
+        assert max(sizes) < 2.5 * min(sizes)
+        for p in many:  # no gemeente or tile is split between two parts
+            assert sum(np.isin(p.core, q.core).any() for q in few) == 1
     with pytest.raises(ValueError, match="by must be"):
         partition(cand, ds.unit_xy, ds.unit_id, by="provincie")
 

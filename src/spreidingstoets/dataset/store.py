@@ -151,9 +151,12 @@ def load_dataset_part(
 
 def _part_rows(path: Path, core: np.ndarray, reach: float | None) -> tuple[np.ndarray, np.ndarray]:
     """Rows of units and of footprints that a part around ``core`` loads (both ascending)."""
-    units = pq.read_table(path / "units.parquet", columns=["x", "y", "openbare_ruimte"])
+    units = pq.read_table(
+        path / "units.parquet", columns=["identificatie", "x", "y", "openbare_ruimte"]
+    )
     xy = np.column_stack([_col(units, "x"), _col(units, "y")])
     street = _col(units, "openbare_ruimte").astype(np.int64)
+    gemeente = _ids(units, "identificatie").astype("S4")
     n_units = units.num_rows
     del units
     fps = pq.read_table(
@@ -168,21 +171,28 @@ def _part_rows(path: Path, core: np.ndarray, reach: float | None) -> tuple[np.nd
     links = pq.read_table(path / "unit_footprint.parquet")
     lu, lf = _col(links, "unit").astype(np.int64), _col(links, "footprint").astype(np.int64)
     del links
-    # The core's box: its points and its own footprints.
-    own = bounds[lf[np.isin(lu, core)]]
-    own = own[np.isfinite(own).all(axis=1)]
-    pts = xy[core]
-    lo = np.vstack([pts, own[:, :2]]).min(axis=0) if len(core) else np.zeros(2)
-    hi = np.vstack([pts, own[:, 2:]]).max(axis=0) if len(core) else np.zeros(2)
-    box = (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
-    x0, y0, x1, y1 = box[0] - reach, box[1] - reach, box[2] + reach, box[3] + reach
+    # Boxes around the core, one per gemeente in it (a part may hold several far apart):
+    # their points and their own footprints, widened by the reach.
     x, y = xy[:, 0], xy[:, 1]
-    keep = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)  # units within reach by point
+    keep = np.zeros(n_units, bool)
+    near = np.zeros(n_fp, bool)
+    finite = np.isfinite(bounds).all(axis=1)
+    for code in np.unique(gemeente[core]):
+        rows = core[gemeente[core] == code]
+        mine = np.zeros(n_units, bool)
+        mine[rows] = True
+        own = bounds[lf[mine[lu]]]
+        own = own[np.isfinite(own).all(axis=1)]
+        lo = np.vstack([xy[rows], own[:, :2]]).min(axis=0)
+        hi = np.vstack([xy[rows], own[:, 2:]]).max(axis=0)
+        x0, y0, x1, y1 = lo[0] - reach, lo[1] - reach, hi[0] + reach, hi[1] + reach
+        keep |= (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)  # units within reach by point
+        meets = (bounds[:, 0] <= x1) & (bounds[:, 2] >= x0)
+        meets &= (bounds[:, 1] <= y1) & (bounds[:, 3] >= y0)
+        near |= finite & active & meets  # footprints within reach
     streets = np.unique(street[core])
     keep |= np.isin(street, streets[streets >= 0])  # every unit on a street of the core
     keep[core] = True
-    near = active & (bounds[:, 0] <= x1) & (bounds[:, 2] >= x0)
-    near &= (bounds[:, 1] <= y1) & (bounds[:, 3] >= y0)
     keep[lu[near[lf]]] = True  # units in a pand within reach
     shared = np.zeros(n_fp, bool)
     shared[lf[keep[lu]]] = True

@@ -12,6 +12,7 @@ A ``LocalCluster`` (processes, one thread each) is started when no scheduler add
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from spreidingstoets.simulate.partition import DEFAULT_TILE_M, partition, reach_
 
 DEFAULT_WORKERS = 2
 CONNECT_TIMEOUT_S = 10
+PARTS_PER_WORKER = 4  # a part costs a load of its halo: a few large parts per worker
 
 
 def simulate_part(
@@ -87,8 +89,8 @@ def simulate_distributed(
     run: the number of parts, the reach of the halo, the cluster."""
     from dask.distributed import Client, LocalCluster, as_completed
 
-    parts = partition(candidates, unit_xy, unit_id, by=by, tile_m=tile_m)
     reach = reach_m(version.rules)
+    run = uuid.uuid4().hex[:8]  # task keys of this run only: a shared cluster keeps results
     cluster = None
     if scheduler is None:
         cluster = LocalCluster(
@@ -104,10 +106,26 @@ def simulate_distributed(
                 "tcp://host:8786, of laat --scheduler weg voor een lokaal cluster"
             ) from None
         with client:
+            n_workers = len(client.scheduler_info().get("workers", {})) or workers
+            parts = partition(
+                candidates,
+                unit_xy,
+                unit_id,
+                by=by,
+                tile_m=tile_m,
+                max_parts=PARTS_PER_WORKER * n_workers,
+            )
             snap, ver, tmpl = client.scatter([snapshot, version, template], broadcast=True)
             futures = {
                 client.submit(
-                    simulate_part, str(path), p.core, reach, ver, tmpl, snap, key=f"deel-{p.key}"
+                    simulate_part,
+                    str(path),
+                    p.core,
+                    reach,
+                    ver,
+                    tmpl,
+                    snap,
+                    key=f"deel-{p.key}-{run}",
                 ): i
                 for i, p in enumerate(parts)
             }
@@ -117,7 +135,6 @@ def simulate_distributed(
                 results[i] = future.result()
                 if advance is not None:
                     advance(len(parts[i].core))
-            n_workers = len(client.scheduler_info().get("workers", {}))
     finally:
         if cluster is not None:
             cluster.close()

@@ -70,9 +70,15 @@ def partition(
     *,
     by: str = "gemeente",
     tile_m: float = DEFAULT_TILE_M,
+    max_parts: int | None = None,
 ) -> list[Part]:
     """The candidates split by gemeente (the first four digits of the identificatie) or by
-    square tiles of ``tile_m`` metres; parts in key order, every candidate in exactly one."""
+    square tiles of ``tile_m`` metres; parts in key order, every candidate in exactly one.
+
+    With ``max_parts``, neighbouring keys (in key order: gemeentecodes, or tiles column by
+    column) are grouped into at most that many parts of about equal size, whole gemeenten or
+    tiles each: a part costs a load of its halo, so a few large parts per worker beat many
+    small ones."""
     if by not in BY:
         raise ValueError(f"by must be one of {BY}")
     rows = np.unique(np.asarray(candidates, dtype=np.int64))
@@ -82,10 +88,27 @@ def partition(
         keys = np.asarray(unit_id[rows]).astype("S4").astype(str)
     else:
         cells = np.floor(unit_xy[rows] / tile_m).astype(np.int64)
-        keys = np.char.add(np.char.add(cells[:, 0].astype(str), "_"), cells[:, 1].astype(str))
+        cells -= cells.min(axis=0)  # keys that sort column by column, then row by row
+        keys = np.char.add(
+            np.char.add(np.char.zfill(cells[:, 0].astype(str), 6), "_"),
+            np.char.zfill(cells[:, 1].astype(str), 6),
+        )
     order = np.argsort(keys, kind="stable")
     values, starts = np.unique(keys[order], return_index=True)
     ends = np.append(starts[1:], len(order))
+    if max_parts is not None and len(values) > max_parts:
+        # cut the keys where the running count passes each 1/max_parts of the candidates
+        cuts = np.searchsorted(ends, np.arange(1, max_parts) * len(rows) / max_parts)
+        first = np.unique(np.concatenate([[0], cuts + 1]))
+        first = first[first < len(values)]
+        last = np.append(first[1:] - 1, len(values) - 1)
+        values = np.array(
+            [
+                f"{values[a]}..{values[b]}" if a < b else values[a]
+                for a, b in zip(first, last, strict=True)
+            ]
+        )
+        starts, ends = starts[first], ends[last]
     parts = []
     for key, lo, hi in zip(values.tolist(), starts, ends, strict=True):
         parts.append(Part(str(key), np.sort(rows[order[lo:hi]])))
