@@ -119,7 +119,7 @@ def main() -> None:
 
         t0 = time.perf_counter()
         cluster = LocalCluster(
-            n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=":0"
         )
         client = Client(cluster)
         start_s = time.perf_counter() - t0

@@ -162,7 +162,7 @@ def test_gemeente_edges_have_counted_dwellings_within_100_m(national: dict[str, 
 def cluster():  # type: ignore[no-untyped-def]
     distributed = pytest.importorskip("dask.distributed")
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as c:
         yield c
 

@@ -6,7 +6,8 @@ part of the dataset from the path itself (``load_dataset_part``: the part's unit
 halo), simulates the part's candidates there, and sends back the arrays with the units as rows
 of the whole dataset; the parts, concatenated in candidate order, are the single-process result.
 
-A ``LocalCluster`` (processes, one thread each) is started when no scheduler address is given.
+A ``LocalCluster`` (processes, one thread each; its HTTP server on a free port) is started when
+no scheduler address is given.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def simulate_distributed(
     cluster = None
     if scheduler is None:
         cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
         )
     try:
         try:
