@@ -346,7 +346,7 @@ CHECK_CASES = [
     case("--out without --batch", [*CHECK, "--out", "{tmp}/o.jsonl"], 2, "--out hoort bij --batch"),
     case("as JSON, bad persons", [*CHECK, "--persons", "vier", "--json"], 2, "aantal personen"),
     case("ruleset typo", [*CHECK, "--rules", "tiell"], 2, "onbekende regelset 'tiell'; bedoelt u 'tiel'?"),
-    case("ruleset unknown", [*CHECK, "--rules", "utrecht"], 2, "(beschikbaar: aalsmeer, tiel, westland"),
+    case("ruleset unknown", [*CHECK, "--rules", "zwolle"], 2, "(beschikbaar: aalsmeer, amsterdam, denhaag"),
     case("ruleset path missing", [*CHECK, "--rules", "{tmp}/nope.yaml"], 2, "nope.yaml: bestand niet gevonden"),
     case("ruleset path a folder", [*CHECK, "--rules", "{tmp}/map"], 2, "map: is een map, geen YAML-bestand", lambda env: (env.tmp / "map").mkdir()),
     case("ruleset empty", [*CHECK, "--rules", "{tmp}/leeg.yaml"], 2, "(het bestand is leeg)", files({"leeg.yaml": ""})),

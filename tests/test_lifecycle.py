@@ -50,7 +50,7 @@ from spreidingstoets.register.db import (
     Register,
     RegisterBusy,
 )
-from spreidingstoets.ruletypes.base import Counted, RegisterOverlay
+from spreidingstoets.ruletypes.base import Counted, Period, RegisterOverlay
 from spreidingstoets.service import checks
 from spreidingstoets.service.decisions import decide
 from spreidingstoets.service.workspace import Workspace
@@ -529,10 +529,10 @@ def test_overlay_with_changes_equals_a_rebuild(
     expected += [c for c in changes if c.id not in known]
     rebuilt = RegisterOverlay.build(units, RegisterSnapshot(tuple(expected), "r2"))
     assert new.snapshot == rebuilt.snapshot and new.unknown == rebuilt.unknown
-    for name in ("ids", "unit", "kind", "status", "valid_from", "valid_until"):
+    for name in ("ids", "unit", "kind", "status", "valid_from", "valid_until", "received"):
         assert np.array_equal(getattr(new, name), getattr(rebuilt, name)), name
     counted = Counted()
-    period = (DAY, None)
+    period = Period(DAY, None, DAY)
     assert np.array_equal(new.counted_mask(period, counted), rebuilt.counted_mask(period, counted))
     for unit in {int(u) for u in rebuilt.unit}:
         assert new.entry_rows(unit) == rebuilt.entry_rows(unit)
@@ -675,7 +675,7 @@ class Lifecycle(RuleBasedStateMachine):
         entries = self.ws.register.entries()
         assert overlay.entries == tuple(entries)
         for day in CHECK_DAYS:
-            counted = overlay.counted_mask((day, day), Counted())
+            counted = overlay.counted_mask(Period(day, day, day), Counted())
             for vbo in STREET_IDS:
                 alive = [
                     e

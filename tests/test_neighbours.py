@@ -242,3 +242,25 @@ def test_weesp_aquamarin_5_lies_between_4_and_6(weesp: Dataset) -> None:
     four, five, six = (by_number[n][0] for n in (4, 5, 6))
     assert weesp.side_key[four] == weesp.side_key[five] == weesp.side_key[six]
     assert weesp.side_rank[four] + 1 == weesp.side_rank[five] == weesp.side_rank[six] - 1
+
+
+def test_block_size_counts_the_panden_joined_by_walls(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Two rows joined at a corner are one block; a detached house is a block of one; the
+    search stops at its limit and says so."""
+    from builders import Town
+    from spreidingstoets.dataset.neighbours import block_size
+
+    t = Town()
+    s = t.street("Dorpsstraat")
+    row = t.row(s, [1, 3, 5, 7])
+    t.house(s, 9, 20, 10)  # touches the corner of 7's pand (x 15-20, y 0-10)
+    alone = t.house(s, 11, 100, 0)
+    ds = t.build(tmp_path)
+
+    def block(vbo: str, limit: int = 2000) -> tuple[int, bool]:
+        return block_size(ds, ds.unit_fps.members(ds.unit_index(vbo)), limit)
+
+    assert block(row[0]) == (5, True)
+    assert block(row[2]) == (5, True)
+    assert block(alone) == (1, True)
+    assert block(row[0], limit=3) == (3, False)

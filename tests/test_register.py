@@ -212,6 +212,7 @@ def test_older_register_is_upgraded_once_on_request(
             (VBO_A, "granted"),
             (VBO_B, "revoked"),
         ]
+        assert [e.received for e in reg.entries()] == [None, None]  # unknown: start stands in
         assert reg.revision == 2
         migrated, old = reg.audit()
         assert (migrated.action, old.action, old.actor) == ("migrate", "import", "anna")
@@ -734,6 +735,7 @@ def fill(register: Register) -> None:
         valid_from=dt.date(2024, 1, 1),
         reference='Z-1, "hoek"',
         source="vergunning",
+        received=dt.date(2023, 11, 20),
         actor="t",
         at=AT,
     )
@@ -753,10 +755,11 @@ def test_export_csv_round_trip(register: Register, tmp_path: Path) -> None:
     fill(register)
     out = tmp_path / "export.csv"
     assert export_csv(register, out).rows == 3
-    assert out.read_text().splitlines()[0] == HEADER + ",beds,source,id"
+    assert out.read_text().splitlines()[0] == HEADER + ",beds,source,received,id"
     with Register.open(tmp_path / "copy.db") as copy:
         assert import_csv(copy, out, actor="t", at=AT).rows == 3
         assert copy.entries() == register.entries()
+        assert copy.entries()[0].received == dt.date(2023, 11, 20)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 

@@ -582,7 +582,14 @@ def test_not_enclosed_row_fails(enc: tuple[Dataset, dict[str, str]]) -> None:
         "enclosed_before": False,
         "enclosed_by": [v["wever3"]],
     }
-    assert r.measured == {"enclosed": 1, "already_enclosed": 0, "flats": 0, "checked": 2}  # 5, 9
+    assert r.measured == {
+        "enclosed": 1,
+        "already_enclosed": 0,
+        "flats": 0,
+        "checked": 2,  # 5, 9
+        "block_panden": 5,  # Weverstraat 1-9
+        "block_complete": True,
+    }
     assert "Weverstraat 5" in r.message and "Weverstraat 3" in r.message
 
 
@@ -604,7 +611,8 @@ def test_not_enclosed_end_of_row_passes(enc: tuple[Dataset, dict[str, str]]) -> 
     ds, v = enc
     r = check(ds, not_enclosed, v["wever9"], [entry(v["wever3"])])
     assert r.outcome == "pass" and r.evidence == []
-    assert r.measured == {"enclosed": 0, "already_enclosed": 0, "flats": 0, "checked": 1}  # 7
+    assert r.measured["checked"] == 1  # 7
+    assert (r.measured["enclosed"], r.measured["block_panden"]) == (0, 5)
     # 1 is at the end of the row: one wall neighbour and no lower house number
     r = check(ds, not_enclosed, v["wever3"], [entry(v["wever5"])])
     assert r.outcome == "pass" and r.measured["checked"] == 1
@@ -656,7 +664,12 @@ def test_not_enclosed_flat_as_a_block(enc: tuple[Dataset, dict[str, str]]) -> No
     assert ids(r, "enclosed_neighbour") == sorted([v["bakker5A"], v["bakker5B"]])
     assert all(e.detail["via"] == ["shared_wall"] for e in r.evidence[:2])
     assert ids(r, "enclosing") == [v["bakker3"]]
-    assert r.measured == {"enclosed": 2, "already_enclosed": 0, "flats": 0, "checked": 2}
+    assert {k: r.measured[k] for k in ("enclosed", "already_enclosed", "flats", "checked")} == {
+        "enclosed": 2,
+        "already_enclosed": 0,
+        "flats": 0,
+        "checked": 2,
+    }
     # a counted 5A does not enclose its pand-mate 5B by walls (3 is an ordinary side), but by
     # house numbers 5B lies between 5A and 7
     r = check(ds, not_enclosed, v["bakker7"], [entry(v["bakker5A"])])
@@ -971,7 +984,12 @@ def test_a_flat_between_counted_houses_is_for_review(buurt: tuple[Dataset, dict[
     ds, v = buurt
     r = check(ds, not_enclosed, v["flat3"], [entry(v["flat1"])])
     assert r.outcome == "review"
-    assert r.measured == {"enclosed": 0, "already_enclosed": 0, "flats": 12, "checked": 12}
+    assert {k: r.measured[k] for k in ("enclosed", "already_enclosed", "flats", "checked")} == {
+        "enclosed": 0,
+        "already_enclosed": 0,
+        "flats": 12,
+        "checked": 12,
+    }
     assert all(e.detail.get("flat") for e in r.evidence if e.relation == "enclosed_neighbour")
     assert "geen verdiepingen" in r.message and "meer dan 10 woningen" in r.message
     # with a higher bound the pand is no flat and the twelve are enclosed

@@ -261,7 +261,7 @@ EXIT_OF = {"allowed": 0, "refused": 1, "review": 1}
 RulesOption = Annotated[
     str | None,
     typer.Option(
-        help="Regelset (tiel, aalsmeer, westland) of pad naar YAML (standaard: die van de "
+        help="Regelset (een id uit rules/, zie 'rules catalogue') of pad naar YAML (standaard: die van de "
         "gemeente van het adres)"
     ),
 ]
@@ -272,6 +272,13 @@ PersonsOption = Annotated[str | None, typer.Option(help="Aantal personen (verpli
 BedsOption = Annotated[str | None, typer.Option(help="Aantal bedden (locaties)")]
 ValidUntilOption = Annotated[
     str | None, typer.Option(help="Einddatum van een tijdelijke vergunning")
+]
+ReceivedOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Ontvangstdatum JJJJ-MM-DD (standaard: de peildatum); aanvragen in behandeling die "
+        "later ontvangen zijn tellen niet mee"
+    ),
 ]
 ReasonOption = Annotated[
     str | None, typer.Option(help="Reden voor een uitzondering (grotere woning)")
@@ -296,6 +303,7 @@ def check(
         str | None, typer.Option(help="Peildatum JJJJ-MM-DD (standaard: vandaag)")
     ] = None,
     valid_until: ValidUntilOption = None,
+    received: ReceivedOption = None,
     reason: ReasonOption = None,
     data: DataOption = None,
     register: Annotated[
@@ -340,7 +348,7 @@ def check(
     given = (
         None
         if batch
-        else application_input(address, kind, persons, date, beds, valid_until, reason)
+        else application_input(address, kind, persons, date, beds, valid_until, reason, received)
     )
     ws = open_workspace(data, register)
     if ws.register_note:
@@ -384,6 +392,7 @@ def application_input(
     beds: str | None,
     valid_until: str | None,
     reason: str | None,
+    received: str | None = None,
 ) -> Any:
     """The options of check and decide as one validated application (errors name the option)."""
     from spreidingstoets.domain.inputs import ApplicationInput
@@ -391,7 +400,9 @@ def application_input(
     if persons is None:
         raise InputError("geef het aantal personen met --persons")
     given = {"address": address, "kind": kind, "persons": persons, "date": date, "beds": beds}
-    return ApplicationInput.parse({**given, "valid_until": valid_until, "reason": reason})
+    return ApplicationInput.parse(
+        {**given, "valid_until": valid_until, "reason": reason, "received": received}
+    )
 
 
 @app.command()
@@ -415,6 +426,7 @@ def decide(
         str | None, typer.Option(help="Ingangsdatum JJJJ-MM-DD (standaard: vandaag)")
     ] = None,
     valid_until: ValidUntilOption = None,
+    received: ReceivedOption = None,
     reason: ReasonOption = None,
     actor: Annotated[
         str | None, typer.Option(help="Wie besluit (standaard: de gebruiker van het systeem)")
@@ -442,7 +454,7 @@ def decide(
         raise InputError(
             "met --key hoort een vaste --date: een herhaling op een andere dag is anders hetzelfde besluit niet"
         )
-    given = application_input(address, kind, persons, date, beds, valid_until, reason)
+    given = application_input(address, kind, persons, date, beds, valid_until, reason, received)
     with open_workspace(data, register) as ws:
         app_ = checks.resolve(ws, given, dt.date.today())
         ruleset = ws.ruleset(rules) if rules else ws.ruleset_for(app_.unit)
@@ -559,6 +571,63 @@ def rules_types() -> None:
     for name, rtype in REGISTRY.items():
         table.add_row(name, rtype.description)
     console().print(table)
+
+
+@rules_app.command("catalogue")
+def rules_catalogue(
+    as_json: Annotated[bool, typer.Option("--json", help="Als JSON")] = False,
+    as_markdown: Annotated[
+        bool, typer.Option("--markdown", help="Als Markdown-tabel (voor de documentatie)")
+    ] = False,
+) -> None:
+    """Toon alle regelsets: versies, regels, kerncijfers en bronnen."""
+    from rich.table import Table
+
+    from spreidingstoets.ruleset import available_rulesets, load_ruleset
+    from spreidingstoets.ruleset.catalogue import catalogue, markdown, rows
+    from spreidingstoets.settings import load_settings
+
+    rules_dir = load_settings().rules_dir
+    if as_json and as_markdown:
+        raise InputError("kies --json of --markdown, niet allebei")
+    if as_json:
+        print_json(catalogue(rules_dir))
+        return
+    if as_markdown:
+        sys.stdout.write(markdown(rules_dir))
+        return
+    table = Table("gemeente", "versie", "regel", "type", "kerncijfers", "bron", "\\[default]")
+    for name in available_rulesets(rules_dir):
+        rs = load_ruleset(name, rules_dir)
+        for row in rows([rs]):
+            chosen = row["defaults"] + [f"version.{d}" for d in row["version_defaults"]]
+            table.add_row(
+                f"{rs.id} ({rs.gemeentecode})",
+                row["version"],
+                row["rule"],
+                row["type"],
+                row["figures"],
+                row["source"],
+                ", ".join(chosen),
+            )
+    console().print(table)
+
+
+@rules_app.command("explain")
+def rules_explain(
+    name: Annotated[str, typer.Argument(help="Regelset (id of pad)")],
+    version: Annotated[
+        str | None, typer.Option("--version", help="Alleen deze versie (standaard: alle)")
+    ] = None,
+    as_html: Annotated[bool, typer.Option("--html", help="Als HTML-pagina")] = False,
+) -> None:
+    """Schrijf een regelset uit als gewone tekst: één alinea per regel, met de bron."""
+    from spreidingstoets.ruleset import load_ruleset
+    from spreidingstoets.ruleset.explain import explain_html, explain_plain
+    from spreidingstoets.settings import load_settings
+
+    rs = load_ruleset(name, load_settings().rules_dir)
+    sys.stdout.write(explain_html(rs, version) if as_html else explain_plain(rs, version))
 
 
 @rules_app.command("test")

@@ -150,9 +150,35 @@ def _counted_units(ws: Any, overlay: Any, template: Any) -> Any:
     import numpy as np
 
     from spreidingstoets.ruletypes.base import Counted
+    from spreidingstoets.ruletypes.bulk import period_of
 
-    mask = overlay.counted_mask((template.date, template.valid_until), Counted())
+    mask = overlay.counted_mask(period_of(template), Counted())
     return np.flatnonzero(mask & ws.dataset.woning)
+
+
+def _write(
+    writer: Any, what: Any, ws: Any, found: Any, out: Path, force: bool, counted: Any, **extra: Any
+) -> dict[str, Any]:
+    """Write a command's folder with a progress line; the notes of the selection and the
+    register go into it."""
+    from spreidingstoets.cli import progress_bar
+
+    notes = list(found.notes)
+    if ws.register_note:
+        notes.insert(0, ws.register_note)
+    with progress_bar() as bar:
+        task = bar.add_task("uitvoer schrijven", total=None)
+        summary: dict[str, Any] = writer(
+            what,
+            ws.dataset,
+            out,
+            replace=force,
+            counted=counted,
+            notes=notes,
+            step=lambda m: bar.update(task, description=f"uitvoer: {m}"),
+            **extra,
+        )
+    return summary
 
 
 def _print_summary(summary: dict[str, Any], as_json: bool, lines: list[str]) -> None:
@@ -194,7 +220,7 @@ def simulate_command(
 ) -> None:
     """Toets een hypothetische aanvraag op elke woning (of die in een straat, gebied of bbox):
     uitkomst per woning, per straat en per gebied, als GeoPackage, GeoJSON, CSV, kaart en HTML."""
-    from spreidingstoets.cli import open_workspace, progress_bar
+    from spreidingstoets.cli import open_workspace
     from spreidingstoets.simulate.reports import write_simulation
 
     cluster = _cluster_options(engine, scheduler, workers, partition, tile_m)
@@ -209,6 +235,7 @@ def simulate_command(
     if cluster is None:
         result, found, overlay = _simulate_with_bar(ws, ruleset, template, selection, "simuleren")
     else:
+        from spreidingstoets.cli import progress_bar
         from spreidingstoets.service.distributed import run_distributed
 
         with progress_bar() as bar:
@@ -221,22 +248,17 @@ def simulate_command(
                 cluster,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
-    notes = list(found.notes)
-    if ws.register_note:
-        notes.insert(0, ws.register_note)
     layer = areas or (area.partition("=")[0].strip() if area else None)
-    with progress_bar() as bar:
-        task = bar.add_task("uitvoer schrijven", total=None)
-        summary = write_simulation(
-            result,
-            ws.dataset,
-            out,
-            replace=force,
-            counted=_counted_units(ws, overlay, template),
-            areas=layer,
-            notes=notes,
-            step=lambda m: bar.update(task, description=f"uitvoer: {m}"),
-        )
+    summary = _write(
+        write_simulation,
+        result,
+        ws,
+        found,
+        out,
+        force,
+        _counted_units(ws, overlay, template),
+        areas=layer,
+    )
     counts = summary["outcomes"]
     _print_summary(
         summary,
@@ -355,22 +377,17 @@ def compare_command(
             advance=lambda n: bar.advance(task, n),
         )
     comparison = Comparison(a, b, _label(name_a, set_, variant), _label(name_b, set_b, variant_b))
-    notes = list(found.notes)
-    if ws.register_note:
-        notes.insert(0, ws.register_note)
     layer = areas or (area.partition("=")[0].strip() if area else None)
-    with progress_bar() as bar:
-        task = bar.add_task("uitvoer schrijven", total=None)
-        summary = write_comparison(
-            comparison,
-            ws.dataset,
-            out,
-            replace=force,
-            counted=_counted_units(ws, overlay, template),
-            areas=layer,
-            notes=notes,
-            step=lambda m: bar.update(task, description=f"uitvoer: {m}"),
-        )
+    summary = _write(
+        write_comparison,
+        comparison,
+        ws,
+        found,
+        out,
+        force,
+        _counted_units(ws, overlay, template),
+        areas=layer,
+    )
     flips = summary["flips"]
     _print_summary(
         summary,
@@ -443,20 +460,9 @@ def capacity_command(
             review_fits=review_fits,
             advance=lambda n: bar.advance(task, n),
         )
-    notes = list(found.notes)
-    if ws.register_note:
-        notes.insert(0, ws.register_note)
-    with progress_bar() as bar:
-        task = bar.add_task("uitvoer schrijven", total=None)
-        summary = write_capacity(
-            result,
-            ws.dataset,
-            out,
-            replace=force,
-            counted=_counted_units(ws, overlay, template),
-            notes=notes,
-            step=lambda m: bar.update(task, description=f"uitvoer: {m}"),
-        )
+    summary = _write(
+        write_capacity, result, ws, found, out, force, _counted_units(ws, overlay, template)
+    )
     _print_summary(
         summary,
         as_json,

@@ -5,6 +5,9 @@ Pure: no files, databases, HTTP or clock. Same inputs give the same verdict, to 
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+
 from spreidingstoets import __version__
 from spreidingstoets.dataset.model import Dataset
 from spreidingstoets.domain.model import (
@@ -69,6 +72,7 @@ def evaluate(
     )
     ctx = Context(dataset, overlay, application, dataset.layers)
     results = [_evaluate_rule(rule, ctx) for rule in version.rules]
+    _name_left_out(results, version, ctx)
     overall = combine([r.outcome for r in results])
     failed = ", ".join(f"{r.rule} ({r.type})" for r in results if r.outcome == "fail")
     review = ", ".join(f"{r.rule} ({r.type})" for r in results if r.outcome == "review")
@@ -90,6 +94,52 @@ def evaluate(
     )
 
 
+def _name_left_out(results: list[RuleOutcome], version: RulesetVersion, ctx: Context) -> None:
+    """Add to each rule the pending applications it left out because they were received after
+    this one: the rule is evaluated again as if they counted, and each unit with such an entry
+    that this evidence names is listed (relation ``received_later``)."""
+    kinds = tuple(sorted({k for rule in version.rules for k in _counted_kinds(rule)}))
+    rows = ctx.register.left_out(ctx.period, kinds)
+    if not len(rows):
+        return
+    received: dict[int, dt.date] = {}
+    for row in rows.tolist():
+        entry = ctx.register.entries[row]
+        day = entry.received or entry.valid_from or dt.date.min
+        unit = int(ctx.register.unit[row])
+        received[unit] = min(day, received.get(unit, day))
+    everyone = Context(
+        ctx.dataset,
+        ctx.register,
+        dataclasses.replace(ctx.application, received=dt.date.max),
+        ctx.layers,
+    )
+    for i, rule in enumerate(version.rules):
+        if results[i].outcome == "not_applicable":
+            continue
+        named = {e.verblijfsobject for e in results[i].evidence}
+        units = {
+            ctx.dataset.unit_index(e.verblijfsobject)
+            for e in _evaluate_rule(rule, everyone).evidence
+            if e.verblijfsobject and e.verblijfsobject not in named
+        }
+        results[i].evidence.extend(
+            ctx.evidence(
+                "received_later",
+                unit,
+                ontvangstdatum=received[unit].isoformat(),
+                reden="niet meegeteld: in behandeling en later ontvangen dan deze aanvraag",
+            )
+            for unit in sorted(u for u in units if u in received)
+        )
+
+
+def _counted_kinds(rule: RuleSpec) -> tuple[str, ...]:
+    counted = getattr(rule.params, "counted", None)
+    kinds: tuple[str, ...] = getattr(counted, "kinds", ())
+    return kinds
+
+
 def resolved(app: Application, ds: Dataset) -> ResolvedApplication:
     u = app.unit
     a = int(ds.unit_hoofdadres[u])
@@ -106,6 +156,7 @@ def resolved(app: Application, ds: Dataset) -> ResolvedApplication:
         beds=app.beds,
         date=app.date,
         valid_until=app.valid_until,
+        received=app.received or app.date,
         exception_reason=app.exception_reason,
         query=app.address_query,
         gebruiksdoel=ds.unit_gebruiksdoelen(u),

@@ -57,6 +57,7 @@ class ExtraEntry(BaseModel):
     beds: int | None = None
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None
+    received: dt.date | None = None
     reference: str = "golden"
 
 
@@ -84,6 +85,7 @@ class Case(BaseModel):
     beds: int | None = None
     date: dt.date = dt.date(2026, 3, 1)
     valid_until: dt.date | None = None
+    received: dt.date | None = None
     reason: str | None = None
     reference: str | None = None
     set: list[str] = Field(default_factory=list)

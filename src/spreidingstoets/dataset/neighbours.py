@@ -40,7 +40,9 @@ Tested on generated straight and bent streets and on Weesp (``tests/test_neighbo
 **Walls** (used by the rule types through the footprint adjacency graph): the panden within the
 adjacency tolerance of a unit's own panden are its wall neighbours; a neighbouring pand is a
 *side* when something stands in it (a pand without a standing object, a shed or a garage, is
-not a neighbour and is not followed through).
+not a neighbour and is not followed through). The *block* of a pand is every pand reachable
+through touching walls (:func:`block_size`, a bounded search): the rule types report its size,
+although only the panden touching the application's can change an enclosure.
 """
 
 from __future__ import annotations
@@ -364,3 +366,18 @@ def side_members(ds: Dataset, unit: int) -> np.ndarray:
     if k < 0:
         return ds.side_order.idx[:0]
     return ds.side_order.members(k)
+
+
+BLOCK_LIMIT = 2000  # panden: a search of a block stops here (a city centre is one big block)
+
+
+def block_size(ds: Dataset, fps: np.ndarray, limit: int = BLOCK_LIMIT) -> tuple[int, bool]:
+    """How many panden form the block of ``fps`` (connected through the adjacency graph), and
+    whether the search saw all of it (False: it stopped at ``limit`` panden)."""
+    seen = np.unique(fps)
+    frontier = seen
+    while len(frontier) and len(seen) < limit:
+        near = np.unique(ds.fp_adjacent.gather(frontier))
+        frontier = near[~np.isin(near, seen, assume_unique=True)]
+        seen = np.union1d(seen, frontier)
+    return min(len(seen), limit), not len(frontier)

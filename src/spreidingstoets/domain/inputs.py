@@ -34,6 +34,7 @@ FIELD_NL = {
     "date": "datum",
     "beds": "aantal bedden",
     "valid_until": "einddatum",
+    "received": "ontvangstdatum",
     "reason": "reden",
     "reference": "kenmerk",
 }
@@ -95,6 +96,7 @@ class ApplicationInput(BaseModel):
     date: dt.date | None = None  # None: the caller's today
     beds: int | None = None
     valid_until: dt.date | None = None
+    received: dt.date | None = None  # ontvangstdatum; None: its date
     reason: str | None = None
     reference: str | None = None  # kenmerk of the case, when the application has one
 
@@ -124,7 +126,7 @@ class ApplicationInput(BaseModel):
             None if value is None else int(_check(parse_int, value, "aantal bedden", 0, MAX_BEDS))
         )
 
-    @field_validator("date", "valid_until", mode="before")
+    @field_validator("date", "valid_until", "received", mode="before")
     @classmethod
     def _day(cls, value: Any, info: ValidationInfo) -> dt.date | None:
         value = _blank(value)

@@ -30,6 +30,7 @@ class Application:
     address_query: str | None = None
     address_corrected: tuple[str, ...] = ()  # typing errors the address search corrected
     reference: str | None = None  # kenmerk: its own register entry never counts against it
+    received: dt.date | None = None  # ontvangstdatum; None: its date
 
 
 @dataclass(slots=True)
@@ -47,7 +48,8 @@ class Evidence:
         Field(
             description="how it relates to the application: same_street, same_pand, "
             "adjacent_pand, side_neighbour, within_distance, enclosed_neighbour, enclosing, "
-            "same_area, zone, register_entry, nearby_entry, application"
+            "same_area, zone, register_entry, nearby_entry, application, received_later (a pending "
+            "application received after this one, not counted)"
         ),
     ]
     verblijfsobject: str | None = None
@@ -101,6 +103,10 @@ class ResolvedApplication:
     beds: int | None
     date: dt.date
     valid_until: dt.date | None = None
+    received: Annotated[
+        dt.date | None,
+        Field(description="date of receipt: pending applications received later do not count"),
+    ] = None
     exception_reason: str | None = None
     query: str | None = None
     gebruiksdoel: list[str]

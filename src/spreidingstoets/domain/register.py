@@ -25,6 +25,7 @@ class RegisterEntry:
     valid_until: dt.date | None = None  # last day of validity, inclusive
     source: str = ""
     reference: str = ""
+    received: dt.date | None = None  # ontvangstdatum; None: unknown (its start date stands in)
 
     def valid_on(self, day: dt.date) -> bool:
         if self.valid_from is not None and day < self.valid_from:

@@ -24,6 +24,7 @@ class RuleSpec:
     applies_to: tuple[str, ...]
     parameters: dict[str, Any]  # params as plain JSON, every value (set or default)
     defaults: tuple[str, ...]  # parameter names that took their default
+    assumed: tuple[str, ...] = ()  # of those, the ones the file marks as our choice ([default])
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class RulesetVersion:
     rules: tuple[RuleSpec, ...]
     sha256: str
     variant: str | None = None
+    assumed: tuple[str, ...] = ()  # dates of our choosing ([default]): valid_from, valid_until
 
     def applies_on(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)

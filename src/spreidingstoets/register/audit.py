@@ -49,10 +49,12 @@ ENTRY_FIELDS = (
     "valid_until",
     "source",
     "reference",
+    "received",
 )
 
 
-def _text(value: Any) -> Any:
+def text_value(value: Any) -> Any:
+    """A value as the log records it (dates as ISO text, CHAR padding stripped)."""
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     if isinstance(value, dt.date):
@@ -64,7 +66,7 @@ def _text(value: Any) -> Any:
 
 def entry_values(entry: Any) -> dict[str, Any]:
     """The values of an entry (a row or a :class:`RegisterEntry`) as the log records them."""
-    return {name: _text(getattr(entry, name)) for name in ENTRY_FIELDS}
+    return {name: text_value(getattr(entry, name)) for name in ENTRY_FIELDS}
 
 
 def change_text(
@@ -78,7 +80,7 @@ def change_text(
 def row_content(row: Mapping[str, Any]) -> str:
     """The canonical text of an audit row (its hashed columns, in a fixed order)."""
     return json.dumps(
-        [_text(row[name]) for name in HASHED], ensure_ascii=False, separators=(",", ":")
+        [text_value(row[name]) for name in HASHED], ensure_ascii=False, separators=(",", ":")
     )
 
 
@@ -124,18 +126,18 @@ def verify(
                 f"auditregel {expected_id} {missing} (gevonden: {row['id']})",
                 expected_id,
             )
-        if _text(row["prev_hash"]) != prev:
+        if text_value(row["prev_hash"]) != prev:
             return bad(
                 row, "verwijst niet naar de hash van de regel ervoor (volgorde of inhoud gewijzigd)"
             )
-        if row_hash(prev, row) != _text(row["hash"]):
+        if row_hash(prev, row) != text_value(row["hash"]):
             return bad(row, "de inhoud past niet bij haar hash (gewijzigd na het vastleggen)")
         if row["revision"] < last_revision:
             return bad(row, f"registerrevisie {row['revision']} ligt voor die van de regel ervoor")
         problem = _replay(replayed, row)
         if problem:
             return bad(row, problem)
-        prev, expected_id, last_revision = _text(row["hash"]), expected_id + 1, row["revision"]
+        prev, expected_id, last_revision = text_value(row["hash"]), expected_id + 1, row["revision"]
         count += 1
     if revision != last_revision:
         return Verification(
@@ -158,12 +160,17 @@ def verify(
     return Verification(count, prev)
 
 
+def _complete(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Entry values with every field: rows logged before a field existed lack it (NULL)."""
+    return None if values is None else {name: values.get(name) for name in ENTRY_FIELDS}
+
+
 def _replay(state: dict[int, dict[str, Any]], row: Mapping[str, Any]) -> str | None:
     """Apply one row's change to ``state``; a problem when the row's 'before' does not match."""
     if row["change"] is None:  # rows from before the log recorded changes (migration 0002)
         return None
     for item in json.loads(row["change"])["entries"]:
-        entry_id, before, after = item["id"], item["before"], item["after"]
+        entry_id, before, after = item["id"], _complete(item["before"]), _complete(item["after"])
         current = state.get(entry_id)
         if before is None and current is not None:
             return f"voegt registratie {entry_id} toe, die er al was"

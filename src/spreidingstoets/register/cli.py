@@ -144,6 +144,7 @@ ENTRY_COLUMNS = {
     "geldig vanaf": "valid_from",
     "geldig tot en met": "valid_until",
     "kenmerk": "reference",
+    "ontvangen": "received",
     "bron": "source",
 }
 AUDIT_COLUMNS = {

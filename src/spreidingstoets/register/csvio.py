@@ -35,8 +35,8 @@ REQUIRED_COLUMNS = (
     "reference",
 )
 # "id" is accepted so an export can be imported again; ids are always assigned by the register.
-OPTIONAL_COLUMNS = ("beds", "source", "id")
-EXPORT_COLUMNS = (*REQUIRED_COLUMNS, "beds", "source", "id")
+OPTIONAL_COLUMNS = ("beds", "source", "received", "id")
+EXPORT_COLUMNS = (*REQUIRED_COLUMNS, "beds", "source", "received", "id")
 COLUMNS = Columns(required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS, what="registraties")
 GPKG_LAYER = "register"
 
@@ -82,8 +82,8 @@ def read_entries(path: str | Path, *, known_ids: set[str] | None = None) -> Tabl
     ----------
     path
         CSV (or JSON lines) with the columns ``verblijfsobject_id,kind,persons,status,
-        valid_from,valid_until,reference`` and optionally ``beds``, ``source`` (and ``id``,
-        ignored).
+        valid_from,valid_until,reference`` and optionally ``beds``, ``source``, ``received``
+        (ontvangstdatum; and ``id``, ignored).
     known_ids
         When given, verblijfsobject ids not in this set are errors (not in the dataset).
     """
@@ -211,6 +211,7 @@ def export_geopackage(
             "valid_until": pd.array([_cell(e.valid_until) or None for e in entries], dtype=object),
             "source": pd.array([e.source for e in entries], dtype=object),
             "reference": pd.array([e.reference for e in entries], dtype=object),
+            "received": pd.array([_cell(e.received) or None for e in entries], dtype=object),
         }
     )
     layer = gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:28992")

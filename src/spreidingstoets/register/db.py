@@ -73,8 +73,8 @@ from .schema import VERSION_TABLE, audit_log, register_entry, register_revision
 from .validate import EntryFields
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-SCHEMA_HEAD = "0002"  # the newest migration (tests/test_register.py keeps this in step)
-KNOWN_SCHEMAS = ("0001", "0002")
+SCHEMA_HEAD = "0003"  # the newest migration (tests/test_register.py keeps this in step)
+KNOWN_SCHEMAS = ("0001", "0002", "0003")
 # Arbitrary fixed key of the PostgreSQL advisory lock that serialises all register writes.
 PG_LOCK_KEY = 0x5370_7265_6964  # "Spreid"
 DEFAULT_LOCK_TIMEOUT_S = 5.0
@@ -161,6 +161,7 @@ class LockedRegister:
     revision: int
     label: str
     application: RegisterEntry | None  # the application's own entry (pending), if any
+    received: dt.date | None  # the application's date of receipt, as it will be stored
     _changes: Callable[[int | None], RegisterChanges]
 
     def changes_since(self, revision: int | None) -> RegisterChanges:
@@ -230,6 +231,7 @@ def _row_to_entry(row: Any) -> RegisterEntry:
         valid_until=row.valid_until,
         source=row.source,
         reference=row.reference,
+        received=row.received,
     )
 
 
@@ -720,6 +722,7 @@ class Register:
         valid_until: dt.date | None = None,
         source: str = "",
         reference: str = "",
+        received: dt.date | None = None,
         actor: str,
         at: dt.datetime | None = None,
     ) -> RegisterEntry:
@@ -734,6 +737,7 @@ class Register:
             valid_until=valid_until,
             source=source,
             reference=reference,
+            received=received,
         )
         with self._write() as conn:
             moment = self._now(at)
@@ -952,6 +956,7 @@ class Register:
         beds: int | None = None,
         valid_from: dt.date | None = None,
         valid_until: dt.date | None = None,
+        received: dt.date | None = None,
         reference: str,
         outcome: str,
         actor: str,
@@ -995,6 +1000,7 @@ class Register:
             valid_until=valid_until,
             source=source,
             reference=reference,
+            received=received,
         )
         fingerprint = hashlib.sha256(
             _json({**fields.model_dump(mode="json"), "outcome": outcome}).encode()
@@ -1044,13 +1050,24 @@ class Register:
                         f"('spreidingstoets register revoke|end {own.id}'), of leg een nieuwe "
                         "aanvraag vast met een nieuw kenmerk"
                     )
+            if fields.received is None:
+                # The application keeps the day it was received: given, recorded with its
+                # pending entry, or else its first day.
+                day = own.received if own is not None else None
+                fields = fields.model_copy(update={"received": day or fields.valid_from})
             if outcome in COUNTED_STATUSES:
                 self._refuse_second_active(conn, fields, own)
 
             revision = self._current_revision(conn)
             label = self._revision_label(revision)
             verdict = check(
-                LockedRegister(revision, label, own, lambda since: self._changes(conn, since))
+                LockedRegister(
+                    revision,
+                    label,
+                    own,
+                    fields.received,
+                    lambda since: self._changes(conn, since),
+                )
             )
             if outcome == "granted" and verdict.outcome == "refused":
                 raise DecisionConflict(

@@ -70,6 +70,8 @@ register_entry = sa.Table(
     sa.Column("valid_until", sa.Date, nullable=True),
     sa.Column("source", sa.Text, nullable=False, server_default=""),
     sa.Column("reference", sa.Text, nullable=False, server_default=""),
+    # ontvangstdatum: orders pending applications (first come, first served); NULL: unknown
+    sa.Column("received", sa.Date, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     # The register revision of the entry's last change: readers fetch only what changed.

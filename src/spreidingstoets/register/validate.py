@@ -44,6 +44,7 @@ class EntryFields(BaseModel):
     valid_until: dt.date | None = None  # last day of validity, inclusive
     source: str = ""
     reference: str = ""
+    received: dt.date | None = None  # ontvangstdatum
 
     @field_validator("verblijfsobject_id", mode="before")
     @classmethod
@@ -91,7 +92,7 @@ class EntryFields(BaseModel):
             raise _error(f"mag hoogstens {maximum} zijn, niet {value}")
         return number
 
-    @field_validator("valid_from", "valid_until", mode="before")
+    @field_validator("valid_from", "valid_until", "received", mode="before")
     @classmethod
     def _date(cls, value: Any) -> Any:
         value = _blank_to_none(value)
@@ -131,4 +132,5 @@ class EntryFields(BaseModel):
             valid_until=self.valid_until,
             source=self.source or source or "",
             reference=self.reference,
+            received=self.received,
         )

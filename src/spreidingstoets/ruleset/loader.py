@@ -28,7 +28,7 @@ import hashlib
 import itertools
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -106,6 +106,12 @@ class RuleDef(BaseModel):
         None, description="kinds of use; default: the version's kinds"
     )
     params: dict[str, Any] = Field(default_factory=dict)
+    defaults: list[str] = Field(
+        default_factory=list,
+        description="parameters set to a value of our choosing because the source gives none "
+        "([default]); listed in every verdict of the rule, with those that took the rule "
+        "type's default",
+    )
 
     @field_validator("type")
     @classmethod
@@ -124,6 +130,11 @@ class VersionDef(BaseModel):
     source: str = Field(min_length=1)
     kinds: list[Kind] = Field(min_length=1, description="kinds of use this version regulates")
     rules: list[RuleDef] = Field(min_length=1)
+    defaults: list[Literal["valid_from", "valid_until"]] = Field(
+        default_factory=list,
+        description="dates of our choosing because the source gives none ([default]); listed "
+        "in every verdict of the version as version.valid_from / version.valid_until",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> VersionDef:
@@ -207,6 +218,21 @@ def defaults_used(params: BaseModel, prefix: str = "") -> list[str]:
     return used
 
 
+def _param_path_exists(params: BaseModel, path: str) -> bool:
+    """Whether ``path`` (``exception.limit``) names a field of the parameter model."""
+    model: Any = type(params)
+    for part in path.split("."):
+        fields = getattr(model, "model_fields", None)
+        if fields is None or part not in fields:
+            return False
+        model = fields[part].annotation
+        # Optional[Model] / Model | None: descend into the model
+        for arg in getattr(model, "__args__", ()) or ():
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                model = arg
+    return True
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -240,6 +266,15 @@ def resolve(data: dict[str, Any], path: Path, variant: str | None) -> Ruleset:
                         f"{where}: versie {vdef.version!r}, regel {rdef.id!r} ({rdef.type}): {key}: {message}"
                     )
                 continue
+            unknown = [d for d in rdef.defaults if not _param_path_exists(params, d)]
+            if unknown:
+                errors.append(
+                    f"{where}: versie {vdef.version!r}, regel {rdef.id!r} ({rdef.type}): "
+                    f"defaults: {', '.join(unknown)} is geen parameter van {rdef.type} "
+                    f"(parameters: {', '.join(type(params).model_fields)})"
+                )
+                continue
+            chosen = [*rdef.defaults, *(f"version.{d}" for d in vdef.defaults)]
             specs.append(
                 RuleSpec(
                     id=rdef.id,
@@ -248,7 +283,8 @@ def resolve(data: dict[str, Any], path: Path, variant: str | None) -> Ruleset:
                     source=rdef.source,
                     applies_to=tuple(rdef.applies_to or vdef.kinds),
                     parameters=_params_json(params),
-                    defaults=tuple(sorted(defaults_used(params))),
+                    defaults=tuple(sorted({*defaults_used(params), *chosen})),
+                    assumed=tuple(chosen),
                 )
             )
         canonical = json.dumps(
@@ -285,6 +321,7 @@ def resolve(data: dict[str, Any], path: Path, variant: str | None) -> Ruleset:
                 rules=tuple(specs),
                 sha256=hashlib.sha256(canonical.encode()).hexdigest(),
                 variant=variant,
+                assumed=tuple(vdef.defaults),
             )
         )
     if errors:

@@ -15,17 +15,22 @@ from pydantic import BaseModel
 
 from spreidingstoets.domain.model import RuleOutcome
 from spreidingstoets.ruletypes import (
+    area_attribute,
     area_share,
     beds_per_location,
     closed_area,
     dwelling_status,
+    facility_distance,
+    flat_neighbours,
     floor_area_per_person,
+    kind_allowed,
     livability_review,
     max_persons,
     min_distance,
     min_dwelling_area,
     not_adjacent,
     not_enclosed,
+    permit_required,
     street_share,
     zoning,
 )
@@ -74,4 +79,9 @@ REGISTRY: dict[str, RuleType] = _register(
     closed_area,
     beds_per_location,
     livability_review,
+    permit_required,
+    kind_allowed,
+    facility_distance,
+    flat_neighbours,
+    area_attribute,
 )

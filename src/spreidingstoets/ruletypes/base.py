@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import shapely
@@ -41,7 +41,16 @@ if TYPE_CHECKING:
 
 OVERLAY_CACHE_MAX = 256
 REGISTER_RELATIONS = frozenset({"register_entry", "nearby_entry"})
-Period = tuple[dt.date, dt.date | None]  # first and last day (None: open-ended)
+
+
+class Period(NamedTuple):
+    """An application's validity and its date of receipt, as the register is filtered by."""
+
+    start: dt.date
+    end: dt.date | None  # last day; None: open-ended
+    received: dt.date  # pending entries received after this day do not count (first come)
+
+
 EPSILON_M = 1e-6  # candidate searches reach this far beyond a radius: float noise, not metres
 
 
@@ -101,6 +110,7 @@ class RegisterOverlay:
     status: np.ndarray = field(default_factory=lambda: np.zeros(0, str))
     valid_from: np.ndarray = field(default_factory=lambda: np.zeros(0, "datetime64[D]"))
     valid_until: np.ndarray = field(default_factory=lambda: np.zeros(0, "datetime64[D]"))
+    received: np.ndarray = field(default_factory=lambda: np.zeros(0, "datetime64[D]"))
     unknown: tuple[str, ...] = ()  # verblijfsobject ids not in the dataset
     # per (date, kinds, statuses): masks and indexes; a server sees many dates, so bounded
     _cache: BoundedCache[Any] = field(default_factory=lambda: BoundedCache(OVERLAY_CACHE_MAX))
@@ -124,6 +134,8 @@ class RegisterOverlay:
             status=np.array([e.status for e in entries], str),
             valid_from=np.array([e.valid_from or lo for e in entries], "datetime64[D]"),
             valid_until=np.array([e.valid_until or hi for e in entries], "datetime64[D]"),
+            # [default] an entry without a date of receipt was received on its first day
+            received=np.array([e.received or e.valid_from or lo for e in entries], "datetime64[D]"),
             unknown=tuple(
                 sorted({e.verblijfsobject_id for e, u in zip(entries, units, strict=True) if u < 0})
             ),
@@ -179,24 +191,38 @@ class RegisterOverlay:
 
         An application counts every entry valid at some time during its own validity, so a
         grant that starts after the application's first day still counts against it; a
-        pending one that starts later does not (first come, first served).
+        pending one received after the application does not (first come, first served).
         """
 
         def make() -> np.ndarray:
             mask = _one_of(self.kind, kinds) & _one_of(self.status, statuses) & (self.unit >= 0)
             if period is not None:
-                start, end = period
-                first = np.datetime64(start, "D")
-                mask &= self.valid_until >= first
-                if end is not None:
-                    mask &= self.valid_from <= np.datetime64(end, "D")
-                # First come, first served: a pending application that starts after this one
-                # was received later and never counts against it. [default] Until the register
-                # keeps the date of receipt, a pending entry's start date stands for it.
-                mask &= ~((self.status == "pending") & (self.valid_from > first))
+                mask &= self._overlapping(period) & ~self._received_later(period)
             return mask
 
         return self._cache.get(("mask", period, kinds, statuses), make)
+
+    def _overlapping(self, period: Period) -> np.ndarray:
+        mask = self.valid_until >= np.datetime64(period.start, "D")
+        if period.end is not None:
+            mask &= self.valid_from <= np.datetime64(period.end, "D")
+        return mask
+
+    def _received_later(self, period: Period) -> np.ndarray:
+        return (self.status == "pending") & (self.received > np.datetime64(period.received, "D"))
+
+    def left_out(self, period: Period, kinds: tuple[str, ...]) -> np.ndarray:
+        """Rows of the pending entries of ``kinds`` that overlap ``period`` but were received
+        after the application, so do not count against it (first come, first served)."""
+        return self._cache.get(
+            ("left_out", period, kinds),
+            lambda: np.flatnonzero(
+                _one_of(self.kind, kinds)
+                & (self.unit >= 0)
+                & self._overlapping(period)
+                & self._received_later(period)
+            ),
+        )
 
     def counted_units(self, period: Period, counted: Counted) -> np.ndarray:
         """Sorted unique unit rows with a counted entry valid during ``period``."""
@@ -299,8 +325,10 @@ class Context:
 
     @property
     def period(self) -> Period:
-        """The application's validity: from its date to its end (open-ended when none)."""
-        return (self.application.date, self.application.valid_until)
+        """The application's validity (from its date; open-ended without an end) and its date
+        of receipt (its date when not given)."""
+        app = self.application
+        return Period(app.date, app.valid_until, app.received or app.date)
 
     @cached_property
     def footprints(self) -> np.ndarray:
@@ -425,6 +453,11 @@ def fmt_m(value: float) -> str:
     return f"{value:.2f}".replace(".", ",") + " m"
 
 
+def fmt_num(value: float) -> str:
+    """A number for Dutch texts, as short as exact: 12,6 and 13."""
+    return f"{value:g}".replace(".", ",")
+
+
 def fmt_pct(value: float) -> str:
     return f"{value * 100:.1f}".replace(".", ",") + "%"
 
@@ -440,6 +473,7 @@ __all__ = [
     "Strict",
     "ZoneRef",
     "fmt_m",
+    "fmt_num",
     "fmt_pct",
     "layers_needed",
     "outcome",

@@ -18,8 +18,16 @@ from spreidingstoets.domain.model import RuleOutcome
 from spreidingstoets.domain.register import RegisterEntry
 from spreidingstoets.domain.vocabulary import Outcome
 from spreidingstoets.ruletypes.base import Context, Counted, RuleSpec, Strict, outcome
+from spreidingstoets.ruletypes.bulk import (
+    OUTCOME_DTYPE,
+    BulkContext,
+    BulkOutcome,
+    expand,
+    unique_pairs,
+)
 
 NAME = "beds_per_location"
+FIGURES = ("beds_existing", "beds_total")
 
 
 class Params(Strict):
@@ -154,3 +162,49 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         result = "review"
         text += " Stel het aantal bedden van de bestaande registraties zonder aantal vast."
     return outcome(rule, result, text, measured=measured, limit=limit, evidence=evidence)
+
+
+def evaluate_all(rule: RuleSpec, p: Params, bulk: BulkContext) -> BulkOutcome | None:
+    """Every candidate at once: the beds of each unit with counted entries (its highest known
+    number) summed over the units in the candidate's panden."""
+    app = bulk.template
+    if app.reference:
+        return None  # its own entry must be left out, per application
+    ds, reg, units, n = bulk.dataset, bulk.register, bulk.units, bulk.n
+    own = app.beds if app.beds is not None else app.persons
+    existing = np.zeros(n, np.int64)
+    unknown = np.zeros(n, np.int64)
+    if p.include_existing:
+        rows = np.flatnonzero(reg.entry_mask(bulk.period, p.counted.kinds, p.counted.statuses))
+        best = np.full(ds.n_units, -1, np.int64)  # -1: no beds known
+        has = np.zeros(ds.n_units, bool)
+        for i in rows.tolist():
+            u, beds = int(reg.unit[i]), entry_beds(reg.entries[i])
+            has[u] = True
+            if beds is not None:
+                best[u] = max(best[u], beds)
+        pos, fps = expand(ds.unit_fps, units)
+        at, members = expand(ds.fp_units, fps)
+        keys = unique_pairs(pos[at], members, ds.n_units)
+        pos_m, m = keys // ds.n_units, keys % ds.n_units
+        known = has[m] & (best[m] >= 0)
+        existing = np.bincount(pos_m[known], best[m][known], n).astype(np.int64)
+        unknown = np.bincount(pos_m, has[m] & (best[m] < 0), n).astype(np.int64)
+    total = own + existing
+    result = np.full(n, "pass", dtype=OUTCOME_DTYPE)
+    too_many = total > p.max_beds if p.max_beds is not None else np.zeros(n, bool)
+    too_few = (total < p.min_beds) & (unknown == 0) if p.min_beds is not None else np.zeros(n, bool)
+    asks = (unknown > 0) & (
+        (p.max_beds is not None)
+        | ((total < p.min_beds) if p.min_beds is not None else np.zeros(n, bool))
+    )
+    result[asks] = "review"
+    result[too_few] = "fail"
+    result[too_many] = "fail"
+    return BulkOutcome(
+        result,
+        {
+            "beds_existing": existing if p.include_existing else np.full(n, np.nan),
+            "beds_total": total.astype(np.int64),
+        },
+    )

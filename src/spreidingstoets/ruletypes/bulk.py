@@ -34,10 +34,8 @@ from spreidingstoets.ruletypes.base import (
     Counted,
     CountedIndex,
     Dwelling,
-    LayerMissing,
     Period,
     RegisterOverlay,
-    missing_layer_message,
 )
 
 if TYPE_CHECKING:
@@ -47,6 +45,7 @@ OUTCOME_DTYPE = "<U14"  # pass, fail, review, not_applicable
 PATH_VECTORISED = "vectorised"
 PATH_SCREENED = "vectorised+exact"  # screened in bulk, the rest per application
 PATH_LOOP = "per_application"
+PATH_LOCATION = "per_location"  # per application, once per distinct footprint
 
 
 @dataclass
@@ -65,7 +64,7 @@ class BulkContext:
 
     @property
     def period(self) -> Period:
-        return (self.template.date, self.template.valid_until)
+        return self._any.period
 
     def context(self, i: int) -> Context:
         """The per-application context of candidate ``i``."""
@@ -80,13 +79,16 @@ class BulkContext:
         """Per candidate: has a counted entry itself (which never counts against itself)."""
         return self.counted(counted)[self.units]
 
+    @cached_property
+    def _any(self) -> Context:
+        """A per-application context of the template (for what does not depend on the unit)."""
+        return Context(self.dataset, self.register, self.template, self.layers)
+
     def dwellings(self, spec: Dwelling) -> np.ndarray:
-        return self.dataset.woning_definition(tuple(spec.statuses), spec.gebruiksdoel)
+        return self._any.dwellings(spec)
 
     def layer(self, name: str) -> ZoningLayer:
-        if name not in self.layers:
-            raise LayerMissing(missing_layer_message(name, self.layers))
-        return self.layers[name]
+        return self._any.layer(name)
 
     @cached_property
     def locations(self) -> tuple[np.ndarray, np.ndarray]:
@@ -145,6 +147,11 @@ class BulkOutcome:
         )
 
 
+def period_of(app: Application) -> Period:
+    """The register period an application is checked on (as ``Context.period`` has it)."""
+    return Context(None, None, app).period  # type: ignore[arg-type]  # reads the application only
+
+
 Evaluate = Callable[[RuleSpec, Any, Context], RuleOutcome]
 
 
@@ -198,6 +205,24 @@ def evaluate_each(
         {k: figure_array(v) for k, v in values.items()},
         PATH_LOOP,
         exact=len(rows),
+    )
+
+
+def evaluate_per_location(
+    rule: RuleSpec, evaluate: Evaluate, figures: Sequence[str], bulk: BulkContext
+) -> BulkOutcome:
+    """For a rule whose answer depends only on the candidate's location (its footprint) and
+    the template: the per-application path once per distinct location (a block of flats
+    once), its answer given to every candidate there."""
+    geoms, inverse = bulk.locations
+    first = np.full(len(geoms), -1, np.int64)
+    first[inverse[::-1]] = np.arange(bulk.n)[::-1]  # the first candidate at each location
+    once = evaluate_each(rule, evaluate, figures, bulk, first)
+    return BulkOutcome(
+        once.outcome[inverse],
+        {k: v[inverse] for k, v in once.figures.items()},
+        PATH_LOCATION,
+        exact=len(geoms),
     )
 
 

@@ -7,19 +7,26 @@ area along its boundary is outside.
 
 from __future__ import annotations
 
+import numpy as np
 from pydantic import Field
 
 from spreidingstoets.domain.model import RuleOutcome
 from spreidingstoets.domain.vocabulary import Outcome
 from spreidingstoets.ruletypes.base import Context, RuleSpec, Strict, ZoneRef, fmt_pct, outcome
+from spreidingstoets.ruletypes.bulk import OUTCOME_DTYPE, BulkContext, BulkOutcome
 from spreidingstoets.ruletypes.zoning import EPS, describe, located, zone_evidence
 
 NAME = "closed_area"
+FIGURES = ("coverage",)
 
 
 class Params(Strict):
     zone: ZoneRef = Field(
         description="the closed areas: a layer, optionally narrowed by names/kinds"
+    )
+    label: str = Field(
+        default="gesloten gebied (nulquotum)",
+        description="what the areas are, in Dutch, for the message (e.g. 'agrarisch gebied')",
     )
 
 
@@ -43,13 +50,33 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     if cov >= 1 - EPS:
         result, text = (
             "fail",
-            f"{where} ligt in een gesloten gebied (nulquotum): {areas}. Hier worden geen nieuwe vergunningen verleend.",
+            f"{where} ligt in een {p.label}: {areas}. Hier worden geen nieuwe vergunningen verleend.",
         )
     elif cov > EPS:
         result, text = (
             "review",
-            f"{where} ligt voor {fmt_pct(cov)} in een gesloten gebied (nulquotum): {areas}. Beoordeel of de locatie tot het gebied hoort.",
+            f"{where} ligt voor {fmt_pct(cov)} in een {p.label}: {areas}. Beoordeel of de locatie tot het gebied hoort.",
         )
     else:
-        result, text = "pass", f"{where} ligt niet in een gesloten gebied ({scope})."
+        result, text = "pass", f"{where} ligt niet in een {p.label} ({scope})."
     return outcome(rule, result, text, measured=measured, limit=limit, evidence=evidence)
+
+
+def evaluate_all(rule: RuleSpec, p: Params, bulk: BulkContext) -> BulkOutcome:
+    """Every candidate at once: one query finds the locations (footprints, or points) that
+    meet a closed area at all; only those get their coverage computed, once per location
+    (a block of flats once), by the layer's own ``coverage``. The rest lie outside: pass."""
+    layer = bulk.layer(p.zone.layer)
+    geoms, inverse = bulk.locations
+    coverage = np.zeros(len(geoms))
+    if len(layer) and len(geoms):
+        where, hit = layer.tree.query(geoms, predicate="intersects")
+        where = where[layer.mask(p.zone.names, p.zone.kinds)[hit]]
+        for g in np.unique(where).tolist():
+            coverage[g] = layer.coverage(geoms[g], p.zone.names, p.zone.kinds)
+    cov = coverage[inverse]
+    result = np.where(cov >= 1 - EPS, "fail", np.where(cov > EPS, "review", "pass"))
+    return BulkOutcome(
+        result.astype(OUTCOME_DTYPE),
+        {"coverage": np.array([round(float(c), 4) for c in cov.tolist()], np.float64)},
+    )

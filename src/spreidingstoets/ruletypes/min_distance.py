@@ -27,6 +27,12 @@ The JSON shows them rounded to 0.01 m.
 
 Zones (``applies_in``, ``exempt_in``, ``zone_radii``) are tested at the application's BAG
 point (a point on a zone boundary is inside).
+
+``parcel_layer`` (Tilburg: "50 m van de kadastrale perceelgrens") measures from the union of
+the percelen of that layer under the application's point instead of its pand; without the layer
+or a perceel there, from the pand, and the verdict says so (``measured.method``).
+``exempt_from_units`` (Eindhoven: complexes of 8 or more units) makes the rule not apply when
+the application's pand(en) hold that many dwellings or more.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from spreidingstoets.domain.model import RuleOutcome
 from spreidingstoets.ruletypes.base import (
     Context,
     Counted,
+    Dwelling,
     RuleSpec,
     Strict,
     ZoneRef,
@@ -55,6 +62,7 @@ from spreidingstoets.ruletypes.bulk import (
     candidates_within,
     points_in,
 )
+from spreidingstoets.ruletypes.parcels import origin
 
 NAME = "min_distance"
 FIGURES = ("nearest_m", "nearest_point_m", "within_radius", "within_band", "radius_m")
@@ -100,9 +108,22 @@ class Params(Strict):
         default=(), description="other radii inside zones; the first zone containing the point wins"
     )
     counted: Counted = Field(default=Counted(), description="which register entries count")
+    parcel_layer: str | None = Field(
+        default=None,
+        description="measure from the percelen of this polygon layer under the application's "
+        "point (kadastrale perceelgrens); without the layer or a perceel there, from the pand",
+    )
+    exempt_from_units: int | None = Field(
+        default=None,
+        ge=2,
+        description="the rule does not apply when the application's pand(en) hold this many "
+        "dwellings or more (a complex)",
+    )
 
     @model_validator(mode="after")
     def _band_below_radius(self) -> Params:
+        if self.parcel_layer is not None and self.measure != "footprint":
+            raise ValueError("parcel_layer: alleen bij measure 'footprint'")
         radii = [self.radius_m, *(z.radius_m for z in self.zone_radii)]
         if self.review_band_m >= min(radii):
             raise ValueError(
@@ -141,7 +162,18 @@ class Hit(NamedTuple):
     same_pand: bool
 
 
-def _measure(ctx: Context, counted: Counted, reach: float, measure: str) -> list[Hit]:
+def complex_size(ctx: Context) -> int:
+    """Dwellings in the application's pand(en), the application included."""
+    fps = ctx.footprints
+    if len(fps) == 0:
+        return 1
+    units = np.unique(ctx.dataset.fp_units.gather(fps))
+    return int(np.union1d(units[ctx.dwellings(Dwelling())[units]], [ctx.unit]).size)
+
+
+def _measure(
+    ctx: Context, counted: Counted, reach: float, measure: str, geom: shapely.Geometry
+) -> list[Hit]:
     """Counted units within ``reach`` by ``measure``, with both distances.
 
     Footprint: the register's STRtree over just the counted units (their footprint union, or
@@ -152,7 +184,7 @@ def _measure(ctx: Context, counted: Counted, reach: float, measure: str) -> list
     ds = ctx.dataset
     hx, hy = ds.unit_xy[ctx.unit].tolist()
     if measure == "footprint":
-        found, dist = ctx.counted_within(counted, ctx.geometry, reach)
+        found, dist = ctx.counted_within(counted, geom, reach)
         units, fp_d = found.tolist(), dist.tolist()
     else:
         mask = ctx.register.counted_mask(ctx.period, counted)
@@ -169,29 +201,61 @@ def _measure(ctx: Context, counted: Counted, reach: float, measure: str) -> list
     ]
 
 
+def zone_exemption(
+    rule: RuleSpec,
+    ctx: Context,
+    exempt_in: ZoneRef | None,
+    applies_in: ZoneRef | None = None,
+    what: str = "De afstandsregel",
+) -> RuleOutcome | None:
+    """``not_applicable`` when the application's point lies in ``exempt_in`` or outside
+    ``applies_in``; None when the rule applies here."""
+    if exempt_in is not None and _inside(ctx, exempt_in):
+        return outcome(
+            rule,
+            "not_applicable",
+            f"{what} geldt hier niet: de woning ligt in {_zone_label(exempt_in)} "
+            f"(laag {exempt_in.layer}), waar de regel is uitgezonderd.",
+            limit={"exempt_in": exempt_in.model_dump(mode="json")},
+        )
+    if applies_in is not None and not _inside(ctx, applies_in):
+        return outcome(
+            rule,
+            "not_applicable",
+            f"{what} geldt hier niet: de woning ligt niet in {_zone_label(applies_in)} "
+            f"(laag {applies_in.layer}), de enige gebieden waar de regel geldt.",
+            limit={"applies_in": applies_in.model_dump(mode="json")},
+        )
+    return None
+
+
+def radius_here(
+    ctx: Context, radius: float, zone_radii: tuple[ZoneRadius, ...]
+) -> tuple[float, str]:
+    """The radius at the application's point: of the first zone holding it, else the general."""
+    for zr in zone_radii:
+        if _inside(ctx, zr.zone):
+            return zr.radius_m, _zone_label(zr.zone)
+    return radius, "algemeen"
+
+
 def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     ds = ctx.dataset
-    if p.exempt_in is not None and _inside(ctx, p.exempt_in):
-        return outcome(
-            rule,
-            "not_applicable",
-            f"De afstandsregel geldt hier niet: de woning ligt in {_zone_label(p.exempt_in)} "
-            f"(laag {p.exempt_in.layer}), waar de regel is uitgezonderd.",
-            limit={"exempt_in": p.exempt_in.model_dump(mode="json")},
-        )
-    if p.applies_in is not None and not _inside(ctx, p.applies_in):
-        return outcome(
-            rule,
-            "not_applicable",
-            f"De afstandsregel geldt hier niet: de woning ligt niet in {_zone_label(p.applies_in)} "
-            f"(laag {p.applies_in.layer}), de enige gebieden waar de regel geldt.",
-            limit={"applies_in": p.applies_in.model_dump(mode="json")},
-        )
-    radius, where = p.radius_m, "algemeen"
-    for zr in p.zone_radii:
-        if _inside(ctx, zr.zone):
-            radius, where = zr.radius_m, _zone_label(zr.zone)
-            break
+    exempt = zone_exemption(rule, ctx, p.exempt_in, p.applies_in)
+    if exempt is not None:
+        return exempt
+    if p.exempt_from_units is not None:
+        size = complex_size(ctx)
+        if size >= p.exempt_from_units:
+            return outcome(
+                rule,
+                "not_applicable",
+                f"De afstandsregel geldt hier niet: het pand telt {size} woningen, een complex "
+                f"van {p.exempt_from_units} of meer valt buiten de regel.",
+                measured={"complex_units": size},
+                limit={"exempt_from_units": p.exempt_from_units},
+            )
+    radius, where = radius_here(ctx, p.radius_m, p.zone_radii)
     band = p.review_band_m
     reach = radius + band
 
@@ -199,8 +263,9 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         return h.footprint_m if p.measure == "footprint" else h.point_m
 
     # the tree search reaches a hair beyond; after snapping, keep what lies within R + b
+    start = origin(ctx, p.parcel_layer)
     hits = sorted(
-        (h for h in _measure(ctx, p.counted, reach, p.measure) if dist(h) <= reach),
+        (h for h in _measure(ctx, p.counted, reach, p.measure, start.geom) if dist(h) <= reach),
         key=lambda h: (dist(h), h.unit),
     )
     d = [dist(h) for h in hits]
@@ -211,7 +276,9 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     review = not fail and band > 0 and bool(hits)  # every unit left lies within R + b
 
     how = "tussen de pandcontouren" if p.measure == "footprint" else "tussen de BAG-punten"
-    measured = {
+    if p.parcel_layer is not None:
+        how = f"{start.text} tot de pandcontour"
+    measured: dict[str, object] = {
         "nearest_m": round(d[0], 2) if hits else None,
         "nearest_footprint_m": round(min(h.footprint_m for h in hits), 2) if hits else None,
         "nearest_point_m": round(min(h.point_m for h in hits), 2) if hits else None,
@@ -220,6 +287,9 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         "measure": p.measure,
         "zone": where,
     }
+    if p.parcel_layer is not None:
+        measured["method"] = start.method
+        measured["percelen"] = list(start.parcels)
     limit = {"radius_m": radius, "inclusive": p.inclusive, "review_band_m": band, "zone": where}
     evidence = [
         ctx.evidence(
@@ -271,10 +341,13 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     return outcome(rule, "pass", text, measured=measured, limit=limit, evidence=evidence)
 
 
-def evaluate_all(rule: RuleSpec, p: Params, bulk: BulkContext) -> BulkOutcome:
+def evaluate_all(rule: RuleSpec, p: Params, bulk: BulkContext) -> BulkOutcome | None:
     """Every candidate at once: zones by bulk point-in-polygon, the counted units within reach
     by one bulk query (footprints: the register's tree of counted units; points: the unit
-    KD-tree), distances snapped as ``evaluate`` does, then the verdict per candidate."""
+    KD-tree), distances snapped as ``evaluate`` does, then the verdict per candidate. From
+    percelen, or with complexes left out: per application."""
+    if p.parcel_layer is not None or p.exempt_from_units is not None:
+        return None
     ds, units, n = bulk.dataset, bulk.units, bulk.n
     off = np.zeros(n, bool)
     for zone, inside_means_off in ((p.exempt_in, True), (p.applies_in, False)):

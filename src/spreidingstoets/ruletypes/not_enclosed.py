@@ -42,7 +42,7 @@ import numpy as np
 from pydantic import Field
 
 from spreidingstoets.dataset.model import Dataset
-from spreidingstoets.dataset.neighbours import SideView
+from spreidingstoets.dataset.neighbours import SideView, block_size
 from spreidingstoets.domain.model import Evidence, RuleOutcome
 from spreidingstoets.ruletypes.base import (
     Context,
@@ -321,11 +321,15 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
                 seen.add(b)
                 evidence.append(ctx.evidence("enclosing", b, encloses=ds.unit_identificatie(u)))
 
+    block, whole = block_size(ds, ctx.footprints)
     measured = {
         "enclosed": len(groups["new"]),
         "already_enclosed": len(groups["already"]),
         "flats": len(groups["flat"]),
         "checked": len(candidates),
+        # the application's block (panden joined by walls); only those touching it can change
+        "block_panden": block,
+        "block_complete": whole,
     }
     limit = {
         "shared_wall": p.shared_wall,
@@ -382,9 +386,12 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
             )
         text = " ".join(parts) + " Beoordeel handmatig."
         return outcome(rule, "review", text, measured=measured, limit=limit, evidence=evidence)
+    size = f"{block}" if whole else f"meer dan {block}"
     text = (
         f"Verlening sluit geen gewone woning in; {len(candidates)} buurwoning(en) gecontroleerd "
-        f"op {scope}."
+        f"op {scope}. Het blok van de aanvraag telt {size} aaneengebouwde panden; alleen "
+        "woningen in panden die de aanvraag raken of die er in huisnummer naast liggen, kunnen "
+        "door haar ingesloten raken."
     )
     return outcome(rule, "pass", text, measured=measured, limit=limit)
 

@@ -10,7 +10,15 @@ from fractions import Fraction
 import numpy as np
 
 from spreidingstoets.domain.model import RuleOutcome
-from spreidingstoets.ruletypes.base import Context, Counted, Dwelling, RuleSpec, fmt_pct, outcome
+from spreidingstoets.ruletypes.base import (
+    Context,
+    Counted,
+    Dwelling,
+    RuleSpec,
+    fmt_num,
+    fmt_pct,
+    outcome,
+)
 
 
 @functools.lru_cache(maxsize=64)
@@ -73,7 +81,7 @@ def share_verdict(
     text = (
         f"In {where} zijn {total} woningen, waarvan {existing} al meetellen; met deze aanvraag "
         f"{after} ({fmt_pct(after / total) if total else '-'}). Toegestaan: {fmt_pct(float(share))}"
-        f" = {float(allowed):g} woningen (afronding {rounding})."
+        f" = {fmt_num(float(allowed))} woningen (afronding {rounding})."
     )
     return outcome(
         rule, "pass" if ok else "fail", text, measured=measured, limit=limit, evidence=evidence

@@ -25,9 +25,11 @@ from pydantic import Field
 
 from spreidingstoets.domain.model import Evidence, RuleOutcome
 from spreidingstoets.ruletypes.base import Context, RuleSpec, Strict, fmt_pct, outcome
+from spreidingstoets.ruletypes.bulk import BulkContext, BulkOutcome, evaluate_per_location
 from spreidingstoets.zoning import ZoneHit, ZoningLayer, normalise_designation
 
 NAME = "zoning"
+FIGURES = ("coverage_allowed", "coverage_temporary")
 
 EPS = 1e-6
 """Coverage within this of 0 or 1 counts as outside or inside (floating-point area sums)."""
@@ -259,3 +261,12 @@ def _names(hits: Sequence[ZoneHit], want: str, role: dict[int, str | None]) -> l
         if role.get(h.index) == want:
             seen.setdefault(h.naam)
     return list(seen)
+
+
+def evaluate_all(rule: RuleSpec, p: Params, bulk: BulkContext) -> BulkOutcome | None:
+    """Once per location: the answer depends only on the footprint and the application's
+    dates, so the dwellings of one pand share it. By point, every dwelling is its own
+    location: per application."""
+    if p.measure != "footprint":
+        return None
+    return evaluate_per_location(rule, evaluate, FIGURES, bulk)

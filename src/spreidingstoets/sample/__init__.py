@@ -26,6 +26,7 @@ from spreidingstoets.register.csvio import REQUIRED_COLUMNS
 
 from . import _lvbag
 from ._areas import area_geojson
+from ._catalogue import areas_geojson, percelen_geojson
 from ._model import Town
 from ._national import generate_national, national_parts
 from ._towns import SPECS, WESTLAND_ZONES, build_all
@@ -138,6 +139,10 @@ def _readme(towns: list[Town]) -> bytes:
         "  1783-westland/zoning/NL.IMRO.1783.SYNTH-VG01.gml   IMRO2012 bestemmingsplan",
         "  0358-aalsmeer/layers/gebieden.geojson   areas woonwijk / lint / bedrijventerrein",
         "                                          (EPSG:28992) for the distance and person rules",
+        "  0281-tiel/layers/percelen.geojson       kadastrale percelen of Hoveniersweg (fictional)",
+        "  0281-tiel/layers/wijken.geojson         wijken with attribute woz_gemiddeld (fictional)",
+        "  0281-tiel/layers/buurten.geojson        buurten (fictional) for closed neighbourhoods",
+        "  0281-tiel/layers/gebieden.geojson       bedrijvig lint / vrijstellingsgebied / centrum",
         "```",
         "",
         "The XML uses the namespaces, element names and element order of the real Kadaster",
@@ -246,6 +251,11 @@ def sample_files(towns: list[Town] | None = None) -> dict[str, bytes]:
             files[f"{_dir(t)}/zoning/{PLAN_ID}.gml"] = zoning_gml(spec.origin, WESTLAND_ZONES)
         if t.code == "0358":
             files[f"{_dir(t)}/layers/gebieden.geojson"] = area_geojson(t)
+        if t.code == "0281":
+            spec = next(s for s in SPECS if s.code == "0281")
+            files[f"{_dir(t)}/layers/percelen.geojson"] = percelen_geojson(t.block)
+            for name in ("wijken", "buurten", "gebieden"):
+                files[f"{_dir(t)}/layers/{name}.geojson"] = areas_geojson(name, spec.origin)
     files["features.json"] = _features_json(towns)
     files["README.md"] = _readme(towns)
     return files

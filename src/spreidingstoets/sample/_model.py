@@ -92,6 +92,7 @@ class Town:
         self._pc4 = 0
         self.second_panden: list[str] = []  # panden in the second woonplaats
         self.notes: list[str] = []  # scenario notes for the README
+        self.block: dict[str, Any] = {}  # what extra layers are drawn from (_catalogue.py)
 
     # -- identifiers -------------------------------------------------------------------
     def new_id(self, kind: str) -> str:

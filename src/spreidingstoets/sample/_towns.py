@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import shapely
 from shapely.geometry import Polygon
 
+from ._catalogue import build_block
 from ._layout import detached, row
 from ._model import Town, r3, rect
 
@@ -419,6 +420,7 @@ def build_tiel(s: Spec) -> Town:
     t.woonplaats_naam.update({s.wpl_main[0]: s.wpl_main[1], s.wpl_second[0]: s.wpl_second[1]})
     _common(t, s)
     nm = s.names
+    t.block = build_block(t, s.origin, s.wpl_main[0], s.wpl_main[2])
     _finish(t, s)
     k = _street_vbos(t, nm.main, [3, 7, 15, 21])
     t.permit(k[3], "kamerverhuur", 4, "granted", "2019-03-01", "", "TIEL-KV-2019-014")

@@ -43,6 +43,7 @@ def resolve(ws: Workspace, given: ApplicationInput, today: dt.date) -> Applicati
         address_query=given.query(),
         address_corrected=corrected,
         reference=given.reference,
+        received=given.received,
     )
 
 
@@ -74,7 +75,7 @@ class BatchResult:
 APPLICATION_COLUMNS = Columns(
     required=("kind", "persons"),
     one_of=(("address", "verblijfsobject_id"),),
-    optional=("date", "beds", "valid_until", "reason"),
+    optional=("date", "beds", "valid_until", "received", "reason"),
     what="aanvragen",
 )
 

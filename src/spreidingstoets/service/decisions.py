@@ -3,6 +3,7 @@ write lock and stored with that verdict."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from spreidingstoets.domain.model import Application, Verdict
@@ -54,7 +55,7 @@ def decide(
         if locked.application is not None:
             # The application's own pending entry is not a neighbour of itself.
             overlay = overlay.with_changes((), locked.label, removed=(locked.application.id,))
-        return evaluate(app, ds, overlay, version)
+        return evaluate(dataclasses.replace(app, received=locked.received), ds, overlay, version)
 
     result = register.record_decision(
         verblijfsobject_id=ds.unit_identificatie(app.unit),
@@ -63,6 +64,7 @@ def decide(
         beds=app.beds,
         valid_from=app.date,
         valid_until=app.valid_until,
+        received=app.received,
         reference=reference,
         outcome=outcome,
         actor=actor,

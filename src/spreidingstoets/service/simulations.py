@@ -20,6 +20,7 @@ from spreidingstoets.domain.model import Application
 from spreidingstoets.domain.ruleset import Ruleset
 from spreidingstoets.errors import InputError, NotFoundError, did_you_mean
 from spreidingstoets.ruletypes.base import Counted, RegisterOverlay
+from spreidingstoets.ruletypes.bulk import period_of
 from spreidingstoets.service.workspace import Workspace
 from spreidingstoets.simulate import SimulationResult, simulate
 from spreidingstoets.zoning import normalise_designation
@@ -125,7 +126,7 @@ def select_candidates(
     notes: list[str] = []
     keep = ds.woning.copy()
     if not selection.include_counted:
-        counted = overlay.counted_mask((template.date, template.valid_until), Counted())
+        counted = overlay.counted_mask(period_of(template), Counted())
         keep &= ~counted
         if counted.any():
             notes.append(

@@ -74,6 +74,7 @@ class CapacityResult:
     rules: list[str]  # rule ids tested
     left_out: list[str]  # rule ids not tested, with why
     initial: SimulationResult
+    review_fits: bool = False
     provenance: dict[str, object] = field(default_factory=dict)
 
     def counts(self) -> list[int]:
@@ -237,6 +238,7 @@ def capacity(
         rules=[r.id for r in tested.rules],
         left_out=left_out,
         initial=initial,
+        review_fits=review_fits,
         provenance=dict(initial.provenance),
     )
 

@@ -65,20 +65,26 @@ def _column(values: np.ndarray) -> Any:
     return values
 
 
-def dwelling_table(result: SimulationResult, ds: Dataset) -> pd.DataFrame:
-    """One row per candidate dwelling: where it is, the outcome, the deciding rules, and per
-    rule its outcome and figures (columns ``<rule>`` and ``<rule>.<figure>``)."""
-    units = result.units
+def location_columns(ds: Dataset, units: np.ndarray) -> dict[str, Any]:
+    """Where each unit is: identificatie, address, openbare ruimte and street, x and y."""
     street = ds.unit_street[units]
     has = street >= 0
     s = np.where(has, street, 0)
-    data: dict[str, Any] = {
+    return {
         "verblijfsobject": ds.unit_id[units].astype(str),
         "adres": [ds.address_label(int(ds.unit_hoofdadres[u])) for u in units.tolist()],
         "openbare_ruimte": np.where(has, ds.street_id[s].astype(str), ""),
         "straat": np.where(has, ds.street_naam[s].astype(str), ""),
         "x": ds.unit_xy[units, 0],
         "y": ds.unit_xy[units, 1],
+    }
+
+
+def dwelling_table(result: SimulationResult, ds: Dataset) -> pd.DataFrame:
+    """One row per candidate dwelling: where it is, the outcome, the deciding rules, and per
+    rule its outcome and figures (columns ``<rule>`` and ``<rule>.<figure>``)."""
+    data: dict[str, Any] = {
+        **location_columns(ds, result.units),
         "uitkomst": [OVERALL_NL[o] for o in result.overall.tolist()],
         "outcome": result.overall.astype(str),
         "klasse": result.classes().astype(str),
@@ -116,6 +122,27 @@ def short_class_labels(non_deciding: Sequence[str]) -> dict[str, str]:
     }
 
 
+def street_place(ds: Dataset, street: int) -> str:
+    """The woonplaats of an openbare ruimte (two streets may share a name)."""
+    w = int(ds.street_woonplaats[street])
+    return str(ds.woonplaats_naam[w]) if w >= 0 else ""
+
+
+def most_refusing(result: SimulationResult, keys: np.ndarray, rows: np.ndarray) -> list[str]:
+    """Per group key in ``rows``: the rule that refuses most of its refused candidates."""
+    refused = result.overall == "refused"
+    out = []
+    for key in rows.tolist():
+        here = refused & (keys == key)
+        if not here.any():
+            out.append("")
+            continue
+        counts = [(int((r.outcome[here] == "fail").sum()), r.rule) for r in result.rules]
+        n, rule = max(counts, key=lambda c: c[0])
+        out.append(f"{rule} ({n})" if n else "")
+    return out
+
+
 def street_table(result: SimulationResult, ds: Dataset) -> pd.DataFrame:
     """Per openbare ruimte: candidates and their outcomes; with a street_share rule also the
     dwellings, those counted now and the permits the street rule still allows."""
@@ -125,8 +152,14 @@ def street_table(result: SimulationResult, ds: Dataset) -> pd.DataFrame:
     rows = table.index.to_numpy()
     has = rows >= 0
     s = np.where(has, rows, 0)
+    table.insert(
+        0,
+        "woonplaats",
+        [street_place(ds, int(x)) if h else "" for x, h in zip(s, has, strict=True)],
+    )
     table.insert(0, "straat", np.where(has, ds.street_naam[s].astype(str), "(geen straat)"))
     table.insert(0, "openbare_ruimte", np.where(has, ds.street_id[s].astype(str), ""))
+    table["vaakst weigerend"] = most_refusing(result, keys, rows)
     share = next((r for r in result.rules if r.type == "street_share"), None)
     if share is not None and "headroom" in share.figures:
         frame = pd.DataFrame(
@@ -173,6 +206,7 @@ def rule_table(result: SimulationResult) -> pd.DataFrame:
         "vectorised": "gevectoriseerd",
         "vectorised+exact": "gevectoriseerd, enkele per aanvraag",
         "per_application": "per aanvraag (geen gevectoriseerd pad voor deze parameters)",
+        "per_location": "per locatie (een keer per pand)",
         "not_applicable": "geldt niet voor deze soort",
     }
     rows = []
@@ -261,23 +295,48 @@ class MapSpec:
     notes: list[str] = field(default_factory=list)
 
 
-def map_extent(xy: np.ndarray) -> tuple[tuple[float, float, float, float], int]:
-    """The map's extent around ``xy``, and how many points it leaves out: a few stray
-    dwellings far from the rest (a hamlet, a ligplaats) would shrink everything else to dots,
-    so the view spans the middle 96% (widened a quarter) when all points need three times more."""
+def map_extent(
+    xy: np.ndarray, places: np.ndarray | None = None
+) -> tuple[tuple[float, float, float, float], list[str]]:
+    """The map's extent around ``xy``, and what it leaves out.
+
+    A few dwellings in another woonplaats far from the rest (a hamlet) would shrink everything
+    else to dots: with ``places`` (the woonplaats per point) the view covers the woonplaatsen
+    that together hold 95% of the points, largest first, and names those left out.
+    """
     if len(xy) == 0:
-        return (0.0, 0.0, 1.0, 1.0), 0
-    lo, hi = xy.min(axis=0), xy.max(axis=0)
-    if len(xy) >= 50:
-        core_lo, core_hi = np.percentile(xy, 2, axis=0), np.percentile(xy, 98, axis=0)
-        core = core_hi - core_lo
-        wide = core_lo - 0.25 * core, core_hi + 0.25 * core
-        if max(hi - lo) > 3 * max(max(core), 1.0):
-            lo, hi = np.maximum(lo, wide[0]), np.minimum(hi, wide[1])
-    inside = ((xy >= lo) & (xy <= hi)).all(axis=1)
+        return (0.0, 0.0, 1.0, 1.0), []
+    keep = np.ones(len(xy), bool)
+    left_out: list[str] = []
+    if places is not None and len(xy) >= 20:
+        names, counts = np.unique(places, return_counts=True)
+        order = np.argsort(-counts, kind="stable")
+        cumulative = np.cumsum(counts[order]) / len(xy)
+        n_keep = int(np.searchsorted(cumulative, 0.95)) + 1
+        shown = set(names[order[:n_keep]].tolist())
+        keep = np.isin(places, list(shown))
+        left_out = [f"{names[k]} ({counts[k]})" for k in order[n_keep:]]
+    lo, hi = xy[keep].min(axis=0), xy[keep].max(axis=0)
     pad = max(40.0, 0.04 * float(max(hi - lo)))
     extent = (float(lo[0] - pad), float(lo[1] - pad), float(hi[0] + pad), float(hi[1] + pad))
-    return extent, int((~inside).sum())
+    x0, y0, x1, y1 = extent
+    inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+    if left_out and inside.all():
+        left_out = []  # close enough to be on the map anyway
+    return extent, left_out
+
+
+def outside_note(left_out: list[str]) -> list[str]:
+    if not left_out:
+        return []
+    return [f"Buiten de kaart (zie de tabellen): woningen in {', '.join(left_out)}."]
+
+
+def unit_places(ds: Dataset, units: np.ndarray) -> np.ndarray:
+    """The woonplaats of each unit's hoofdadres ('' without one)."""
+    addr = ds.unit_hoofdadres[units]
+    w = np.where(addr >= 0, ds.addr_woonplaats[np.maximum(addr, 0)], -1)
+    return np.where(w >= 0, ds.woonplaats_naam[np.maximum(w, 0)].astype(str), "")
 
 
 def _extent(spec: MapSpec) -> tuple[float, float, float, float]:
@@ -315,7 +374,11 @@ def render_map(ds: Dataset, spec: MapSpec) -> bytes:
     width, height = xmax - xmin, ymax - ymin
     aspect = height / width if width > 0 else 1.0
     fig_w = 11.0
-    fig_h = min(max(fig_w * aspect, 5.5), 14.0)
+    legend_rows = 1 if len(spec.layers) <= 4 else 2
+    # the figure is as tall as the map needs at this width, plus the title and the legend
+    below = 0.55 + 0.25 * legend_rows
+    map_h = min(max(fig_w * 0.96 * aspect, 3.0), 13.0)
+    fig_h = map_h + 0.75 + below
     fig, ax = plt.subplots(figsize=(fig_w, fig_h), dpi=130)
     # footprints in view: by their stored bounds, so no geometry is parsed outside it
     b = ds.footprints.bounds
@@ -380,11 +443,23 @@ def render_map(ds: Dataset, spec: MapSpec) -> bytes:
     ax.set_yticks([])
     for side in ax.spines.values():
         side.set_color("#999999")
-    ax.set_title(spec.title, fontsize=12, loc="left", pad=18 if spec.subtitle else 6)
+    top = 1 - 0.75 / fig_h  # title and subtitle above the map, in figure coordinates
+    fig.text(0.01, 1 - 0.2 / fig_h, spec.title, fontsize=12, ha="left", va="top")
     if spec.subtitle:
-        ax.text(0, 1.01, spec.subtitle, transform=ax.transAxes, fontsize=8.5, color="#444444")
-    legend = ax.legend(handles=handles, loc="upper right", fontsize=8.5, framealpha=0.92)
-    legend.set_zorder(10)
+        fig.text(0.01, 1 - 0.48 / fig_h, spec.subtitle, fontsize=8.5, color="#444444", va="top")
+    # below the map, so it never hides dwellings
+    ncol = len(handles) if legend_rows == 1 else (len(handles) + 1) // 2
+    # matplotlib fills a legend column by column: order the entries so they read by row
+    order = [r * ncol + c for c in range(ncol) for r in range(legend_rows)]
+    handles = [handles[i] for i in order if i < len(handles)]
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.3 / fig_h),
+        ncol=ncol,
+        fontsize=8.5,
+        frameon=False,
+    )
     ax.add_artist(
         ScaleBar(
             1,
@@ -401,8 +476,8 @@ def render_map(ds: Dataset, spec: MapSpec) -> bytes:
     footer = "Ondergrond: BAG-pandcontouren (grijs). RD New (EPSG:28992)."
     if spec.notes:
         footer += " " + " ".join(spec.notes)
-    fig.text(0.01, 0.005, footer, fontsize=7, color="#555555", ha="left", va="bottom", wrap=True)
-    fig.tight_layout(rect=(0, 0.02, 1, 1))
+    fig.text(0.01, 0.08 / fig_h, footer, fontsize=7, color="#555555", ha="left", va="bottom")
+    fig.subplots_adjust(left=0.02, right=0.98, top=top, bottom=below / fig_h)
     out = io.BytesIO()
     fig.savefig(out, format="png")
     plt.close(fig)
@@ -415,7 +490,7 @@ def class_labels(non_deciding: Sequence[str]) -> dict[str, str]:
     return {
         "allowed": OVERALL_NL["allowed"],
         "open": f"voldoet; alleen {rest} nog te beoordelen",
-        "review": "nader beoordelen (beslissende regel)",
+        "review": "nader beoordelen (beslissende regel)" if non_deciding else OVERALL_NL["review"],
         "refused": OVERALL_NL["refused"],
     }
 

@@ -15,27 +15,30 @@ import pandas as pd
 
 from spreidingstoets.dataset.model import Dataset
 from spreidingstoets.domain.model import Application
-from spreidingstoets.domain.vocabulary import OVERALL_NL
 from spreidingstoets.fsio import atomic_folder
 from spreidingstoets.simulate.capacity import CapacityResult, fits
 from spreidingstoets.simulate.compare import Comparison
 from spreidingstoets.simulate.core import SimulationResult
 from spreidingstoets.simulate.outputs import (
-    OVERALL_COLOURS,
-    OVERALL_ORDER,
+    CLASS_COLOURS,
+    CLASS_ORDER,
     MapLayer,
     MapSpec,
     Section,
     area_table,
+    class_labels,
     dwelling_table,
+    location_columns,
     map_extent,
     outcome_layers,
+    outside_note,
     render_html,
     render_map,
     rule_table,
     short_class_labels,
     street_geometries,
     street_table,
+    unit_places,
     write_csv,
     write_geodata,
     write_json,
@@ -72,10 +75,13 @@ def provenance_facts(result: SimulationResult) -> list[tuple[str, str]]:
     ]
 
 
-def _tiles(counts: dict[str, int]) -> list[dict[str, Any]]:
+def _tiles(result: SimulationResult) -> list[dict[str, Any]]:
+    classes = result.classes()
+    labels = class_labels(result.non_deciding())
     return [
-        {"label": OVERALL_NL[o], "value": counts[o], "colour": OVERALL_COLOURS[o]}
-        for o in OVERALL_ORDER
+        {"label": labels[c], "value": int((classes == c).sum()), "colour": CLASS_COLOURS[c]}
+        for c in CLASS_ORDER
+        if c != "open" or result.non_deciding()
     ]
 
 
@@ -145,9 +151,8 @@ def write_simulation(
                 ds, result.units, result.classes(), counted, result.non_deciding()
             ),
         )
-        spec.extent, outside = map_extent(ds.unit_xy[result.units])
-        if outside:
-            spec.notes.append(f"{outside} woning(en) liggen buiten de kaart (zie de tabellen).")
+        spec.extent, outside = map_extent(ds.unit_xy[result.units], unit_places(ds, result.units))
+        spec.notes += outside_note(outside)
         image = render_map(ds, spec)
         (tmp / "kaart.png").write_bytes(image)
         files.append("kaart.png")
@@ -168,8 +173,13 @@ def write_simulation(
             Section(
                 "Per straat",
                 streets,
-                "Kandidaten per openbare ruimte en hun uitkomst; 'nog toegestaan' is wat de "
-                "straatregel nog toelaat bij de huidige meetellende woningen.",
+                "Kandidaten per openbare ruimte en hun uitkomst"
+                + (
+                    "; 'nog toegestaan' is wat de straatregel nog toelaat bij de huidige "
+                    "meetellende woningen."
+                    if any(r.type == "street_share" for r in result.rules)
+                    else "."
+                ),
                 limit=40,
             ),
         ]
@@ -184,7 +194,7 @@ def write_simulation(
             image=image,
             files=files,
             notes=notes,
-            tiles=_tiles(counts),
+            tiles=_tiles(result),
         )
         (tmp / "samenvatting.html").write_text(page, "utf-8")
         write_json(tmp, "samenvatting", summary)
@@ -291,9 +301,8 @@ def write_comparison(
             f"{len(a)} woningen; {counts['looser']} ruimer, {counts['stricter']} strenger onder b",
             layers=layers,
         )
-        spec.extent, outside = map_extent(ds.unit_xy[a.units])
-        if outside:
-            spec.notes.append(f"{outside} woning(en) liggen buiten de kaart (zie de tabellen).")
+        spec.extent, outside = map_extent(ds.unit_xy[a.units], unit_places(ds, a.units))
+        spec.notes += outside_note(outside)
         image = render_map(ds, spec)
         (tmp / "kaart.png").write_bytes(image)
         files += ["kaart.png", "samenvatting.html", "samenvatting.json"]
@@ -427,18 +436,8 @@ def write_capacity(
             ]
         )
         units = best.granted
-        has = ds.unit_street[units] >= 0
-        s = np.where(has, ds.unit_street[units], 0)
         grants = pd.DataFrame(
-            {
-                "volgnummer": np.arange(1, len(units) + 1),
-                "verblijfsobject": ds.unit_id[units].astype(str),
-                "adres": [ds.address_label(int(ds.unit_hoofdadres[u])) for u in units.tolist()],
-                "openbare_ruimte": np.where(has, ds.street_id[s].astype(str), ""),
-                "straat": np.where(has, ds.street_naam[s].astype(str), ""),
-                "x": ds.unit_xy[units, 0],
-                "y": ds.unit_xy[units, 1],
-            }
+            {"volgnummer": np.arange(1, len(units) + 1), **location_columns(ds, units)}
         )
         per_street = (
             grants.groupby(["openbare_ruimte", "straat"]).size().rename("verleningen").reset_index()
@@ -451,11 +450,13 @@ def write_capacity(
         say("GeoPackage en GeoJSON")
         files += write_geodata(tmp, "toewijzing", grants, None, None)
         say("kaart")
-        fit_now = result.initial.units[fits(result.initial.overall, False)]
+        fit_now = result.initial.units[fits(result.initial.overall, result.review_fits)]
+        not_now = np.setdiff1d(result.candidates, fit_now)
+        waiting = np.setdiff1d(fit_now, units)
         layers = [
-            MapLayer("kandidaat", ds.unit_xy[result.candidates], "#d0d0d0", size=7, zorder=2),
+            MapLayer("past nu niet", ds.unit_xy[not_now], "#a8a8a8", size=5, zorder=2),
             MapLayer(
-                "past nu (vóór verleningen)", ds.unit_xy[fit_now], "#9ecae1", size=10, zorder=2
+                "paste vooraf, niet verleend", ds.unit_xy[waiting], "#9ecae1", size=10, zorder=2
             ),
             MapLayer(f"verleend in {best.order}", ds.unit_xy[units], "#2166ac", size=18, zorder=3),
             MapLayer(
@@ -475,9 +476,10 @@ def write_capacity(
             f"mediaan {stats['median']:g}, max {stats['max']:g}; bovengrens {result.upper_bound})",
             layers=layers,
         )
-        spec.extent, outside = map_extent(ds.unit_xy[result.candidates])
-        if outside:
-            spec.notes.append(f"{outside} woning(en) liggen buiten de kaart.")
+        spec.extent, outside = map_extent(
+            ds.unit_xy[result.candidates], unit_places(ds, result.candidates)
+        )
+        spec.notes += outside_note(outside)
         image = render_map(ds, spec)
         (tmp / "kaart.png").write_bytes(image)
         files += ["kaart.png", "samenvatting.html", "samenvatting.json"]

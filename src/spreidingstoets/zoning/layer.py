@@ -135,6 +135,9 @@ class ZoningLayer:
         Number of invalid polygons repaired with ``shapely.make_valid`` while reading.
     skipped : int
         Number of features skipped while reading (no geometry, or not polygonal).
+    attributes : dict of str to numpy.ndarray
+        Other columns of a plain polygon file (e.g. ``woz_gemiddeld`` of a wijk), one value
+        per zone (None when empty); empty for IMRO plans.
     """
 
     geometry: np.ndarray
@@ -145,6 +148,7 @@ class ZoningLayer:
     source: str = ""
     repairs: int = 0
     skipped: int = 0
+    attributes: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     naam_norm: np.ndarray = field(init=False, repr=False)
     tree: shapely.STRtree = field(init=False, repr=False)
 
@@ -166,6 +170,10 @@ class ZoningLayer:
         set_("naam", _frozen_array(str(v) for v in self.naam))
         set_("identificatie", _frozen_array(str(v) for v in self.identificatie))
         set_("plan_id", _frozen_array(str(v) for v in self.plan_id))
+        for name, values in self.attributes.items():
+            if len(values) != n:
+                raise ValueError(f"ZoningLayer: attribute {name} has {len(values)} rows, not {n}")
+        set_("attributes", {k: _frozen_array(v) for k, v in sorted(self.attributes.items())})
         set_("naam_norm", _frozen_array(normalise_designation(v) for v in self.naam))
         set_("tree", shapely.STRtree(geometry))
         # Prepared geometries make repeated covers/intersects tests cheap.
@@ -213,7 +221,18 @@ class ZoningLayer:
             source=", ".join(la.source for la in layers),
             repairs=sum(la.repairs for la in layers),
             skipped=sum(la.skipped for la in layers),
+            attributes={
+                name: np.concatenate(
+                    [la.attributes.get(name, np.full(len(la), None, object)) for la in layers]
+                )
+                for name in sorted({k for la in layers for k in la.attributes})
+            },
         )
+
+    def attribute(self, name: str, index: int) -> Any:
+        """The value of attribute ``name`` of zone ``index``, or None when absent or empty."""
+        values = self.attributes.get(name)
+        return None if values is None else values[index]
 
     def __len__(self) -> int:
         return len(self.geometry)
@@ -257,6 +276,7 @@ class ZoningLayer:
             source=self.source,
             repairs=self.repairs,
             skipped=self.skipped,
+            attributes={k: v[keep] for k, v in self.attributes.items()},
         )
 
     # -- queries -------------------------------------------------------------------------

@@ -19,6 +19,7 @@ __all__ = ["read_layer", "write_layer"]
 _PARQUET_KEY = b"spreidingstoets:zoning"
 _PARQUET_VERSION = 1
 _COLUMNS = ("kind", "naam", "identificatie", "plan_id")
+_ATTRIBUTES = "attributes"  # optional: the other columns of a polygon file, as JSON per row
 
 
 def write_layer(layer: ZoningLayer, path: Path | str) -> None:
@@ -48,9 +49,16 @@ def write_layer(layer: ZoningLayer, path: Path | str) -> None:
         "repairs": layer.repairs,
         "skipped": layer.skipped,
     }
+    columns = {c: pa.array(getattr(layer, c).tolist(), pa.string()) for c in _COLUMNS}
+    if layer.attributes:  # one JSON object per zone: any mix of numbers and text survives
+        rows = [
+            json.dumps({k: v[i] for k, v in layer.attributes.items()}, sort_keys=True)
+            for i in range(len(layer))
+        ]
+        columns[_ATTRIBUTES] = pa.array(rows, pa.string())
     table = pa.table(
         {
-            **{c: pa.array(getattr(layer, c).tolist(), pa.string()) for c in _COLUMNS},
+            **columns,
             "geometry": pa.array(shapely.to_wkb(layer.geometry).tolist(), pa.binary()),
         }
     ).replace_schema_metadata(
@@ -89,6 +97,11 @@ def read_layer(path: Path | str) -> ZoningLayer:
     def values(name: str) -> np.ndarray:
         return np.asarray(table.column(name).to_pylist(), dtype=object)
 
+    attributes: dict[str, np.ndarray] = {}
+    if _ATTRIBUTES in table.column_names:
+        rows = [json.loads(r or "{}") for r in table.column(_ATTRIBUTES).to_pylist()]
+        names = sorted({k for r in rows for k in r})
+        attributes = {k: np.array([r.get(k) for r in rows], dtype=object) for k in names}
     return ZoningLayer(
         shapely.from_wkb(values(column)),
         values("kind"),
@@ -98,4 +111,5 @@ def read_layer(path: Path | str) -> ZoningLayer:
         source=str(ours.get("source", path.name)),
         repairs=int(ours.get("repairs", 0)),
         skipped=int(ours.get("skipped", 0)),
+        attributes=attributes,
     )

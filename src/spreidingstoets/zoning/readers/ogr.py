@@ -112,7 +112,10 @@ def read_ogr(
         return str(v)
 
     geoms = shapely.from_wkb(wkb) if wkb is not None else np.full(len(fids), None, dtype=object)
+    used = {name_col, kind_col, id_col, plan_col}
+    extra = [c for c in columns if c not in used]
     rows: dict[str, list[Any]] = {k: [] for k in ("g", "kind", "naam", "id", "plan")}
+    attrs: dict[str, list[Any]] = {c: [] for c in extra}
     repairs = skipped = 0
     for i, g in enumerate(geoms):
         poly, repaired = repair_polygon(g)
@@ -127,6 +130,8 @@ def read_ogr(
         )
         rows["id"].append(text(id_col, i, str(fids[i])))
         rows["plan"].append(text(plan_col, i, ""))
+        for c in extra:
+            attrs[c].append(_plain(data[c][i]))
     if not rows["g"]:
         raise SourceError(
             f"{path.name}: laag {layer!r} heeft geen vlakken (verwacht vlakken met een bestemming)"
@@ -140,4 +145,14 @@ def read_ogr(
         source=path.name,
         repairs=repairs,
         skipped=skipped,
+        attributes={c: np.array(v, dtype=object) for c, v in attrs.items()},
     )
+
+
+def _plain(value: Any) -> Any:
+    """A column value as a plain Python value (None for empty and NaN)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value if isinstance(value, int | float | str | bool) else str(value)

@@ -25,14 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from spreidingstoets.register.audit import (
-    ENTRY_FIELDS,
-    GENESIS,
-    HASHED,
-    change_text,
-    entry_values,
-    row_hash,
-)
+from spreidingstoets.register.audit import GENESIS, HASHED, change_text, row_hash, text_value
 from spreidingstoets.register.schema import UTCDateTime
 
 revision = "0002"
@@ -43,6 +36,18 @@ depends_on = None
 # Frozen copies of the allowed values at this revision; a later change needs a new migration.
 STATUSES_0001 = ("granted", "tolerated", "pending", "illegal", "revoked", "expired")
 STATUSES = ("granted", "tolerated", "pending", "illegal", "refused", "revoked", "ended", "expired")
+# The entry columns at this revision (later migrations add more; the replay reads them as NULL).
+ENTRY_FIELDS = (
+    "verblijfsobject_id",
+    "kind",
+    "status",
+    "persons",
+    "beds",
+    "valid_from",
+    "valid_until",
+    "source",
+    "reference",
+)
 APPEND_ONLY = "audit_log is append-only"
 CHAIN = "audit_log: a new row must continue the hash chain (id, prev_hash, idempotency_key)"
 
@@ -148,7 +153,10 @@ def _chain_existing_rows() -> None:
         "entry_id": None,
         "outcome": None,
         "request_sha256": None,
-        "change": change_text((e.id, None, entry_values(e)) for e in entries),
+        "change": change_text(
+            (e.id, None, {name: text_value(getattr(e, name)) for name in ENTRY_FIELDS})
+            for e in entries
+        ),
     }
     digest = row_hash(prev, baseline)
     conn.execute(log.insert().values(**baseline, prev_hash=prev, hash=digest))
