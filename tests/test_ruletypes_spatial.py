@@ -740,7 +740,8 @@ def brute_force(ds: Dataset, app: int, counted: set[int], p: not_enclosed.Params
         return standing[u] or bool(woning[u]) or counts(u, after)
 
     def flat(f: int) -> bool:
-        return int(woning[ds.fp_units.members(f)].sum()) > p.max_pand_dwellings
+        there = [u for u in ds.fp_units.members(f).tolist() if woning[u] or standing[u]]
+        return len(there) > p.max_pand_units
 
     def walls(d: int, after: bool) -> tuple[set[int], bool] | None:
         own = set(ds.unit_fps.members(d).tolist())
@@ -991,9 +992,9 @@ def test_a_flat_between_counted_houses_is_for_review(buurt: tuple[Dataset, dict[
         "checked": 12,
     }
     assert all(e.detail.get("flat") for e in r.evidence if e.relation == "enclosed_neighbour")
-    assert "geen verdiepingen" in r.message and "meer dan 10 woningen" in r.message
+    assert "geen verdiepingen" in r.message and "meer dan 10 verblijfsobjecten" in r.message
     # with a higher bound the pand is no flat and the twelve are enclosed
-    r = check(ds, not_enclosed, v["flat3"], [entry(v["flat1"])], max_pand_dwellings=12)
+    r = check(ds, not_enclosed, v["flat3"], [entry(v["flat1"])], max_pand_units=12)
     assert r.outcome == "fail" and r.measured["enclosed"] == 12
 
 

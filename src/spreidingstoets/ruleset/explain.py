@@ -250,7 +250,7 @@ def _not_enclosed(p: Any) -> str:
     return (
         "Na verlening mag geen gewone woning aan beide kanten zo'n woning hebben (ingesloten "
         f"raken), gekeken naar {listing(how, 'en')}. In een pand met meer dan "
-        f"{p.max_pand_dwellings} woningen (een flat) wordt beoordeeld, omdat de BAG geen "
+        f"{p.max_pand_units} verblijfsobjecten (een flat) wordt beoordeeld, omdat de BAG geen "
         f"verdiepingen kent. Mee tellen {counted_nl(p.counted)}."
     )
 

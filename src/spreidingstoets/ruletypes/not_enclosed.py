@@ -24,7 +24,7 @@ testing the rest of the block would change nothing (the property test in
 Newness is decided per dwelling, not per route: D is newly enclosed when it is enclosed after
 granting and was not enclosed before, by either route.
 
-Flats: the BAG holds no floors, so in a pand with more than ``max_pand_dwellings`` dwellings
+Flats: the BAG holds no floors, so in a pand with more than ``max_pand_units`` units
 nobody knows who lives "on both sides". An enclosure that rests on such a pand (D is in one,
 or the counted units on one of D's sides are all in one) is not computed on a guess: it goes
 to review, with the candidates.
@@ -91,11 +91,12 @@ class Params(Strict):
         description="footprints within this distance (metres, inclusive) share a wall",
     )
     max_gap_m: float = Field(default=MAX_GAP_M, gt=0, description=MAX_GAP_TEXT)
-    max_pand_dwellings: int = Field(
+    max_pand_units: int = Field(
         default=10,
         ge=1,
-        description="a pand with more dwellings than this is a block of flats: the BAG holds no "
-        "floors, so an enclosure resting on one goes to review",
+        description="a pand with more verblijfsobjecten than this (dwellings, and other units "
+        "that stand: a care complex's offices, shops below flats) is a block of flats: the BAG "
+        "holds no floors, so an enclosure resting on one goes to review",
     )
     between: Between = Field(default=Between(), description="what stands between (and is a side)")
     counted: Counted = Field(default=Counted(), description="which register entries count")
@@ -161,18 +162,19 @@ class _World:
 class _Enclosure:
     """The enclosure tests of one check, with what they share."""
 
-    def __init__(self, ctx: Context, p: Params, dwelling: np.ndarray) -> None:
-        self.ds, self.p, self.dwelling = ctx.dataset, p, dwelling
+    def __init__(self, ctx: Context, p: Params, dwelling: np.ndarray, standing: np.ndarray) -> None:
+        self.ds, self.p, self.dwelling, self.standing = ctx.dataset, p, dwelling, standing
         self._flat: dict[int, bool] = {}
         self._walls: dict[tuple[int, ...], _Route | None] = {}
         self._numbers: dict[tuple[bool, int, int], list[list[int]] | None] = {}
 
     def flat(self, panden: list[int]) -> bool:
-        """Is any of these panden a block of flats (more than max_pand_dwellings dwellings)?"""
+        """Is any of these panden a block of flats (more than max_pand_units units)?"""
         for f in panden:
             if f not in self._flat:
                 units = self.ds.fp_units.members(f)
-                self._flat[f] = int(self.dwelling[units].sum()) > self.p.max_pand_dwellings
+                there = self.dwelling[units] | self.standing[units]
+                self._flat[f] = int(there.sum()) > self.p.max_pand_units
             if self._flat[f]:
                 return True
         return False
@@ -241,7 +243,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     standing = p.between.mask(ds, p.dwelling.gebruiksdoel)
     after = _World(ds, counted, standing, dwelling, app, granted=True)
     before = _World(ds, counted, standing, dwelling, app, granted=False)
-    test = _Enclosure(ctx, p, dwelling)
+    test = _Enclosure(ctx, p, dwelling, standing)
     views: dict[tuple[bool, int], SideView] = {}
 
     def view(world: _World, unit: int) -> SideView:
@@ -336,7 +338,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         "house_numbers": p.house_numbers,
         "tolerance_m": p.tolerance_m,
         "max_gap_m": p.max_gap_m,
-        "max_pand_dwellings": p.max_pand_dwellings,
+        "max_pand_units": p.max_pand_units,
     }
     checks = [
         text
@@ -380,8 +382,8 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
             )
         if groups["flat"]:
             parts.append(
-                f"Mogelijk ingesloten, in of naast een pand met meer dan {p.max_pand_dwellings} "
-                f"woningen: {listing(groups['flat'])}. De BAG kent geen verdiepingen, dus wie "
+                f"Mogelijk ingesloten, in of naast een pand met meer dan {p.max_pand_units} "
+                f"verblijfsobjecten: {listing(groups['flat'])}. De BAG kent geen verdiepingen, dus wie "
                 "aan weerszijden woont is niet te bepalen."
             )
         text = " ".join(parts) + " Beoordeel handmatig."
