@@ -273,3 +273,29 @@ def test_a_part_reads_only_the_row_groups_it_needs(tmp_path: Path) -> None:
         assert n == 10_000 and got.equals(table.take(pa.array(rows)))
     got, n = _rows(tmp_path / "t.parquet", np.zeros(0, np.int64))
     assert n == 10_000 and got.num_rows == 0 and got.schema == table.schema
+
+
+def test_every_ruleset_of_the_catalogue_in_parts_equals_the_whole() -> None:
+    """Tiles of 250 m grouped into four parts: edges run through the sample's streets."""
+    from spreidingstoets.ruleset import available_rulesets
+
+    ws = Workspace(load_settings())
+    ds, overlay = ws.dataset, ws.overlay()
+    path = str(sample_dataset_path(ws.settings))
+    candidates = np.flatnonzero(ds.woning)
+    parts = partition(candidates, ds.unit_xy, ds.unit_id, by="tile", tile_m=250, max_parts=4)
+    assert len(parts) == 4
+    checked = 0
+    for name in available_rulesets(ws.settings.rules_dir):
+        for version in ws.ruleset(name).versions:
+            day = version.valid_from
+            template = template_of(version.kinds[0], 4, day, day)
+            whole = simulate(ds, overlay, version, template, candidates)
+            reach = reach_m(version.rules)
+            results = [
+                simulate_part(path, p.core, reach, version, template, overlay.snapshot)
+                for p in parts
+            ]
+            assert_same(merge_parts(results, candidates), whole)
+            checked += 1
+    assert checked >= 12

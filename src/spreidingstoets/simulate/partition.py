@@ -4,9 +4,10 @@ A part is a set of candidate units (its core: one gemeente, or one square tile o
 plus its halo, which a worker loads with ``dataset.store.load_dataset_part``: every unit within
 the ruleset's reach of the core (by point or by footprint), every unit on a street (openbare
 ruimte) of the core and every unit sharing a pand with those, so that street shares, distances,
-adjacency and enclosure come out for the core exactly as on the whole dataset. ``reach_m`` is the largest
-distance in metres any rule looks (radius, review band, tolerance, gap); a rule type that looks
-over a whole area of a layer (``area_share``) has no bounded reach, and its parts need every unit.
+adjacency and enclosure come out for the core exactly as on the whole dataset. ``reach_m`` is
+the largest distance in metres any rule looks (radius, review band, tolerance, gap); a rule that
+looks over a whole area of a layer (``area_share``) or measures from a kadastraal perceel has no
+bounded reach, and its parts need every unit.
 
 Pure (numpy only): the Dask engine (``simulate/distributed.py``) and the tests call it alike.
 """
@@ -20,6 +21,8 @@ import numpy as np
 
 # Rule types whose answer for a unit depends on units beyond any fixed distance or its street.
 UNBOUNDED_TYPES = frozenset({"area_share"})
+# Parameters that, when set, measure from a shape of unknown size (a kadastraal perceel).
+UNBOUNDED_PARAMS = frozenset({"parcel_layer"})
 BY = ("gemeente", "tile")
 DEFAULT_TILE_M = 10_000.0
 
@@ -36,13 +39,17 @@ class Part:
 def reach_m(rules: Any) -> float | None:
     """The largest distance (metres) the rules of a ruleset version look from a unit: the
     largest parameter ending in ``_m`` (radius_m, review_band_m added to it, tolerance_m,
-    max_gap_m); None when a rule's reach is unbounded (see ``UNBOUNDED_TYPES``)."""
+    max_gap_m, the radii per zone); None when a rule's reach is unbounded (a type in
+    ``UNBOUNDED_TYPES``, or a parameter in ``UNBOUNDED_PARAMS`` set)."""
     reach = 0.0
     for rule in rules:
         if rule.type in UNBOUNDED_TYPES:
             return None
         params = rule.params.model_dump() if hasattr(rule.params, "model_dump") else {}
-        metres = [float(v) for k, v in _flat(params) if k.endswith("_m") and _number(v)]
+        flat = _flat(params)
+        if any(k.rsplit(".", 1)[-1] in UNBOUNDED_PARAMS and v is not None for k, v in flat):
+            return None
+        metres = [float(v) for k, v in flat if k.endswith("_m") and _number(v)]
         extra = float(params.get("review_band_m") or 0.0)
         radius = float(params.get("radius_m") or 0.0)
         reach = max([reach, radius + extra, *metres])
@@ -54,6 +61,9 @@ def _flat(d: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     for k, v in d.items():
         if isinstance(v, dict):
             out.extend(_flat(v, f"{prefix}{k}."))
+        elif isinstance(v, list | tuple) and all(isinstance(x, dict) for x in v):
+            for i, x in enumerate(v):
+                out.extend(_flat(x, f"{prefix}{k}.{i}."))
         else:
             out.append((f"{prefix}{k}", v))
     return out
