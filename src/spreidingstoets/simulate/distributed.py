@@ -82,12 +82,14 @@ def simulate_distributed(
     workers: int = DEFAULT_WORKERS,
     by: str = "gemeente",
     tile_m: float = DEFAULT_TILE_M,
+    max_parts: int | None = None,
     advance: Callable[[int], None] | None = None,
 ) -> tuple[SimulationResult, dict[str, Any]]:
     """The simulation of ``candidates`` (rows of the dataset at ``path``) on a cluster: the
     scheduler at ``scheduler`` (``tcp://host:8786``), or a LocalCluster of ``workers``
     processes. Returns the result (as ``simulate`` gives it on the whole dataset) and what was
-    run: the number of parts, the reach of the halo, the cluster."""
+    run: the number of parts, the reach of the halo, the cluster. ``max_parts``: at most this
+    many parts (default ``PARTS_PER_WORKER`` per worker)."""
     from dask.distributed import Client, LocalCluster, as_completed
 
     reach = reach_m(version.rules)
@@ -114,7 +116,7 @@ def simulate_distributed(
                 unit_id,
                 by=by,
                 tile_m=tile_m,
-                max_parts=PARTS_PER_WORKER * n_workers,
+                max_parts=max_parts or PARTS_PER_WORKER * n_workers,
             )
             snap, ver, tmpl = client.scatter([snapshot, version, template], broadcast=True)
             futures = {
