@@ -14,6 +14,7 @@ WEESP = SHARED / "bag" / "gob-bagextract-weesp-0457" / "BAGGEM0457L-15102021.zip
 DOESBURG = SHARED / "bag" / "nlextract-doesburg-0221"
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests/builders.py
+pytest_plugins = ["api_helpers"]  # the API's server fixtures (tests/test_api_*.py)
 RULES = REPO / "rules"
 
 

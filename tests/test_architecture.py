@@ -82,3 +82,36 @@ def test_help_imports_no_heavy_library() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "spreidingstoets" in out.stdout
     assert out.stdout.strip().splitlines()[-1] == "geladen:"
+
+
+def test_library_never_imports_the_api_package() -> None:
+    # The library (CLI included) starts the API only by an import string for uvicorn; no
+    # module under src/ imports spreidingstoets_api, and importing them all loads none of it.
+    import ast
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "src" / "spreidingstoets"
+    importing = []
+    for path in sorted(src.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            if any(
+                n == "spreidingstoets_api" or n.startswith("spreidingstoets_api.") for n in names
+            ):
+                importing.append(str(path.relative_to(src)))
+    assert importing == []
+    code = (
+        "import sys, pkgutil, importlib, spreidingstoets\n"
+        "for m in pkgutil.walk_packages(spreidingstoets.__path__, 'spreidingstoets.'):\n"
+        "    if '.sample._' not in m.name and not m.name.endswith('.env'):\n"
+        "        importlib.import_module(m.name)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('spreidingstoets_api')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -284,7 +284,7 @@ def test_simulate_command_writes_its_folder(tmp_path: Path) -> None:
         (["--persons", "4", "--out", "x"], "--rules"),
         (["--rules", "tiel", "--persons", "4", "--street", "Nergensstraat"], "Nergensstraat"),
         (["--rules", "tiel", "--persons", "4", "--bbox", "1,2,3"], "--bbox"),
-        (["--rules", "tiel", "--persons", "4", "--areas", "wijken"], "wijken"),
+        (["--rules", "tiel", "--persons", "4", "--areas", "stadsdelen"], "stadsdelen"),
     ],
 )
 def test_simulate_bad_input_is_one_dutch_line(tmp_path: Path, args: list[str], words: str) -> None:
@@ -342,7 +342,7 @@ versions:
       - {id: wijk, type: area_share, source: t, params: {group: area, zone: {layer: gebieden}, max_share: 0.05, min_dwellings: 5}}
       - {id: pand, type: area_share, source: t, params: {group: pand, max_share: 0.25, rounding: ceil}}
       - {id: naast, type: not_adjacent, source: t, params: {house_numbers: 2}}
-      - {id: ingesloten, type: not_enclosed, source: t, params: {max_pand_dwellings: 4}}
+      - {id: ingesloten, type: not_enclosed, source: t, params: {max_pand_units: 4}}
       - id: afstand
         type: min_distance
         source: t

@@ -288,6 +288,19 @@ DataOption = Annotated[
     typer.Option(help="Gecompileerde dataset (standaard: het meegeleverde voorbeeld)"),
 ]
 
+# Options that check and report share.
+CheckDateOption = Annotated[
+    str | None, typer.Option("--date", help="Peildatum JJJJ-MM-DD (standaard: vandaag)")
+]
+RegisterOption = Annotated[
+    str | None, typer.Option("--register", help="Register: SQLite-bestand of database-URL")
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Parameter wijzigen: tiel.straat.max_share=0.15"),
+]
+VariantOption = Annotated[Path | None, typer.Option("--variant", help="Variantbestand (YAML)")]
+
 
 @app.command()
 def check(
@@ -299,21 +312,14 @@ def check(
     kind: KindOption = "arbeidsmigranten",
     persons: PersonsOption = None,
     beds: BedsOption = None,
-    date: Annotated[
-        str | None, typer.Option(help="Peildatum JJJJ-MM-DD (standaard: vandaag)")
-    ] = None,
+    date: CheckDateOption = None,
     valid_until: ValidUntilOption = None,
     received: ReceivedOption = None,
     reason: ReasonOption = None,
     data: DataOption = None,
-    register: Annotated[
-        str | None, typer.Option(help="Register: SQLite-bestand of database-URL")
-    ] = None,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Parameter wijzigen: tiel.straat.max_share=0.15"),
-    ] = None,
-    variant: Annotated[Path | None, typer.Option(help="Variantbestand (YAML)")] = None,
+    register: RegisterOption = None,
+    set_: SetOption = None,
+    variant: VariantOption = None,
     batch: Annotated[
         Path | None,
         typer.Option(help="CSV of JSON lines met aanvragen; schrijft een JSON-oordeel per regel"),
@@ -345,32 +351,18 @@ def check(
             )
     if batch is not None and rules is None:
         raise InputError("geef bij --batch de regelset met --rules (tiel, aalsmeer, westland)")
-    given = (
-        None
-        if batch
-        else application_input(address, kind, persons, date, beds, valid_until, reason, received)
-    )
-    ws = open_workspace(data, register)
-    if ws.register_note:
-        warn(ws.register_note)
     if batch is not None:
+        ws = open_workspace(data, register)
+        if ws.register_note:
+            warn(ws.register_note)
         ruleset = ws.ruleset(str(rules), sets=set_, variant=variant)
         code, units = run_batch(ws, batch, batch_out, ruleset, today)
         warning = checks.gemeente_warning(ruleset, ws, units)
         if warning:
             warn(warning)
         raise typer.Exit(code)
-    assert given is not None
-    app_ = checks.resolve(ws, given, today)
-    if app_.address_corrected:
-        warn("let op: adres " + "; ".join(app_.address_corrected))
-    ruleset = (
-        ws.ruleset(rules, sets=set_, variant=variant)
-        if rules
-        else ws.ruleset_for(app_.unit, sets=set_, variant=variant)
-    )
-    warning = checks.gemeente_warning(ruleset, ws, [app_.unit])
-    verdict = checks.check(ws, app_, ruleset)
+    given = application_input(address, kind, persons, date, beds, valid_until, reason, received)
+    _, verdict, warning = single_check(given, today, rules, data, register, set_, variant)
     if as_json:
         from spreidingstoets.domain.model import verdict_json
 
@@ -382,6 +374,95 @@ def check(
     if warning:
         warn(warning)  # on stderr, so also with --json
     raise typer.Exit(EXIT_OF[verdict.outcome])
+
+
+def single_check(
+    given: Any,
+    today: dt.date,
+    rules: str | None,
+    data: Path | None,
+    register: str | None,
+    sets: list[str] | None,
+    variant: Path | None,
+) -> tuple[Workspace, Any, str | None]:
+    """One application checked as ``check`` and ``report`` do: (workspace, verdict, warning);
+    notes about the register and a corrected address go to stderr."""
+    from spreidingstoets.service import checks
+
+    ws = open_workspace(data, register)
+    if ws.register_note:
+        warn(ws.register_note)
+    app_ = checks.resolve(ws, given, today)
+    if app_.address_corrected:
+        warn("let op: adres " + "; ".join(app_.address_corrected))
+    ruleset = ws.ruleset_for(app_.unit, sets=sets, variant=variant, name=rules)
+    warning = checks.gemeente_warning(ruleset, ws, [app_.unit])
+    return ws, checks.check(ws, app_, ruleset), warning
+
+
+REPORT_SUFFIXES = (".pdf", ".html", ".htm")
+
+
+@app.command()
+def report(
+    address: Annotated[
+        str, typer.Argument(help="Adres: '1381AB 12a', 'Kerkstraat 12 Tiel' of identificatie")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Rapport: BESTAND.pdf of BESTAND.html")],
+    rules: RulesOption = None,
+    kind: KindOption = "arbeidsmigranten",
+    persons: PersonsOption = None,
+    beds: BedsOption = None,
+    date: CheckDateOption = None,
+    valid_until: ValidUntilOption = None,
+    reason: ReasonOption = None,
+    received: ReceivedOption = None,
+    data: DataOption = None,
+    register: RegisterOption = None,
+    set_: SetOption = None,
+    variant: VariantOption = None,
+) -> None:
+    """Schrijf een rapport voor het dossier (PDF of HTML): uitkomst, elke regel met cijfers,
+    bron en bewijs, de kaart, de herkomst en hoe het oordeel te herhalen is."""
+    from spreidingstoets.fsio import atomic_file, check_output_path
+
+    check_output_path(out, what="--out", suffixes=REPORT_SUFFIXES)
+    pdf = out.suffix.lower() == ".pdf"
+    if pdf:
+        from spreidingstoets.report.pdf import find_browser
+
+        find_browser()  # before loading anything: say at once when it is missing
+    given = application_input(address, kind, persons, date, beds, valid_until, reason, received)
+    today = parse_date(date) or dt.date.today()
+    ws, verdict, warning = single_check(given, today, rules, data, register, set_, variant)
+    from spreidingstoets.report.features import verdict_features
+    from spreidingstoets.report.html import render_report, reproduce_command
+
+    # what the verdict does not record, as given, so the line reproduces it exactly
+    options = [arg for item in set_ or [] for arg in ("--set", item)]
+    for flag, value in (("--variant", variant), ("--data", data), ("--register", register)):
+        if value is not None:
+            options += [flag, str(value)]
+    html = render_report(
+        verdict,
+        verdict_features(verdict, ws.dataset),
+        command=reproduce_command(verdict, options),
+    )
+    with atomic_file(out) as tmp:
+        if pdf:
+            from spreidingstoets.report.pdf import html_to_pdf
+
+            tmp.write_bytes(html_to_pdf(html, verdict.application.date))
+        else:
+            tmp.write_text(html, encoding="utf-8")
+    console().print(
+        f"Rapport geschreven: {out}. {verdict.message}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    if warning:
+        warn(warning)
 
 
 def application_input(
@@ -689,6 +770,157 @@ def _planner_commands() -> None:
 
 
 _planner_commands()  # simulate, compare, capacity (cli_planner.py)
+api_key_app = typer.Typer(
+    help="API-sleutels van de HTTP-API (opgeslagen als hash in het register).",
+    no_args_is_help=True,
+)
+app.add_typer(api_key_app, name="api-key")
+ApiRegisterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--register",
+        help="Register: SQLite-bestand of database-URL (standaard: dat van serve op het voorbeeld)",
+    ),
+]
+
+
+def served_register(register: str | None, data: Path | None = None) -> str | None:
+    """The register a server uses: the one given, else SPREIDINGSTOETS_REGISTER, else (on the
+    bundled sample) a SQLite copy of the sample registers in the cache, so decisions work."""
+    from spreidingstoets.settings import load_settings
+
+    settings = load_settings()
+    if register or settings.register_url:
+        return register or settings.register_url
+    if data or settings.data:
+        return None  # another dataset: an empty, read-only register (never the sample's)
+    from spreidingstoets.service.sample import sample_register_database
+
+    return str(sample_register_database(settings))
+
+
+def _key_register(register: str | None) -> Any:
+    from spreidingstoets.register.db import Register
+    from spreidingstoets.settings import load_settings
+
+    url = served_register(register)
+    if url is None:
+        raise InputError("geef het register van de server met --register")
+    return Register.open(url, create=False, lock_timeout=load_settings().register_lock_timeout)
+
+
+@api_key_app.command("create")
+def api_key_create(
+    name: Annotated[str, typer.Option(help="Wie de sleutel gebruikt, bijv. zaaksysteem")],
+    scope: Annotated[
+        str, typer.Option(help="Scopes, komma-gescheiden: read, check, decide, admin")
+    ] = "check",
+    register: ApiRegisterOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Maak een API-sleutel; de sleutel wordt een keer getoond (het register bewaart alleen de hash)."""
+    import getpass
+
+    from spreidingstoets.register.keys import create_key
+
+    with _key_register(register) as reg:
+        key, token = create_key(reg, name=name, scopes=scope, actor=getpass.getuser())
+    if as_json:
+        print_json({**key.as_dict(), "key": token})
+        return
+    typer.echo(token)
+    warn(
+        f"api-sleutel {key.id} ({key.name}, scope {','.join(key.scopes)}) gemaakt; bewaar de "
+        "sleutel hierboven nu: hij wordt niet nog eens getoond"
+    )
+
+
+@api_key_app.command("list")
+def api_key_list(
+    register: ApiRegisterOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Toon de API-sleutels (zonder de sleutels zelf)."""
+    from spreidingstoets.register.keys import list_keys
+
+    with _key_register(register) as reg:
+        keys = list_keys(reg)
+    if as_json:
+        print_json([k.as_dict() for k in keys])
+        return
+    for k in keys:
+        state = f"ingetrokken {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "actief"
+        typer.echo(f"{k.id}\t{k.prefix}...\t{k.name}\t{','.join(k.scopes)}\t{state}")
+
+
+@api_key_app.command("revoke")
+def api_key_revoke(
+    key_id: Annotated[int, typer.Argument(metavar="ID", help="Nummer van de sleutel")],
+    register: ApiRegisterOption = None,
+) -> None:
+    """Trek een API-sleutel in: de server weigert hem daarna (401)."""
+    import getpass
+
+    from spreidingstoets.register.keys import revoke_key
+
+    with _key_register(register) as reg:
+        key = revoke_key(reg, key_id, actor=getpass.getuser())
+    typer.echo(f"api-sleutel {key.id} ({key.name}) ingetrokken")
+
+
+@app.command()
+def serve(
+    data: DataOption = None,
+    register: Annotated[
+        str | None,
+        typer.Option(
+            help="Register: SQLite-bestand of database-URL (standaard: een kopie van het "
+            "voorbeeldregister in de cache)"
+        ),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Adres om op te luisteren")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Poort")] = 8000,
+    workers: Annotated[int, typer.Option(help="Aantal werkprocessen", min=1, max=64)] = 1,
+    public_checks: Annotated[
+        bool, typer.Option(help="Toetsen en adres zoeken zonder API-sleutel toestaan")
+    ] = False,
+) -> None:
+    """Start de HTTP-API (/v1, OpenAPI op /v1/openapi.json) met uvicorn; zonder --data en
+    --register op het meegeleverde voorbeeld."""
+    import importlib.util
+    import os
+
+    if importlib.util.find_spec("spreidingstoets_api") is None:
+        raise InputError(
+            "de HTTP-API is niet geïnstalleerd; installeer hem met 'pip install -e api' "
+            "(map api/ van de broncode)"
+        )
+    import uvicorn
+
+    url = served_register(register, data)
+    # Every worker builds its workspace from the environment (the factory reads the settings).
+    if data is not None:
+        os.environ["SPREIDINGSTOETS_DATA"] = str(data.resolve())
+    if url is not None:
+        os.environ["SPREIDINGSTOETS_REGISTER"] = url
+        if "://" not in url:
+            from spreidingstoets.register.db import Register
+
+            Register.open(url, create=False).close()  # a bad register fails here, not per worker
+    if public_checks:
+        os.environ["SPREIDINGSTOETS_API_PUBLIC_CHECKS"] = "true"
+    warn(f"spreidingstoets-API op http://{host}:{port}/v1 (register: {url or 'leeg'})")
+    uvicorn.run(
+        "spreidingstoets_api.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
 
 
 @app.command()

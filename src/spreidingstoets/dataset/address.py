@@ -54,6 +54,10 @@ ROMAN = {
 GROUND_FLOOR = frozenset({"hs", "huis"})  # BAG writes H
 MIN_TYPO_KEY = 4  # shorter names are one edit away from too many others to correct them
 MIN_PREFIX_KEY = 3
+SUGGESTIONS = 10  # addresses a search box suggests
+# the beginning of a postcode, optionally with the beginning of a huisnummer: "4001", "4001 a",
+# "4001ab 1"
+PARTIAL_POSTCODE = re.compile(r"([1-9][0-9]{3} ?[a-z]{0,2})(?: ([0-9]{1,5}))?")
 SHOWN = 8  # candidates named in a message
 CANDIDATES = 50  # candidates an error holds at most (a national Kerkstraat has thousands)
 NEAREST_NUMBERS = 5
@@ -371,6 +375,69 @@ class AddressIndex:
         if self._postcode(postcode) < 0:  # "Kerkstraat 1234 hs" is number 1234, toevoeging hs
             attempts.append(partial(self._search, text, None, query))
         return _first(attempts)
+
+    # ---- suggestions while typing -------------------------------------------------------
+    def suggest(self, query: str, limit: int = SUGGESTIONS) -> list[AddressMatch]:
+        """Addresses that ``query`` may be the beginning of, for a search box: a partial
+        postcode (``4001a``, ``4001AB 1``), a street name (``kwartel``, ``kwartelstr 1``) or
+        the first digits of a BAG identificatie; what ``find`` resolves comes first, then the
+        candidates it names. Never raises for a query that fits nothing: the list is empty."""
+        text = normalise(query)
+        if not text:
+            return []
+        found: list[AddressMatch] = []
+        try:
+            found.append(self.find(query))
+        except AddressNotFound as exc:
+            for label in exc.candidates[:limit]:
+                try:
+                    found.append(self.find(re.sub(r" \(.*\)$", "", label)))
+                except AddressNotFound:
+                    continue
+        m = PARTIAL_POSTCODE.fullmatch(text)
+        if m is not None:
+            found += self._postcode_prefix(m.group(1).upper(), m.group(2), limit)
+        elif re.fullmatch(r"\d{4,15}", text):
+            found += self._id_prefix(text, limit)
+        unique: dict[int, AddressMatch] = {}
+        for match in found:
+            unique.setdefault(match.address, match)
+        return list(unique.values())[:limit]
+
+    def _postcode_prefix(self, prefix: str, number: str | None, limit: int) -> list[AddressMatch]:
+        codes = self.postcodes
+        lo = int(np.searchsorted(codes, prefix, "left"))
+        hi = int(np.searchsorted(codes, prefix + "ZZ", "right"))
+        ds = self.ds
+        out: list[AddressMatch] = []
+        for c in range(lo, hi):
+            rows = sorted(
+                (int(a) for a in self.by_postcode.members(c) if ds.addr_unit[a] >= 0),
+                key=lambda a: (
+                    int(ds.addr_huisnummer[a]),
+                    str(ds.addr_huisletter[a]),
+                    str(ds.addr_toevoeging[a]),
+                ),
+            )
+            for a in rows:
+                if number is None or str(int(ds.addr_huisnummer[a])).startswith(number):
+                    out.append(self._match(a))
+                    if len(out) >= limit:
+                        return out
+        return out
+
+    def _id_prefix(self, digits: str, limit: int) -> list[AddressMatch]:
+        ds = self.ds
+        key = np.bytes_(digits)
+        lo = int(np.searchsorted(ds.unit_id, key, "left"))
+        out: list[AddressMatch] = []
+        for u in range(lo, ds.n_units):
+            if not ds.unit_id[u].startswith(key) or len(out) >= limit:
+                break
+            a = int(ds.unit_hoofdadres[u])
+            if a >= 0:
+                out.append(self._match(a))
+        return out
 
     # ---- identificaties -----------------------------------------------------------------
     def _match(self, a: int, corrected: tuple[str, ...] = ()) -> AddressMatch:

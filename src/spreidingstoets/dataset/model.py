@@ -56,7 +56,10 @@ class Csr:
 
 def _row_of(sorted_ids: np.ndarray, identificatie: str) -> int:
     """Row of an identificatie in a sorted id array (binary search), or -1."""
-    key = np.bytes_(identificatie.strip())
+    text = identificatie.strip()
+    if not text.isascii():
+        return -1  # BAG identificaties are digits; anything else is in no dataset
+    key = np.bytes_(text)
     i = int(np.searchsorted(sorted_ids, key))
     return i if i < len(sorted_ids) and sorted_ids[i] == key else -1
 

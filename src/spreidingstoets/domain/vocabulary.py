@@ -71,6 +71,7 @@ RELATION_NL: dict[str, str] = {
     "zone": "zone",
     "register_entry": "registratie op dit adres",
     "nearby_entry": "registratie in de buurt",
+    "received_later": "later ontvangen, telt niet mee",
 }
 # What an audit row records (its ``action``), for people.
 AUDIT_ACTION_NL: dict[str, str] = {

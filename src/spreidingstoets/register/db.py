@@ -73,8 +73,8 @@ from .schema import VERSION_TABLE, audit_log, register_entry, register_revision
 from .validate import EntryFields
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-SCHEMA_HEAD = "0003"  # the newest migration (tests/test_register.py keeps this in step)
-KNOWN_SCHEMAS = ("0001", "0002", "0003")
+SCHEMA_HEAD = "0004"  # the newest migration (tests/test_register.py keeps this in step)
+KNOWN_SCHEMAS = ("0001", "0002", "0003", "0004")
 # Arbitrary fixed key of the PostgreSQL advisory lock that serialises all register writes.
 PG_LOCK_KEY = 0x5370_7265_6964  # "Spreid"
 DEFAULT_LOCK_TIMEOUT_S = 5.0

@@ -124,3 +124,20 @@ audit_log = sa.Table(
     sa.Column("hash", sa.CHAR(64), nullable=False),
     sa.UniqueConstraint("idempotency_key", name="uq_audit_log_idempotency_key"),
 )
+
+api_key = sa.Table(
+    "api_key",
+    metadata,
+    # Keys of the HTTP API (register/keys.py): only the sha256 of a key is stored.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("scopes", sa.Text, nullable=False),  # comma-separated, e.g. "check,decide"
+    sa.Column("key_sha256", sa.CHAR(64), nullable=False),
+    sa.Column(
+        "prefix", sa.String(16), nullable=False
+    ),  # the key's first characters, to tell keys apart
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("key_sha256", name="uq_api_key_key_sha256"),
+)

@@ -66,3 +66,33 @@ def sample_register(sample_dir: Path) -> RegisterSnapshot:
         for row in parse_csv(path):
             entries.append(row.as_entry(len(entries) + 1, f"voorbeeld {path.parent.name}"))
     return RegisterSnapshot(tuple(entries), f"sample@{digest.hexdigest()[:12]}")
+
+
+def sample_register_database(settings: Settings) -> Path:
+    """A SQLite register holding the bundled sample registers, made once per sample version in
+    the cache folder (``serve`` and ``api-key`` use it when no register is given, so a newcomer
+    can record decisions on the sample)."""
+    import os
+    import shutil
+    import tempfile
+
+    from spreidingstoets.register.csvio import import_csv
+    from spreidingstoets.register.db import SCHEMA_HEAD, Register
+
+    csvs = sorted(settings.sample_dir.glob("*/register.csv"))
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in csvs)).hexdigest()[:12]
+    target = settings.cache_dir / f"voorbeeldregister-{SCHEMA_HEAD}-{digest}.db"
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=target.parent, prefix=".voorbeeldregister-"))
+    try:
+        path = folder / "register.db"
+        with Register.open(path, create=True) as register:
+            for csv in csvs:
+                import_csv(register, csv, actor="spreidingstoets voorbeeld")
+        if not target.exists():
+            os.replace(path, target)  # whole or not at all; another process may have won
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return target

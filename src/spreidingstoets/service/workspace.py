@@ -151,6 +151,7 @@ class Workspace:
         self._index: AddressIndex | None = None
         self._view: RegisterView | None = None
         self._rulesets: BoundedCache[Ruleset] = BoundedCache(RULESETS_KEPT)
+        self._codes: dict[str, str] | None = None  # ruleset id -> gemeentecode
 
     # -- parts, each made once on first use ----------------------------------------------
 
@@ -245,19 +246,31 @@ class Workspace:
         )
 
     def ruleset_for(
-        self, unit: int, *, sets: list[str] | None = None, variant: Path | None = None
+        self,
+        unit: int,
+        *,
+        sets: list[str] | None = None,
+        variant: Path | None = None,
+        name: str | None = None,
     ) -> Ruleset:
-        """The ruleset of the municipality of a dwelling (its BAG identificatie begins with the
-        gemeentecode); an error listing the rulesets when none, or more than one, is for it."""
+        """The ruleset ``name`` when given, else that of the municipality of a dwelling (its BAG
+        identificatie begins with the gemeentecode); an error listing the rulesets when none,
+        or more than one, is for it."""
+        if name:
+            return self.ruleset(name, sets=sets, variant=variant)
         from spreidingstoets.ruleset import available_rulesets
         from spreidingstoets.ruleset.loader import read_ruleset_data
 
         code = self.dataset.unit_identificatie(unit)[:4]
         folder = self.settings.rules_dir
-        codes = {
-            name: str(read_ruleset_data(folder / f"{name}.yaml").get("gemeentecode"))
-            for name in available_rulesets(folder)
-        }
+        # Read once per workspace (like the rulesets themselves): a server asks per request.
+        codes: dict[str, str] = self._once(
+            "_codes",
+            lambda: {
+                name: str(read_ruleset_data(folder / f"{name}.yaml").get("gemeentecode"))
+                for name in available_rulesets(folder)
+            },
+        )
         matching = [name for name, c in codes.items() if c == code]
         if len(matching) != 1:
             listed = ", ".join(f"{name} ({c})" for name, c in codes.items()) or "geen"

@@ -1,0 +1,125 @@
+"""The OpenAPI document at /v1/openapi.json, shaped to the NL API Design Rules: the server URL
+carries the major version (``/v1``) and paths are relative to it, every 2xx/3xx response
+declares the ``API-Version`` header, every error is problem+json, every operation can answer
+400 (never FastAPI's 422), and each operation names the API-key scope it needs.
+``scripts/lint-openapi`` runs the ADR's Spectral ruleset on it."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from spreidingstoets_api import API_VERSION
+from spreidingstoets_api.models import Problem
+from spreidingstoets_api.responses import problem_responses
+
+PREFIX = "/v1"
+CONTACT = {
+    "name": "spreidingstoets",
+    "email": "spreidingstoets@example.org",
+    "url": "https://spreidingstoets.example.org",
+}
+DESCRIPTION = """\
+Toets vergunningaanvragen voor kamerverhuur en huisvesting van arbeidsmigranten aan de
+spreidingsregels van een gemeente, leg besluiten vast in het register en herbereken ze later.
+
+Authenticatie: een API-sleutel in de header `X-Api-Key` (of `Authorization: Bearer ...`), gemaakt
+met `spreidingstoets api-key create --name NAAM --scope check,decide`. Scopes: `read`, `check`,
+`decide`, `admin`. Fouten zijn `application/problem+json`; ongeldige invoer geeft 400 met alle
+fouten tegelijk in `invalidParams`. Geometrie in CRS84 (standaard), EPSG:28992 of EPSG:4326 via
+de parameter `crs` of de header `Accept-Crs`; `Content-Crs` noemt het CRS van het antwoord.
+"""
+VERSION_HEADER = {
+    "description": "de volledige versie van de API (semver)",
+    "schema": {"type": "string", "example": API_VERSION},
+}
+SCOPE_NL = {
+    "read": "lezen",
+    "check": "toetsen",
+    "decide": "besluiten",
+    "admin": "beheer",
+}
+
+
+def _scope(route: APIRoute) -> str | None:
+    for dep in route.dependant.dependencies:
+        scope = getattr(dep.call, "scope", None)
+        if scope:
+            return str(scope)
+    return None
+
+
+def build_openapi(app: FastAPI, routers: list[APIRouter]) -> dict[str, Any]:
+    """The document of ``routers`` (included in ``app`` under /v1)."""
+    routes = [r for router in routers for r in router.routes if isinstance(r, APIRoute)]
+    doc = get_openapi(
+        title="spreidingstoets API",
+        version=API_VERSION,
+        openapi_version="3.1.0",
+        description=DESCRIPTION,
+        routes=app.routes,
+        contact=CONTACT,
+        license_info={"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
+        servers=[{"url": PREFIX, "description": "deze server"}],
+        tags=[
+            {"name": "toetsen", "description": "toetsen zonder bijwerkingen, adres zoeken"},
+            {"name": "besluiten", "description": "aanvragen, besluiten, herberekening, ZGW"},
+            {"name": "regelsets", "description": "regelsets, versies en regels met hun bron"},
+            {"name": "register", "description": "het register en het auditlog"},
+        ],
+    )
+    scopes = {(PREFIX + r.path, m.lower()): _scope(r) for r in routes for m in r.methods or ()}
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    schemas["Problem"] = Problem.model_json_schema()
+    if "Verdict" in schemas:
+        result = copy.deepcopy(schemas["Verdict"])
+        result["title"] = "CheckResult"
+        result["description"] = (
+            "Het oordeel (schema Verdict); met `expand=geometrie` ook `_embedded.geometrie`, "
+            "een GeoJSON FeatureCollection"
+        )
+        result.setdefault("properties", {})["_embedded"] = {
+            "type": "object",
+            "properties": {"geometrie": {"type": "object", "description": "GeoJSON"}},
+        }
+        schemas["CheckResult"] = result
+    doc["components"]["securitySchemes"] = {
+        "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"}
+    }
+    paths: dict[str, Any] = {}
+    for path, item in doc["paths"].items():
+        if not path.startswith(PREFIX + "/"):
+            continue  # the web page and its files are no part of the API
+        short = path[len(PREFIX) :] or "/"
+        for method, op in item.items():
+            _shape(op, scopes.get((path, method)))
+            if path == PREFIX + "/toetsingen" and method == "post":
+                content = op["responses"]["200"]["content"]["application/json"]
+                content["schema"] = {"$ref": "#/components/schemas/CheckResult"}
+        paths[short] = item
+    doc["paths"] = paths
+    return doc
+
+
+def _shape(op: dict[str, Any], scope: str | None) -> None:
+    responses = op.setdefault("responses", {})
+    responses.pop("422", None)
+    for status, spec in problem_responses(400, 500).items():
+        responses.setdefault(str(status), spec)
+    for status, response in responses.items():
+        if status[0] in "23":
+            response.setdefault("headers", {})["API-Version"] = VERSION_HEADER
+        elif "content" in response and "application/problem+json" not in response["content"]:
+            response["content"] = problem_responses(int(status))[int(status)]["content"]
+    if scope is not None:
+        op["security"] = [{"apiKey": []}]
+        op["description"] = (
+            op.get("description", "") + f"\n\nAPI-sleutel met scope `{scope}` "
+            f"({SCOPE_NL.get(scope, scope)}) of `admin`."
+        ).strip()
