@@ -2,6 +2,11 @@
 
     python benchmarks/bench_dataset.py                      # Weesp + 1M synthetic units
     python benchmarks/bench_dataset.py --national 10000000  # the national-scale target
+    python benchmarks/bench_dataset.py --national 10000000 --whole 2500000  # + one-piece anchor
+
+The synthetic dataset is generated and compiled one gemeente at a time (``write_national``);
+``--whole N`` also runs the one-piece path (all tables in memory, then ``write_dataset``) at N
+units as the anchor: it peaks near 1.9 GB per million units, so keep N within the machine.
 
 Each phase runs in its own process so its peak memory (ru_maxrss) is its own. Results go to
 stdout as a table and to benchmarks/results/dataset.json.
@@ -34,14 +39,21 @@ PHASE = textwrap.dedent(
         write_dataset(tables, Path(arg), Path(out), force=True)
         extra = {"read_s": t1 - t0, "compile_write_s": time.perf_counter() - t1}
     elif phase == "generate":
+        from spreidingstoets.sample import write_national
+        n, flats = arg.split(":")
+        m = write_national(Path(out), int(n), seed=1, flats=float(flats), force=True)
+        extra = {"units": m["counts"]["verblijfsobjecten"], "panden": m["counts"]["panden"],
+                 "sha256": m["sha256"]}
+    elif phase == "generate-whole":
         from spreidingstoets.sample import generate_national
         from spreidingstoets.dataset.compile import write_dataset
         n, flats = arg.split(":")
         tables = generate_national(int(n), seed=1, flats=float(flats))
         t1 = time.perf_counter()
-        write_dataset(tables, Path(out).parent, Path(out), force=True)
+        m = write_dataset(tables, [], Path(out), force=True)
         extra = {"generate_s": t1 - t0, "compile_write_s": time.perf_counter() - t1,
-                 "units": len(tables.verblijfsobjecten), "panden": len(tables.panden)}
+                 "units": len(tables.verblijfsobjecten), "panden": len(tables.panden),
+                 "sha256": m["sha256"]}
     elif phase == "load":
         from spreidingstoets.dataset.store import load_dataset
         ds = load_dataset(Path(arg))
@@ -72,6 +84,9 @@ def main() -> None:
         help="share of streets with flats (0.02: about one pand per unit, as in the BAG)",
     )
     parser.add_argument("--keep", type=Path, help="keep the national dataset in this folder")
+    parser.add_argument(
+        "--whole", type=int, default=0, help="also generate + compile in one piece at N units"
+    )
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -86,13 +101,21 @@ def main() -> None:
         national = args.keep or Path(tmp) / "national"
         rows.append(
             (
-                f"synthetic {args.national:,} units: generate + compile + write",
+                f"synthetic {args.national:,} units: generate + compile per gemeente",
                 phase("generate", f"{args.national}:{args.flats}", str(national)),
             )
         )
         rows.append(
             (f"synthetic {args.national:,} units: load + index", phase("load", str(national)))
         )
+        if args.whole:
+            whole = Path(tmp) / "whole"
+            rows.append(
+                (
+                    f"synthetic {args.whole:,} units: generate + compile in one piece",
+                    phase("generate-whole", f"{args.whole}:{args.flats}", str(whole)),
+                )
+            )
     print(f"{'phase':60} {'seconds':>9} {'peak MB':>9}")
     for label, r in rows:
         print(f"{label:60} {r['seconds']:9.2f} {r['peak_mb']:9.0f}")

@@ -370,7 +370,7 @@ def test_cli_import_and_info_and_address(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "geen straat 'nergensstraat' gevonden" in missing.stderr
 
 
-def test_footprint_grid_search_equals_brute_force(weesp) -> None:  # type: ignore[no-untyped-def]
+def test_footprint_index_search_equals_brute_force(weesp) -> None:  # type: ignore[no-untyped-def]
     fp = weesp.footprints
     active = np.flatnonzero(weesp.fp_active)
     every = fp.geoms(active)
@@ -391,6 +391,16 @@ def test_footprint_grid_search_equals_brute_force(weesp) -> None:  # type: ignor
         assert np.array_equal(fp.candidates(*box), np.flatnonzero(meets & weesp.fp_active))
     # a search box far outside the data finds nothing
     assert len(fp.candidates(0, 300000, 10, 300010)) == 0
+    # many boxes in one call: the same rows per box
+    boxes = np.array(
+        [[*fp.bounds[int(f), :2] - 25, *fp.bounds[int(f), 2:] + 25] for f in active[::97]]
+    )
+    boxes = np.vstack([boxes, [0, 300000, 10, 300010]])
+    rows, counts = fp.candidates_many(boxes)
+    assert len(counts) == len(boxes) and counts[-1] == 0
+    ends = np.cumsum(counts)
+    for box, lo, hi in zip(boxes, ends - counts, ends, strict=True):
+        assert np.array_equal(np.sort(rows[lo:hi]), fp.candidates(*box))
     # every row's WKB round-trips to its stored bounds
     for f in rng.sample(range(len(fp)), 200):
         assert np.allclose(fp.geom(f).bounds, fp.bounds[f])

@@ -56,6 +56,24 @@ OutOpt = Annotated[
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Een bestaande uitvoermap vervangen")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Samenvatting als JSON op stdout")]
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        help="proces (in dit proces) of dask (een dask.distributed-cluster, in delen per "
+        "gemeente of tegel)"
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Adres van de Dask-scheduler (tcp://host:8786); standaard een lokaal cluster"
+    ),
+]
+WorkersOpt = Annotated[int, typer.Option(help="Workers van het lokale Dask-cluster")]
+PartitionOpt = Annotated[
+    str, typer.Option(help="Delen voor dask: gemeente, of tegel (vierkanten van --tegel-m)")
+]
+TileOpt = Annotated[float, typer.Option("--tegel-m", help="Zijde van een tegel in meter")]
 
 
 def _rules_or_error(rules: str | None) -> str:
@@ -190,11 +208,18 @@ def simulate_command(
     out: OutOpt = Path("simulatie"),
     force: ForceOpt = False,
     as_json: JsonOpt = False,
+    engine: EngineOpt = "proces",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = 2,
+    partition: PartitionOpt = "gemeente",
+    tile_m: TileOpt = 10_000.0,
 ) -> None:
     """Toets een hypothetische aanvraag op elke woning (of die in een straat, gebied of bbox):
     uitkomst per woning, per straat en per gebied, als GeoPackage, GeoJSON, CSV, kaart en HTML."""
     from spreidingstoets.cli import open_workspace
     from spreidingstoets.simulate.reports import write_simulation
+
+    cluster = _cluster_options(engine, scheduler, workers, partition, tile_m)
 
     name = _rules_or_error(rules)
     template = _template(kind, persons, date, beds)
@@ -203,7 +228,22 @@ def simulate_command(
     ws = open_workspace(data, register)
     _check_areas(ws, areas)
     ruleset = ws.ruleset(name, sets=set_, variant=variant)
-    result, found, overlay = _simulate_with_bar(ws, ruleset, template, selection, "simuleren")
+    if cluster is None:
+        result, found, overlay = _simulate_with_bar(ws, ruleset, template, selection, "simuleren")
+    else:
+        from spreidingstoets.cli import progress_bar
+        from spreidingstoets.service.distributed import run_distributed
+
+        with progress_bar() as bar:
+            task = bar.add_task("simuleren (dask)", total=None)
+            result, found, overlay = run_distributed(
+                ws,
+                ruleset,
+                template,
+                selection,
+                cluster,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
     layer = areas or (area.partition("=")[0].strip() if area else None)
     summary = _write(
         write_simulation,
@@ -226,6 +266,37 @@ def simulate_command(
             f"Uitvoer in {out}: " + ", ".join(summary["files"]),
         ],
     )
+
+
+def _cluster_options(
+    engine: str, scheduler: str | None, workers: int, partition: str, tile_m: float
+) -> dict[str, Any] | None:
+    """The --engine dask options, checked before any work (None for --engine proces)."""
+    from spreidingstoets.errors import choice_error
+
+    if engine not in ("proces", "dask"):
+        raise InputError(choice_error("--engine", engine, ["proces", "dask"]))
+    if partition not in ("gemeente", "tegel"):
+        raise InputError(choice_error("--partition", partition, ["gemeente", "tegel"]))
+    if engine == "proces":
+        if scheduler:
+            raise InputError("--scheduler hoort bij --engine dask")
+        return None
+    if workers < 1:
+        raise InputError(f"--workers {workers}: geef 1 of meer")
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError:
+        from spreidingstoets.errors import ConfigurationError
+
+        raise ConfigurationError(
+            "--engine dask: dask.distributed is niet geïnstalleerd; "
+            "installeer het met pip install 'spreidingstoets[dask]'"
+        ) from None
+    if not tile_m > 0:
+        raise InputError(f"--tegel-m {tile_m:g}: geef een zijde groter dan 0 meter")
+    by = "tile" if partition == "tegel" else "gemeente"
+    return {"scheduler": scheduler, "workers": workers, "by": by, "tile_m": tile_m}
 
 
 def _label(rules: str, sets: list[str] | None, variant: Path | None) -> str:

@@ -20,7 +20,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +54,7 @@ INACTIVE_PAND_STATUSES = frozenset(
     }
 )
 INACTIVE_PLAATS_STATUSES = frozenset({"Plaats ingetrokken"})
+ROW_GROUP_ROWS = 1024 * 1024  # Parquet row groups, also when a table is written in parts
 DATA_FILES = (
     "units.parquet",
     "addresses.parquet",
@@ -251,10 +252,7 @@ def iter_tables(
     pairs = tree.query(geoms[act], predicate="dwithin", distance=tolerance)
     a, b = act[pairs[0]], act[pairs[1]]
     keep = a < b
-    yield (
-        "adjacency.parquet",
-        pa.table({"a": a[keep].astype(np.int32), "b": b[keep].astype(np.int32)}),
-    )
+    yield "adjacency.parquet", adjacency_table(a[keep], b[keep])
     del tree, pairs, a, b, keep
     yield (
         "footprints.parquet",
@@ -290,6 +288,13 @@ def iter_tables(
             }
         ),
     )
+
+
+def adjacency_table(a: np.ndarray, b: np.ndarray) -> pa.Table:
+    """Pairs of footprint rows (a < b) in one canonical order, sorted by (a, b): the table is
+    the same whatever order a tree search or a split into parts found them in."""
+    order = np.lexsort((b, a))
+    return pa.table({"a": a[order].astype(np.int32), "b": b[order].astype(np.int32)})
 
 
 def count_woningen(units: pa.Table) -> int:
@@ -447,7 +452,7 @@ def write_dataset(
         for name, table in iter_tables(tables, tolerance):
             if progress:
                 progress(f"writing {name}")
-            pq.write_table(table, tmp / name, compression="zstd")
+            pq.write_table(table, tmp / name, compression="zstd", row_group_size=ROW_GROUP_ROWS)
             digests[name] = file_sha256(tmp / name)
             if name == "units.parquet":
                 woningen = count_woningen(table)
@@ -460,41 +465,297 @@ def write_dataset(
                 rel = f"layers/{name}.parquet"
                 write_layer(layer, tmp / rel)
                 digests[rel] = file_sha256(tmp / rel)
-        combined = hashlib.sha256(
-            "".join(f"{n}:{d}\n" for n, d in sorted(digests.items())).encode()
+        manifest = _manifest(
+            tables,
+            tables.gemeentecodes,
+            count_objects(tables, woningen, adjacent_pairs),
+            [source] if isinstance(source, Path) else list(source),
+            tolerance,
+            layers or {},
+            digests,
         )
-        sha = combined.hexdigest()
-        sources = _source_records([source] if isinstance(source, Path) else list(source))
-        gemeenten = tables.gemeentecodes
-        codes = (
-            "-".join(gemeenten)
-            if 0 < len(gemeenten) <= 4
-            else f"{len(gemeenten)}gem"
-            if gemeenten
-            else "bag"
-        )
-        manifest: dict[str, object] = {
-            "format_version": FORMAT_VERSION,
-            "software": f"spreidingstoets {__version__}",
-            "dataset_id": f"{codes}-{tables.extract_date or tables.reference_date or 'undated'}-{sha[:12]}",
-            "sha256": sha,
-            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "source_kind": tables.source_kind,
-            "sources": sources,
-            "extract_date": tables.extract_date.isoformat() if tables.extract_date else None,
-            "reference_date": tables.reference_date.isoformat() if tables.reference_date else None,
-            "gemeentecodes": tables.gemeentecodes,
-            "crs": "EPSG:28992",
-            "notes": tables.notes,
-            "adjacency_tolerance_m": tolerance,
-            "counts": count_objects(tables, woningen, adjacent_pairs),
-            "layers": {
-                name: {"source": layer.source, "features": len(layer), "names": len(layer.names())}
-                for name, layer in sorted((layers or {}).items())
-            },
-            "files": digests,
-        }
         (tmp / "manifest.json").write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
         )
+    return manifest
+
+
+class _PartWriter:
+    """A Parquet file written from tables that arrive in parts, in the row groups
+    ``pq.write_table`` makes of their concatenation (``ROW_GROUP_ROWS`` each): the file is byte
+    for byte the one a single write of the whole table gives."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.schema: pa.Schema | None = None
+        self.writer: pq.ParquetWriter | None = None
+        self.pending: list[pa.Table] = []
+        self.rows = 0
+
+    def add(self, table: pa.Table) -> None:
+        if self.schema is None:
+            self.schema = table.schema
+        elif table.schema != self.schema:
+            table = table.cast(self.schema)  # e.g. an all-null column of a later part
+        self.pending.append(table)
+        self.rows += table.num_rows
+        while self.rows >= ROW_GROUP_ROWS:
+            self._flush(ROW_GROUP_ROWS)
+
+    def _flush(self, n: int) -> None:
+        assert self.schema is not None
+        table = pa.concat_tables(self.pending).combine_chunks()
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
+        self.writer.write_table(table.slice(0, n), row_group_size=ROW_GROUP_ROWS)
+        rest = table.slice(n)
+        self.pending = [rest] if rest.num_rows else []
+        self.rows -= n
+
+    def close(self) -> None:
+        if self.rows or self.writer is None:
+            self._flush(self.rows)
+        assert self.writer is not None
+        self.writer.close()
+
+
+def _first_last(table: pa.Table) -> tuple[str, str] | None:
+    if table.num_rows == 0 or "identificatie" not in table.column_names:
+        return None
+    ids = table.column("identificatie")
+    return str(ids[0]), str(ids[-1])
+
+
+def _shift(table: pa.Table, offsets: Mapping[str, int]) -> pa.Table:
+    """Row references of one part made global: ``offsets`` per column, -1 (none) kept."""
+    for name, offset in offsets.items():
+        if offset:
+            values = table.column(name).to_numpy()
+            shifted = np.where(values >= 0, values + offset, values).astype(values.dtype)
+            table = table.set_column(table.schema.get_field_index(name), name, pa.array(shifted))
+    return table
+
+
+def _cross_part_pairs(
+    footprints: Path, parts: list[tuple[int, int, np.ndarray]], tolerance: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of active footprints within ``tolerance`` of each other that lie in different
+    parts: only footprints of a part within reach of another part's extent are read back."""
+    from spreidingstoets.dataset.footprints import bounds_index
+
+    empty = np.zeros(0, np.int64)
+    extents = np.array([e for _, _, e in parts]).reshape(-1, 4)
+    reach = extents + np.array([-tolerance, -tolerance, tolerance, tolerance])
+    has = np.isfinite(extents).all(axis=1)
+    if has.sum() < 2:
+        return empty, empty
+    tree = bounds_index(np.flatnonzero(has), extents[has])
+    hits, counts = tree.intersection_v(reach[has][:, :2], reach[has][:, 2:])
+    p_of = np.repeat(np.flatnonzero(has), counts.astype(np.int64))
+    near = [(int(p), int(q)) for p, q in zip(p_of, hits, strict=True) if p != q]
+    if not near:
+        return empty, empty
+    table = pq.read_table(footprints, columns=["active", "xmin", "ymin", "xmax", "ymax"])
+    active = table.column("active").to_numpy()
+    bounds = np.column_stack([table.column(c).to_numpy() for c in ("xmin", "ymin", "xmax", "ymax")])
+    del table
+    wanted = np.zeros(len(active), bool)
+    for p, q in near:  # footprints of part p that come within reach of part q
+        lo, hi = parts[p][0], parts[p][1]
+        b, r = bounds[lo:hi], reach[q]
+        meets = (b[:, 0] <= r[2]) & (b[:, 2] >= r[0]) & (b[:, 1] <= r[3]) & (b[:, 3] >= r[1])
+        wanted[lo:hi] |= meets & active[lo:hi]
+    rows = np.flatnonzero(wanted)
+    del bounds, wanted, active
+    if len(rows) < 2:
+        return empty, empty
+    wkb = pq.read_table(footprints, columns=["geometry"]).column("geometry").take(pa.array(rows))
+    geoms = shapely.from_wkb(wkb.to_numpy(zero_copy_only=False))
+    pairs = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=tolerance)
+    a, b = rows[pairs[0]], rows[pairs[1]]
+    starts = np.array([lo for lo, _, _ in parts])
+    keep = (a < b) & (np.searchsorted(starts, a, "right") != np.searchsorted(starts, b, "right"))
+    return a[keep], b[keep]
+
+
+def write_dataset_parts(
+    parts: Iterable[BagTables],
+    gemeentecodes: Sequence[str],
+    source: Path | Sequence[Path],
+    out: Path,
+    *,
+    tolerance: float = DEFAULT_ADJACENCY_TOLERANCE,
+    force: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, object]:
+    """Compile BAG tables that arrive in parts (one gemeente or tile at a time) into the dataset
+    that :func:`write_dataset` makes of the whole, holding one part in memory at a time.
+
+    Each part must be complete in itself (its references resolve within it), share the same
+    woonplaatsen table with every other part, and have identificaties that sort after those of
+    the part before it (for every object type): then the tables of the parts, one after the
+    other with their row references shifted, are the tables of the whole, and the files are
+    written in the same row groups, so byte for byte the same. Adjacency across parts is found
+    at the end from the footprints near another part's extent. All of it, or nothing: as
+    :func:`write_dataset`.
+    """
+    out = out.resolve()
+    check_dataset_target(out, force=force)
+    tolerance = adjacency_tolerance(tolerance)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_folder(out, replace=force) as tmp:
+        writers = {n: _PartWriter(tmp / n) for n in DATA_FILES if n != "adjacency.parquet"}
+        rows = dict.fromkeys(("units", "addresses", "footprints", "streets"), 0)
+        last: dict[str, str] = {}
+        woonplaatsen: pa.Table | None = None
+        adjacency: list[tuple[np.ndarray, np.ndarray]] = []
+        extents: list[tuple[int, int, np.ndarray]] = []
+        totals: dict[str, int] = {}
+        meta: BagTables | None = None
+        woningen = 0
+        order: list[str] = []  # file names as the one-piece compile writes them (manifest)
+        for i, part in enumerate(parts):
+            if meta is None:  # dates, source kind and notes of the first part, not its rows
+                meta = BagTables(
+                    extract_date=part.extract_date,
+                    reference_date=part.reference_date,
+                    source_kind=part.source_kind,
+                    notes=part.notes,
+                )
+            check_rd_coordinates(part)
+            for key, value in count_objects(part, 0, 0).items():
+                totals[key] = totals.get(key, 0) + value
+            if progress:
+                progress(f"deel {i + 1}: {', '.join(part.gemeentecodes) or '-'}")
+            sizes: dict[str, int] = {}
+            for name, table in iter_tables(part, tolerance):
+                if name not in order:
+                    order.append(name)
+                span = _first_last(table)
+                if name == "woonplaatsen.parquet":
+                    if woonplaatsen is None:
+                        woonplaatsen = table
+                        writers[name].add(table)
+                    elif not table.equals(woonplaatsen):
+                        raise ValueError("parts must share one woonplaatsen table")
+                    continue
+                if span is not None:
+                    if name in last and span[0] <= last[name]:
+                        raise ValueError(f"{name}: part {i + 1} does not sort after the one before")
+                    last[name] = span[1]
+                if name == "addresses.parquet":
+                    table = _shift(
+                        table, {"unit": rows["units"], "openbare_ruimte": rows["streets"]}
+                    )
+                    sizes["addresses"] = table.num_rows
+                elif name == "openbare_ruimten.parquet":
+                    sizes["streets"] = table.num_rows
+                elif name == "unit_footprint.parquet":
+                    table = _shift(table, {"unit": rows["units"], "footprint": rows["footprints"]})
+                elif name == "adjacency.parquet":
+                    a = table.column("a").to_numpy().astype(np.int64) + rows["footprints"]
+                    b = table.column("b").to_numpy().astype(np.int64) + rows["footprints"]
+                    adjacency.append((a, b))
+                    continue
+                elif name == "footprints.parquet":
+                    sizes["footprints"] = n = table.num_rows
+                    act = table.column("active").to_numpy(zero_copy_only=False)
+                    box = np.column_stack(
+                        [table.column(c).to_numpy() for c in ("xmin", "ymin", "xmax", "ymax")]
+                    )[act]
+                    box = box[np.isfinite(box).all(axis=1)]
+                    extent = (
+                        np.r_[box[:, :2].min(axis=0), box[:, 2:].max(axis=0)]
+                        if len(box)
+                        else np.full(4, np.nan)
+                    )
+                    extents.append((rows["footprints"], rows["footprints"] + n, extent))
+                elif name == "units.parquet":
+                    table = _shift(
+                        table,
+                        {"hoofdadres": rows["addresses"], "openbare_ruimte": rows["streets"]},
+                    )
+                    sizes["units"] = table.num_rows
+                    woningen += count_woningen(table)
+                writers[name].add(table)
+                del table
+            for key, value in sizes.items():
+                rows[key] += value
+            del part
+        if meta is None or totals.get("verblijfsobjecten", 0) + totals.get("panden", 0) == 0:
+            raise SourceError("de bron bevat geen verblijfsobjecten en geen panden")
+        for writer in writers.values():
+            writer.close()
+        if progress:
+            progress("aangrenzing tussen de delen")
+        cross = _cross_part_pairs(tmp / "footprints.parquet", extents, tolerance)
+        a = np.concatenate([x for x, _ in adjacency] + [cross[0]])
+        b = np.concatenate([y for _, y in adjacency] + [cross[1]])
+        del adjacency
+        pq.write_table(
+            adjacency_table(a, b),
+            tmp / "adjacency.parquet",
+            compression="zstd",
+            row_group_size=ROW_GROUP_ROWS,
+        )
+        totals["woningen"], totals["adjacent_pairs"] = woningen, len(a)
+        totals["woonplaatsen"] = woonplaatsen.num_rows if woonplaatsen is not None else 0
+        digests = {name: file_sha256(tmp / name) for name in order}
+        manifest = _manifest(
+            meta,
+            gemeentecodes,
+            totals,
+            [source] if isinstance(source, Path) else list(source),
+            tolerance,
+            {},
+            digests,
+        )
+        (tmp / "manifest.json").write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+        )
+    return manifest
+
+
+def _manifest(
+    meta: BagTables,
+    gemeenten: Sequence[str],
+    counts: dict[str, int],
+    source_paths: Sequence[Path],
+    tolerance: float,
+    layers: Mapping[str, ZoningLayer],
+    digests: dict[str, str],
+) -> dict[str, object]:
+    """The manifest of a dataset whose files have the given digests; dates, source kind and
+    notes from ``meta``."""
+    combined = hashlib.sha256("".join(f"{n}:{d}\n" for n, d in sorted(digests.items())).encode())
+    sha = combined.hexdigest()
+    sources = _source_records(source_paths)
+    codes = (
+        "-".join(gemeenten)
+        if 0 < len(gemeenten) <= 4
+        else f"{len(gemeenten)}gem"
+        if gemeenten
+        else "bag"
+    )
+    manifest: dict[str, object] = {
+        "format_version": FORMAT_VERSION,
+        "software": f"spreidingstoets {__version__}",
+        "dataset_id": f"{codes}-{meta.extract_date or meta.reference_date or 'undated'}-{sha[:12]}",
+        "sha256": sha,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "source_kind": meta.source_kind,
+        "sources": sources,
+        "extract_date": meta.extract_date.isoformat() if meta.extract_date else None,
+        "reference_date": meta.reference_date.isoformat() if meta.reference_date else None,
+        "gemeentecodes": list(gemeenten),
+        "crs": "EPSG:28992",
+        "notes": meta.notes,
+        "adjacency_tolerance_m": tolerance,
+        "counts": counts,
+        "layers": {
+            name: {"source": layer.source, "features": len(layer), "names": len(layer.names())}
+            for name, layer in sorted(layers.items())
+        },
+        "files": digests,
+    }
     return manifest

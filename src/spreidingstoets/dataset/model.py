@@ -1,9 +1,9 @@
 """The loaded dataset in memory: BAG arrays plus the indexes the engine reads.
 
-Pure: numpy and shapely only, so the engine and rule types can import it without any reader or
-file format (``dataset/store.py`` loads it from the compiled Parquet files). Built once at load:
-STRtrees over active footprints and over unit points; CSR arrays for openbare ruimte -> units,
-footprint -> units and unit -> footprints; the footprint adjacency graph (computed at import,
+Pure: numpy, shapely and rtree only, so the engine and rule types can import it without any
+reader or file format (``dataset/store.py`` loads it from the compiled Parquet files). Built once
+at load: an R-tree over the bounds of the active footprints and a k-d tree over the unit points;
+CSR arrays for openbare ruimte -> units, footprint -> units and unit -> footprints; the footprint adjacency graph (computed at import,
 stored); and the sides of the streets with their house-number order, decided from the geometry
 (``dataset/neighbours.py``).
 """
@@ -94,7 +94,7 @@ class Dataset:
     fp_status: np.ndarray
     fp_bouwjaar: np.ndarray
     fp_active: np.ndarray
-    footprints: Footprints  # geometry (WKB, parsed on demand) and the grid index
+    footprints: Footprints  # geometry (WKB, parsed on demand) and the R-tree over bounds
     # openbare ruimten and woonplaatsen
     street_id: np.ndarray
     street_naam: np.ndarray

@@ -31,7 +31,7 @@ def _col(table: Any, name: str) -> np.ndarray:
 
 
 def _footprints(table: Any, active: np.ndarray) -> Footprints:
-    """WKB straight from the Parquet buffers (no geometry objects), plus the grid index."""
+    """WKB straight from the Parquet buffers (no geometry objects), plus the R-tree index."""
     wkb = table.column("geometry").cast(pa.large_binary()).combine_chunks()
     _, offsets, data = wkb.buffers()
     offsets = np.frombuffer(offsets, np.int64, count=len(wkb) + 1, offset=wkb.offset * 8)
@@ -131,12 +131,112 @@ def inspect_dataset(path: Path) -> dict[str, Any]:
     return manifest
 
 
-def _load(path: Path) -> Dataset:
-    """Load a compiled dataset folder and build its indexes."""
+def load_dataset_part(
+    path: Path | str, core: np.ndarray, reach: float | None
+) -> tuple[Dataset, np.ndarray]:
+    """The part of a compiled dataset that the answers for the units ``core`` (rows of the
+    whole dataset) depend on, for rules that look no further than ``reach`` metres (None: no
+    bound, the whole dataset): the units within reach of the core (by point or by footprint),
+    every unit on a street of the core, every unit sharing a pand with those, and their
+    addresses and footprints, with every footprint within reach. Returns the part as a
+    :class:`Dataset` (same manifest, so the same dataset id and sha256) and, per unit row of
+    the part, its row in the whole dataset (ascending)."""
+    path = Path(path)
+    try:
+        units, footprints = _part_rows(path, np.asarray(core, dtype=np.int64), reach)
+        return _load(path, (units, footprints)), units
+    except (pa.ArrowException, OSError, KeyError, ValueError) as exc:
+        raise _damaged(path, exc) from None
+
+
+def _part_rows(path: Path, core: np.ndarray, reach: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of units and of footprints that a part around ``core`` loads (both ascending)."""
+    units = pq.read_table(
+        path / "units.parquet", columns=["identificatie", "x", "y", "openbare_ruimte"]
+    )
+    xy = np.column_stack([_col(units, "x"), _col(units, "y")])
+    street = _col(units, "openbare_ruimte").astype(np.int64)
+    gemeente = _ids(units, "identificatie").astype("S4")
+    n_units = units.num_rows
+    del units
+    fps = pq.read_table(
+        path / "footprints.parquet", columns=["active", "xmin", "ymin", "xmax", "ymax"]
+    )
+    n_fp = fps.num_rows
+    if reach is None:
+        return np.arange(n_units, dtype=np.int64), np.arange(n_fp, dtype=np.int64)
+    bounds = np.column_stack([_col(fps, c).astype(float) for c in ("xmin", "ymin", "xmax", "ymax")])
+    active = _col(fps, "active").astype(bool)
+    del fps
+    links = pq.read_table(path / "unit_footprint.parquet")
+    lu, lf = _col(links, "unit").astype(np.int64), _col(links, "footprint").astype(np.int64)
+    del links
+    # Boxes around the core, one per gemeente in it (a part may hold several far apart):
+    # their points and their own footprints, widened by the reach.
+    x, y = xy[:, 0], xy[:, 1]
+    keep = np.zeros(n_units, bool)
+    near = np.zeros(n_fp, bool)
+    finite = np.isfinite(bounds).all(axis=1)
+    for code in np.unique(gemeente[core]):
+        rows = core[gemeente[core] == code]
+        mine = np.zeros(n_units, bool)
+        mine[rows] = True
+        own = bounds[lf[mine[lu]]]
+        own = own[np.isfinite(own).all(axis=1)]
+        lo = np.vstack([xy[rows], own[:, :2]]).min(axis=0)
+        hi = np.vstack([xy[rows], own[:, 2:]]).max(axis=0)
+        x0, y0, x1, y1 = lo[0] - reach, lo[1] - reach, hi[0] + reach, hi[1] + reach
+        keep |= (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)  # units within reach by point
+        meets = (bounds[:, 0] <= x1) & (bounds[:, 2] >= x0)
+        meets &= (bounds[:, 1] <= y1) & (bounds[:, 3] >= y0)
+        near |= finite & active & meets  # footprints within reach
+    streets = np.unique(street[core])
+    keep |= np.isin(street, streets[streets >= 0])  # every unit on a street of the core
+    keep[core] = True
+    keep[lu[near[lf]]] = True  # units in a pand within reach
+    shared = np.zeros(n_fp, bool)
+    shared[lf[keep[lu]]] = True
+    keep[lu[shared[lf]]] = True  # units sharing a pand with those
+    fp_keep = near.copy()
+    fp_keep[lf[keep[lu]]] = True
+    return np.flatnonzero(keep), np.flatnonzero(fp_keep)
+
+
+def _rows(file: Path, rows: np.ndarray) -> tuple[pa.Table, int]:
+    """The given rows (ascending) of a Parquet file, reading only the row groups that hold
+    them; and the file's number of rows."""
+    parquet = pq.ParquetFile(file)
+    sizes = [parquet.metadata.row_group(i).num_rows for i in range(parquet.num_row_groups)]
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    group_of = np.searchsorted(starts, rows, side="right") - 1  # row group of each row
+    groups = np.unique(group_of)
+    if len(groups) == 0:
+        return parquet.schema_arrow.empty_table(), int(starts[-1])
+    table = parquet.read_row_groups(groups.tolist())
+    offset = np.concatenate([[0], np.cumsum([sizes[g] for g in groups])])  # of each group read
+    local = rows - starts[group_of] + offset[np.searchsorted(groups, group_of)]
+    return table.take(pa.array(local)), int(starts[-1])
+
+
+def _renumber(keep: np.ndarray, n: int) -> np.ndarray:
+    """Old row -> new row (-1 when dropped), for the ascending rows ``keep`` of ``n``."""
+    new = np.full(n + 1, -1, np.int64)  # index -1 (no reference) maps to -1 too
+    new[keep] = np.arange(len(keep))
+    return new
+
+
+def _load(path: Path, part: tuple[np.ndarray, np.ndarray] | None = None) -> Dataset:
+    """Load a compiled dataset folder and build its indexes; only the given unit and footprint
+    rows when ``part`` is given (``load_dataset_part``)."""
     manifest = inspect_dataset(path)
     # Tables are read one at a time and dropped once their columns are arrays: at national
     # scale the Parquet tables and the arrays would not fit in memory together.
-    units = pq.read_table(path / "units.parquet")
+    unit_map = fp_map = addr_map = None
+    if part is None:
+        units = pq.read_table(path / "units.parquet")
+    else:
+        units, n_all = _rows(path / "units.parquet", part[0])
+        unit_map = _renumber(part[0], n_all)
     n_units = units.num_rows
     unit_id = _ids(units, "identificatie")
     hoofdadres = _col(units, "hoofdadres").astype(np.int32)
@@ -149,8 +249,16 @@ def _load(path: Path) -> Dataset:
     del units
 
     addrs = pq.read_table(path / "addresses.parquet")
+    if unit_map is not None:
+        owner = _col(addrs, "unit").astype(np.int64)
+        kept = np.flatnonzero(unit_map[owner] >= 0)
+        addr_map = _renumber(kept, addrs.num_rows)
+        addrs = addrs.take(pa.array(kept))
+        hoofdadres = addr_map[hoofdadres].astype(np.int32)
     addr_id = _ids(addrs, "identificatie")
     addr_unit = _col(addrs, "unit").astype(np.int32)
+    if unit_map is not None:
+        addr_unit = unit_map[addr_unit].astype(np.int32)
     addr_hoofd = _col(addrs, "hoofdadres").astype(bool)
     addr_huisletter = _labels(addrs, "huisletter")
     addr_toevoeging = _labels(addrs, "toevoeging")
@@ -160,7 +268,11 @@ def _load(path: Path) -> Dataset:
     addr_num = _col(addrs, "huisnummer").astype(np.int32)
     del addrs
 
-    fps = pq.read_table(path / "footprints.parquet")
+    if part is None:
+        fps = pq.read_table(path / "footprints.parquet")
+    else:
+        fps, n_all = _rows(path / "footprints.parquet", part[1])
+        fp_map = _renumber(part[1], n_all)
     n_fp = fps.num_rows
     fp_active = _col(fps, "active").astype(bool)
     fp_id = _ids(fps, "identificatie")
@@ -175,6 +287,13 @@ def _load(path: Path) -> Dataset:
     adj = pq.read_table(path / "adjacency.parquet")
     a, b = _col(adj, "a").astype(np.int64), _col(adj, "b").astype(np.int64)
     del links, adj
+    if unit_map is not None and fp_map is not None:
+        lu, lf = unit_map[lu], fp_map[lf]
+        ok = (lu >= 0) & (lf >= 0)
+        lu, lf = lu[ok], lf[ok]
+        a, b = fp_map[a], fp_map[b]
+        ok = (a >= 0) & (b >= 0)
+        a, b = a[ok], b[ok]
     streets = pq.read_table(path / "openbare_ruimten.parquet")
     wpls = pq.read_table(path / "woonplaatsen.parquet")
 

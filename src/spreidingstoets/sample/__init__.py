@@ -5,7 +5,8 @@
   register CSV, for Westland an IMRO2012 zoning plan, plus ``features.json`` and ``README.md``
   naming every edge case by address and BAG identificatie.
 - :func:`generate_national` builds a country-scale :class:`~spreidingstoets.dataset.tables.BagTables`
-  in memory for benchmarks.
+  in memory for benchmarks; :func:`write_national` compiles the same tables into a dataset one
+  gemeente at a time (the same files, a fraction of the memory).
 
 Nothing depends on the clock or unseeded randomness: the same call gives the same bytes.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,7 @@ from . import _lvbag
 from ._areas import area_geojson
 from ._catalogue import areas_geojson, percelen_geojson
 from ._model import Town
-from ._national import generate_national
+from ._national import generate_national, national_parts
 from ._towns import SPECS, WESTLAND_ZONES, build_all
 from ._zoning import PLAN_ID, zoning_gml
 
@@ -37,7 +39,9 @@ __all__ = [
     "extract_path",
     "generate_national",
     "layer_paths",
+    "national_parts",
     "sample_files",
+    "write_national",
     "write_sample",
 ]
 
@@ -289,3 +293,25 @@ def write_sample(out_dir: Path) -> list[Path]:
             path.write_bytes(data)
             written.append(out_dir / rel)
     return written
+
+
+def write_national(
+    out: Path,
+    n_units: int,
+    *,
+    seed: int = 0,
+    flats: float = 0.36,
+    source: Path | None = None,
+    force: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, object]:
+    """The compiled dataset of ``generate_national(n_units, seed, flats)``, generated and
+    compiled one gemeente at a time: the same files as compiling the whole tables at once,
+    while only one gemeente's objects are in memory. ``source`` is what the manifest names as
+    the source (nothing when not given)."""
+    from spreidingstoets.dataset.compile import write_dataset_parts
+
+    codes, parts = national_parts(n_units, seed, flats)
+    return write_dataset_parts(
+        parts, codes, [] if source is None else source, out, force=force, progress=progress
+    )
