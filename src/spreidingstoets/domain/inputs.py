@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from spreidingstoets.domain.messages import dutch
+from spreidingstoets.domain.model import Application
 from spreidingstoets.domain.vocabulary import KINDS
 from spreidingstoets.errors import InputError, choice_error
 
@@ -156,6 +157,22 @@ class ApplicationInput(BaseModel):
 
     def query(self) -> str:
         return self.verblijfsobject_id or self.address or ""
+
+    def to_application(self, unit: int, today: dt.date, **found: Any) -> Application:
+        """The application on dataset row ``unit`` (its date ``today`` when not given);
+        ``found`` adds what resolving it found (``address_query``, ``address_corrected``)."""
+        return Application(
+            unit=unit,
+            kind=self.kind,
+            persons=self.persons,
+            date=self.date or today,
+            beds=self.beds,
+            valid_until=self.valid_until,
+            exception_reason=self.reason,
+            reference=self.reference,
+            received=self.received,
+            **found,
+        )
 
 
 def _problems(exc: ValidationError, where: str) -> str:

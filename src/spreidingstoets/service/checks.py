@@ -32,18 +32,8 @@ def resolve(ws: Workspace, given: ApplicationInput, today: dt.date) -> Applicati
     else:
         match = ws.address_index.find(given.address or "")
         unit, corrected = match.unit, match.corrected
-    return Application(
-        unit=unit,
-        kind=given.kind,
-        persons=given.persons,
-        date=given.date or today,
-        beds=given.beds,
-        valid_until=given.valid_until,
-        exception_reason=given.reason,
-        address_query=given.query(),
-        address_corrected=corrected,
-        reference=given.reference,
-        received=given.received,
+    return given.to_application(
+        unit, today, address_query=given.query(), address_corrected=corrected
     )
 
 

@@ -50,15 +50,7 @@ def template_of(
     given = ApplicationInput.parse(
         {"verblijfsobject_id": "0" * 16, "kind": kind, "persons": persons, "date": date, **extra}
     )
-    return Application(
-        unit=0,
-        kind=given.kind,
-        persons=given.persons,
-        date=given.date or today,
-        beds=given.beds,
-        valid_until=given.valid_until,
-        exception_reason=given.reason,
-    )
+    return given.to_application(0, today)
 
 
 def parse_bbox(text: str) -> tuple[float, float, float, float]:
