@@ -147,3 +147,23 @@ def test_stamp_sets_both_dates_and_keeps_the_length() -> None:
     out = stamp(pdf, DAY)
     assert len(out) == len(pdf)
     assert out.count(b"(D:20261115000000+00'00')") == 2
+
+
+def test_every_figure_of_every_golden_verdict_has_a_dutch_label(sample_ws) -> None:  # type: ignore[no-untyped-def]
+    """Officers read the figure names on the page and in the report: none may fall back to
+    the code's English key (block_panden, max_pand_units, ...)."""
+    from spreidingstoets.errors import SpreidingstoetsError
+    from spreidingstoets.golden import case_verdict, golden_cases
+    from spreidingstoets.report.labels import FIGURE_NL
+
+    missing: dict[str, set[str]] = {}
+    for _file, ruleset_id, case in golden_cases(None, sample_ws.settings.rules_dir):
+        try:
+            verdict = case_verdict(sample_ws, case, ruleset_id)
+        except SpreidingstoetsError:
+            continue  # cases that expect an input error have no figures
+        for rule in verdict.rules:
+            for key in (*rule.measured, *rule.limit):
+                if key not in FIGURE_NL:
+                    missing.setdefault(rule.type, set()).add(key)
+    assert missing == {}
