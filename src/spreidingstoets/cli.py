@@ -538,7 +538,7 @@ def decide(
     given = application_input(address, kind, persons, date, beds, valid_until, reason, received)
     with open_workspace(data, register) as ws:
         app_ = checks.resolve(ws, given, dt.date.today())
-        ruleset = ws.ruleset(rules) if rules else ws.ruleset_for(app_.unit)
+        ruleset = ws.ruleset_for(app_.unit, name=rules)
         verdict, result = record(
             ws,
             app_,

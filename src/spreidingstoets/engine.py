@@ -102,11 +102,10 @@ def _name_left_out(results: list[RuleOutcome], version: RulesetVersion, ctx: Con
     rows = ctx.register.left_out(ctx.period, kinds)
     if not len(rows):
         return
-    received: dict[int, dt.date] = {}
+    # the overlay's dates of receipt (with its stand-in for entries that have none)
+    received: dict[int, str] = {}
     for row in rows.tolist():
-        entry = ctx.register.entries[row]
-        day = entry.received or entry.valid_from or dt.date.min
-        unit = int(ctx.register.unit[row])
+        unit, day = int(ctx.register.unit[row]), str(ctx.register.received[row])
         received[unit] = min(day, received.get(unit, day))
     everyone = Context(
         ctx.dataset,
@@ -127,7 +126,7 @@ def _name_left_out(results: list[RuleOutcome], version: RulesetVersion, ctx: Con
             ctx.evidence(
                 "received_later",
                 unit,
-                ontvangstdatum=received[unit].isoformat(),
+                ontvangstdatum=received[unit],
                 reden="niet meegeteld: in behandeling en later ontvangen dan deze aanvraag",
             )
             for unit in sorted(u for u in units if u in received)

@@ -43,11 +43,7 @@ async def check(
     """Het oordeel per regel en in totaal (schema `Verdict`, als `check --json`), op het register
     zoals het nu is; niets wordt vastgelegd. Met `expand=geometrie` ook de geometrie."""
     app = checks.resolve(ws, body.application(), dt.date.today())
-    ruleset = (
-        ws.ruleset(body.ruleset, sets=body.overrides)
-        if body.ruleset
-        else ws.ruleset_for(app.unit, sets=body.overrides)
-    )
+    ruleset = ws.ruleset_for(app.unit, sets=body.overrides, name=body.ruleset)
     verdict = checks.check(ws, app, ruleset)
     text = verdict_json(verdict)
     headers = {}

@@ -74,10 +74,6 @@ def _answer(result: DecisionResult, who: str, location: str) -> Response:
     return json_response(_decision_body(result, who), status, headers={"Location": location})
 
 
-def _ruleset(ws: Workspace, name: str | None, unit: int) -> Any:
-    return ws.ruleset(name) if name else ws.ruleset_for(unit)
-
-
 def _record(
     ws: Workspace,
     given: ApplicationInput,
@@ -98,7 +94,7 @@ def _record(
     _, result = decide(
         ws,
         app,
-        _ruleset(ws, ruleset, app.unit),
+        ws.ruleset_for(app.unit, name=ruleset),
         decision,
         reference=reference,
         actor=who,
