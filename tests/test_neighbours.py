@@ -264,3 +264,49 @@ def test_block_size_counts_the_panden_joined_by_walls(tmp_path) -> None:  # type
     assert block(row[2]) == (5, True)
     assert block(alone) == (1, True)
     assert block(row[0], limit=3) == (3, False)
+
+
+def _bfs_block(adjacent: dict[int, set[int]], fps: list[int], limit: int) -> tuple[int, bool]:
+    """The oracle: a breadth-first search from ``fps`` that stops once it has ``limit``."""
+    seen = set(fps)
+    frontier = set(fps)
+    while frontier and len(seen) < limit:
+        frontier = {n for f in frontier for n in adjacent[f]} - seen
+        seen |= frontier
+    return min(len(seen), limit), not frontier
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 60).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n),
+            st.lists(st.integers(0, n - 1), max_size=4),
+            st.integers(1, n + 2),
+        )
+    )
+)
+def test_block_size_equals_a_bounded_search(case: tuple[int, list, list, int]) -> None:
+    """Blocks from the connected components give what a breadth-first search from the
+    application's panden finds, limit included, on any graph (chains, rings, stars, several
+    components, panden of one unit in two blocks)."""
+    from types import SimpleNamespace
+
+    from spreidingstoets.caching import BoundedCache
+    from spreidingstoets.dataset.model import Csr
+    from spreidingstoets.dataset.neighbours import block_size
+
+    n, edges, fps, limit = case
+    pairs = [(a, b) for a, b in edges if a != b]
+    a = np.array([p[0] for p in pairs], np.int64)
+    b = np.array([p[1] for p in pairs], np.int64)
+    ds = SimpleNamespace(
+        fp_adjacent=Csr.build(np.r_[a, b], np.r_[b, a], n), derived=BoundedCache(4)
+    )
+    adjacent: dict[int, set[int]] = defaultdict(set)
+    for x, y in pairs:
+        adjacent[x].add(y)
+        adjacent[y].add(x)
+    got = block_size(ds, np.array(fps, np.int64), limit)  # type: ignore[arg-type]
+    assert got == _bfs_block(adjacent, fps, limit)

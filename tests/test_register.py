@@ -103,6 +103,33 @@ def audit_count(reg: Register) -> int:
         return int(conn.exec_driver_sql("SELECT count(*) FROM audit_log").scalar_one())
 
 
+# -- the cheap revision read a server makes before every check ------------------------------
+
+
+def test_revision_now_follows_writes_of_other_handles_in_every_thread(
+    url: str, tmp_path: Path
+) -> None:
+    """What another worker writes is seen at once by the kept-connection read, from any
+    thread; a broken kept connection is replaced, not reported."""
+    with Register.open(url) as reader, Register.open(url) as writer:
+        assert reader.revision_now() == 0
+        import_csv(
+            writer, write_csv(tmp_path / "a.csv", f"{VBO_A},studenten,2,granted,,,Z"), actor="t"
+        )
+        assert reader.revision_now() == writer.revision == 1
+        seen: list[int] = []
+        thread = threading.Thread(target=lambda: seen.append(reader.revision_now()))
+        thread.start()
+        thread.join()
+        assert seen == [1]
+        import_csv(
+            writer, write_csv(tmp_path / "b.csv", f"{VBO_B},studenten,2,granted,,,Y"), actor="t"
+        )
+        reader._probe.conn.close()  # e.g. the database server restarted
+        assert reader.revision_now() == 2
+        assert reader.revision_now() == 2  # on a new kept connection
+
+
 # -- schema and migrations ---------------------------------------------------------------
 
 

@@ -41,7 +41,7 @@ Tested on generated straight and bent streets and on Weesp (``tests/test_neighbo
 adjacency tolerance of a unit's own panden are its wall neighbours; a neighbouring pand is a
 *side* when something stands in it (a pand without a standing object, a shed or a garage, is
 not a neighbour and is not followed through). The *block* of a pand is every pand reachable
-through touching walls (:func:`block_size`, a bounded search): the rule types report its size,
+through touching walls (:func:`blocks`, computed once per dataset): the rule types report its size,
 although only the panden touching the application's can change an enclosure.
 """
 
@@ -368,16 +368,47 @@ def side_members(ds: Dataset, unit: int) -> np.ndarray:
     return ds.side_order.members(k)
 
 
-BLOCK_LIMIT = 2000  # panden: a search of a block stops here (a city centre is one big block)
+BLOCK_LIMIT = 2000  # panden: a block is reported up to here (a city centre is one big block)
+
+
+def blocks(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """Per footprint the block it belongs to (the connected component of the adjacency graph,
+    named by its lowest footprint row), and per block row its number of footprints; computed
+    once per dataset.
+
+    Hook and compress: every edge whose ends have different roots hangs the higher root under
+    the lower, then every path is compressed to its root; a few rounds (logarithmic in the
+    block's size) over all edges at once.
+    """
+
+    def make() -> tuple[np.ndarray, np.ndarray]:
+        adj = ds.fp_adjacent
+        n = len(adj.ptr) - 1
+        src = np.repeat(np.arange(n, dtype=np.int64), np.diff(adj.ptr))
+        dst = adj.idx.astype(np.int64)
+        root = np.arange(n, dtype=np.int64)
+        while True:
+            a, b = root[src], root[dst]
+            differ = a != b
+            if not differ.any():
+                break
+            np.minimum.at(root, np.maximum(a, b)[differ], np.minimum(a, b)[differ])
+            while True:  # root only ever points lower, so this ends
+                up = root[root]
+                if np.array_equal(up, root):
+                    break
+                root = up
+        return root, np.bincount(root, minlength=n)
+
+    result: tuple[np.ndarray, np.ndarray] = ds.derived.get("fp_blocks", make)
+    return result
 
 
 def block_size(ds: Dataset, fps: np.ndarray, limit: int = BLOCK_LIMIT) -> tuple[int, bool]:
-    """How many panden form the block of ``fps`` (connected through the adjacency graph), and
-    whether the search saw all of it (False: it stopped at ``limit`` panden)."""
-    seen = np.unique(fps)
-    frontier = seen
-    while len(frontier) and len(seen) < limit:
-        near = np.unique(ds.fp_adjacent.gather(frontier))
-        frontier = near[~np.isin(near, seen, assume_unique=True)]
-        seen = np.union1d(seen, frontier)
-    return min(len(seen), limit), not len(frontier)
+    """How many panden form the block of ``fps`` (connected through the adjacency graph), up
+    to ``limit``, and whether that is all of it (False: the block holds ``limit`` or more)."""
+    if not len(fps):
+        return 0, True
+    root, size = blocks(ds)
+    total = int(size[np.unique(root[fps])].sum())
+    return (total, True) if total < limit else (limit, False)

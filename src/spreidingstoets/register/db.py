@@ -39,11 +39,13 @@ only on request (``upgrade=True``, ``spreidingstoets register migrate``), once.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import random
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -374,6 +376,9 @@ def _db_message(exc: SQLAlchemyError) -> str:
     return f"{dutch} ({first})" if dutch else first
 
 
+_REVISION_SQL = "SELECT revision FROM register_revision WHERE id = 1"
+
+
 class Register:
     """A permit register in a SQLite file or a PostgreSQL database.
 
@@ -393,6 +398,9 @@ class Register:
         self._label = label
         self._clock = clock
         self._lock_timeout = lock_timeout
+        self._probe = threading.local()  # per thread: a kept connection for revision_now
+        self._probes: list[Any] = []
+        self._probes_lock = threading.Lock()
 
     # -- opening -------------------------------------------------------------------------
 
@@ -490,6 +498,11 @@ class Register:
             command.upgrade(config, "head")
 
     def close(self) -> None:
+        with self._probes_lock:
+            probes, self._probes = self._probes, []
+        for conn in probes:
+            with contextlib.suppress(Exception):
+                conn.close()
         self._engine.dispose()
 
     def __enter__(self) -> Register:
@@ -650,6 +663,40 @@ class Register:
         """The revision counter; it goes up with every change."""
         with self._read() as conn:
             return self._current_revision(conn)
+
+    def revision_now(self) -> int:
+        """The revision counter, read as cheaply as the database allows: one statement in
+        autocommit on a connection this thread keeps (no pool checkout, no transaction), for
+        a server that asks before every check whether its overlay is still current. A failing
+        kept connection is dropped and the read goes the usual way (with its error mapping)."""
+        conn = getattr(self._probe, "conn", None)
+        try:
+            if conn is None:
+                conn = self._engine.raw_connection()
+                conn.detach()  # ours until close(), outside the pool
+                if self.dialect == "postgresql":
+                    driver: Any = conn.dbapi_connection  # (driver_connection is gone after detach)
+                    driver.rollback()  # the pool's ping left a transaction open
+                    driver.autocommit = True
+                with self._probes_lock:
+                    self._probes.append(conn)
+                self._probe.conn = conn
+            cursor = conn.cursor()
+            try:
+                cursor.execute(_REVISION_SQL)
+                row: Any = cursor.fetchone()
+                return int(row[0])
+            finally:
+                cursor.close()
+        except Exception:  # any driver's error: drop the connection, read anew
+            self._probe.conn = None
+            if conn is not None:
+                with self._probes_lock:
+                    if conn in self._probes:
+                        self._probes.remove(conn)
+                with contextlib.suppress(Exception):
+                    conn.close()
+            return self.revision
 
     def changes_since(self, revision: int | None) -> RegisterChanges:
         """The entries changed after ``revision`` (all entries, ``full``, for None or when

@@ -45,6 +45,10 @@ class RegisterSource:
     def changes_since(self, revision: int | None) -> RegisterChanges:
         raise NotImplementedError
 
+    def revision(self) -> int:
+        """The current revision, read cheaply (asked before every check)."""
+        raise NotImplementedError
+
     def close(self) -> None:
         """Release connections (nothing to release by default)."""
 
@@ -63,6 +67,9 @@ class FixedRegister(RegisterSource):
         entries = self.fixed.entries if everything else ()
         return RegisterChanges(0, self.fixed.revision, entries, full=everything)
 
+    def revision(self) -> int:
+        return 0
+
 
 class DatabaseRegister(RegisterSource):
     """A register database: one read gives its revision and the entries changed since."""
@@ -73,6 +80,9 @@ class DatabaseRegister(RegisterSource):
 
     def changes_since(self, revision: int | None) -> RegisterChanges:
         return self.register.changes_since(revision)
+
+    def revision(self) -> int:
+        return self.register.revision_now()
 
     def close(self) -> None:
         self.register.close()
@@ -99,11 +109,18 @@ class RegisterView:
 
     def overlay(self, changes: Changes | None = None) -> RegisterOverlay:
         """The overlay at the newest revision that ``changes`` (default: the source) shows."""
-        source = changes or self.source
         cached = self._cached
-        found = None if cached is None else source.changes_since(cached[0])
-        if cached is not None and found is not None and cached[0] >= found.revision:
-            return cached[1]
+        found = None
+        if cached is not None:
+            if changes is None:
+                # The common case, a check: one cheap read says the overlay is still current.
+                if self.source.revision() == cached[0]:
+                    return cached[1]
+            else:
+                found = changes.changes_since(cached[0])
+                if cached[0] >= found.revision:
+                    return cached[1]
+        source = changes or self.source
         with self._lock:
             cached = self._cached
             if found is None:  # the first read is of the whole register: one thread does it
