@@ -542,6 +542,22 @@ def test_overlay_with_changes_equals_a_rebuild(
         assert np.array_equal(before, now)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    entries=st.lists(ENTRIES, unique_by=lambda e: e.id),
+    asked=st.lists(st.integers(0, 29), max_size=12),
+)
+def test_rows_of_many_units_are_their_entry_rows_in_order(
+    entries: list[RegisterEntry], asked: list[int]
+) -> None:
+    """``rows_of`` (livability's many units at once) gives each unit's ``entry_rows`` in the
+    order asked, repeated and unknown units included, with the position of each row's unit."""
+    overlay = RegisterOverlay.build(Units(), RegisterSnapshot(tuple(entries), "r"))  # type: ignore[arg-type]
+    rows, pos = overlay.rows_of(np.array(asked, np.int64))
+    expected = [(r, k) for k, u in enumerate(asked) for r in overlay.entry_rows(u)]
+    assert list(zip(rows.tolist(), pos.tolist(), strict=True)) == expected
+
+
 def test_the_view_applies_changes_instead_of_rebuilding(
     ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:

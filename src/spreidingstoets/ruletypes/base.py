@@ -261,20 +261,39 @@ class RegisterOverlay:
         geoms = np.array([self.dataset.unit_geometry(int(u)) for u in units], dtype=object)
         return CountedIndex(units, geoms, shapely.STRtree(geoms))
 
-    def entry_rows(self, unit: int) -> list[int]:
-        """Rows of the entries on ``unit``, in register order (an index built once)."""
+    def _by_unit(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Entry rows ordered by unit (register order within one), the units that have entries
+        and where each one's rows start (an index built once)."""
 
         def make() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             order = np.argsort(self.unit, kind="stable")  # stable: register order per unit
             units, starts = np.unique(self.unit[order], return_index=True)
             return order, units, np.append(starts, len(order))
 
-        order, units, starts = self._cache.get("by_unit", make)
+        return self._cache.get("by_unit", make)
+
+    def entry_rows(self, unit: int) -> list[int]:
+        """Rows of the entries on ``unit``, in register order."""
+        order, units, starts = self._by_unit()
         i = int(np.searchsorted(units, unit))
         if i == len(units) or units[i] != unit:
             return []
         rows: list[int] = order[starts[i] : starts[i + 1]].tolist()
         return rows
+
+    def rows_of(self, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of the entries on each of ``units`` (in that order, register order within
+        a unit), and per row the position in ``units`` of its unit: :meth:`entry_rows` for
+        many units at once."""
+        order, known, starts = self._by_unit()
+        if not len(known) or not len(units):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        at = np.minimum(np.searchsorted(known, units), len(known) - 1)
+        first = starts[at]
+        n = np.where(known[at] == units, starts[at + 1] - first, 0)
+        pos = np.repeat(np.arange(len(units)), n)
+        step = np.arange(len(pos)) - np.repeat(np.cumsum(n) - n, n)
+        return order[np.repeat(first, n) + step].astype(np.int64), pos
 
 
 def _one_of(values: np.ndarray, wanted: tuple[str, ...]) -> np.ndarray:

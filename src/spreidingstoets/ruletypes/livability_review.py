@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+from collections import Counter
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import Field
@@ -22,13 +24,15 @@ from spreidingstoets.domain.vocabulary import COUNTED_STATUSES, KINDS, STATUSES
 from spreidingstoets.ruletypes.base import (
     Context,
     Counted,
-    Dwelling,
     RuleSpec,
     Strict,
     fmt_m,
     outcome,
 )
 from spreidingstoets.ruletypes.bulk import BulkContext, BulkOutcome, candidates_within, outcomes
+
+if TYPE_CHECKING:
+    from spreidingstoets.dataset.model import Dataset
 
 NAME = "livability_review"
 DECIDES = False  # always review: the officer weighs it, the rule never refuses alone
@@ -102,9 +106,15 @@ def _detail(e: RegisterEntry, day: dt.date) -> dict[str, object]:
 
 def _counts(values: np.ndarray, order: tuple[str, ...]) -> dict[str, int]:
     """How often each value occurs, in ``order``, leaving out those that do not."""
-    found, n = np.unique(values, return_counts=True)
-    counts = dict(zip(found.tolist(), n.tolist(), strict=True))
+    counts = Counter(values.tolist())  # a few words: counting beats sorting the objects
     return {v: counts[v] for v in order if counts.get(v)}
+
+
+def _dwellings_around(ds: Dataset, xy: np.ndarray, r: float) -> np.ndarray:
+    """Per point: the dwellings whose BAG point lies within ``r`` of it (itself included),
+    counted by one KD-tree over the dwellings' points."""
+    tree = ds.derived.get("woning_point_tree", lambda: type(ds.point_tree)(ds.unit_xy[ds.woning]))
+    return np.asarray(tree.query_ball_point(xy, r=r + 1e-6, return_length=True), np.int64)
 
 
 def _status_text(counts: dict[str, int]) -> str:
@@ -125,26 +135,26 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
     # Register history near the application, through an index over units with entries only.
     history = reg.index_for(p.counted.kinds, p.counted.statuses, None)
     near_units, near_dist = history.within(geom, r)
-    distance = {
-        int(u): float(d) for u, d in zip(near_units, near_dist, strict=True) if u != ctx.unit
-    }
+    other = near_units != ctx.unit
+    near_units, near_dist = near_units[other], near_dist[other]
     selected = reg.entry_mask(None, p.counted.kinds, p.counted.statuses)
-    rows = [(d, i) for u, d in distance.items() for i in reg.entry_rows(u) if selected[i]]
+    near_rows, pos = reg.rows_of(near_units)
+    keep = selected[near_rows]
+    near_rows, row_dist = near_rows[keep], near_dist[pos[keep]]
     # Labels (the tie-break of the listing) only for what may be listed: a dense register
     # holds thousands of entries within the radius, and all of them are only counted.
-    if len(rows) > p.max_listed:
-        cutoff = sorted(d for d, _ in rows)[p.max_listed - 1] if p.max_listed else -1.0
-        listed_rows = [(d, i) for d, i in rows if d <= cutoff]
-    else:
-        listed_rows = rows
+    listed = np.ones(len(near_rows), bool)
+    if len(near_rows) > p.max_listed:
+        cutoff = np.sort(row_dist)[p.max_listed - 1] if p.max_listed else -1.0
+        listed = row_dist <= cutoff
     nearby: list[tuple[float, str, int, RegisterEntry]] = sorted(
-        (d, ds.unit_label(int(reg.unit[i])), i, reg.entries[i]) for d, i in listed_rows
+        (d, ds.unit_label(int(reg.unit[i])), i, reg.entries[i])
+        for d, i in zip(row_dist[listed].tolist(), near_rows[listed].tolist(), strict=True)
     )[: p.max_listed]
-    near_rows = np.array([i for _, i in rows], np.int64)
     # Dwellings around: BAG points within r of the application's point (cheap, and a context
     # figure, not a test, so point distance is precise enough).
-    units = ds.units_near_point(ds.unit_xy[ctx.unit], r, ordered=False)  # only counted
-    units = units[units != ctx.unit]
+    xy = ds.unit_xy[ctx.unit]
+    dwellings_near = int(_dwellings_around(ds, xy, r)) - int(ds.woning[ctx.unit])
     own_rows = np.array([i for i in reg.entry_rows(ctx.unit) if selected[i]], np.int64)
     own = [reg.entries[i] for i in own_rows]
 
@@ -156,7 +166,7 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         )
         for e in own
     ]
-    hx, hy = ds.unit_xy[ctx.unit].tolist()
+    hx, hy = xy.tolist()
     for d, _label, i, e in nearby:
         u = int(reg.unit[i])
         evidence.append(
@@ -170,13 +180,12 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
         )
 
     near_status = _counts(reg.status[near_rows], STATUSES)
-    dwellings_near = int(ctx.dwellings(Dwelling())[units].sum()) if len(units) else 0
     own_status = _counts(reg.status[own_rows], STATUSES)
     measured = {
         "radius_m": r,
         "nearby_entries": len(near_rows),
         "nearby_listed": len(nearby),
-        "nearby_units": len(np.unique(reg.unit[near_rows])),
+        "nearby_units": len(set(pos[keep].tolist())),
         "nearby_by_status": near_status,
         "nearby_by_kind": _counts(reg.kind[near_rows], tuple(sorted(KINDS))),
         "dwellings_within_radius": dwellings_near,
@@ -234,10 +243,7 @@ def evaluate_all(rule: RuleSpec, p: Params, bulk: BulkContext) -> BulkOutcome:
     pos, near = pos[other], near[other]
     entries = np.bincount(pos, per_unit[near], bulk.n).astype(np.int64)
     near_units = np.bincount(pos, per_unit[near] > 0, bulk.n).astype(np.int64)
-    woning = ds.woning
-    tree = ds.derived.get("woning_point_tree", lambda: type(ds.point_tree)(ds.unit_xy[woning]))
-    around = np.asarray(tree.query_ball_point(bulk.xy, r=p.radius_m + 1e-6, return_length=True))
-    around = around.astype(np.int64) - woning[units]
+    around = _dwellings_around(ds, bulk.xy, p.radius_m) - ds.woning[units]
     return BulkOutcome(
         outcomes(bulk.n, "review"),
         {
