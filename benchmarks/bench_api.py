@@ -10,7 +10,9 @@ Cases:
                without HTTP), checks/s and p50/p99
   http-check   POST /v1/toetsingen with an API key (a key lookup per request), through a real
                server with 2 workers, load from ``wrk`` (Debian package; else an async httpx
-               client) on the same machine: checks/s, p50/p99 as the load generator measured
+               client) on the same machine: checks/s, p50/p99 as the load generator measured,
+               at 32 connections and (``-c8``, ``-c2``) at less load; and the server's CPU time
+               per check (all workers, from /proc), which other load on the machine hardly moves
   http-decide  POST /v1/besluiten (grant / refusal / pending on random woningen, a new kenmerk
                each), 8 at a time, on SQLite and PostgreSQL: decisions answered/s (recorded and
                refused by the register), p50/p99
@@ -160,6 +162,22 @@ def wrk_load(
     return {"per_s": rps, "p50_ms": p50, "p99_ms": p99, "errors": errors, "loader": "wrk"}
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by the server's process group."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pid:  # process group
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 async def httpx_load(
     url: str, path: str, key: str, make: Any, seconds: float, connections: int
 ) -> dict[str, Any]:
@@ -212,9 +230,15 @@ def main() -> None:
             )
             assert set(warm["codes"]) == {200}, warm["codes"]
             if loader == "wrk":
-                results["http-check"] = wrk_load(
-                    server.url, key, apps, a.seconds, a.connections, tmp
-                )
+                for connections in sorted({a.connections, 8, 2}, reverse=True):
+                    cpu0 = server_cpu(server.process.pid)
+                    r = wrk_load(server.url, key, apps, a.seconds, connections, tmp)
+                    used = server_cpu(server.process.pid) - cpu0
+                    r["server_cpu_ms"] = round(used / (r["per_s"] * a.seconds) * 1000, 3)
+                    name = "http-check" + (
+                        "" if connections == a.connections else f"-c{connections}"
+                    )
+                    results[name] = r
             else:
                 results["http-check"] = asyncio.run(
                     httpx_load(
