@@ -895,7 +895,7 @@ def serve(
             "de HTTP-API is niet geïnstalleerd; installeer hem met 'pip install -e api' "
             "(map api/ van de broncode)"
         )
-    import uvicorn
+    from spreidingstoets import serving
 
     url = served_register(register, data)
     # Every worker builds its workspace from the environment (the factory reads the settings).
@@ -910,7 +910,7 @@ def serve(
     if public_checks:
         os.environ["SPREIDINGSTOETS_API_PUBLIC_CHECKS"] = "true"
     warn(f"spreidingstoets-API op http://{host}:{port}/v1 (register: {url or 'leeg'})")
-    uvicorn.run(
+    serving.run(
         "spreidingstoets_api.app:app_from_env",
         factory=True,
         host=host,
