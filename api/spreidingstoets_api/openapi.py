@@ -1,12 +1,15 @@
 """The OpenAPI document at /v1/openapi.json, shaped to the NL API Design Rules: the server URL
 carries the major version (``/v1``) and paths are relative to it, every 2xx/3xx response
 declares the ``API-Version`` header, every error is problem+json, every operation can answer
-400 (never FastAPI's 422), and each operation names the API-key scope it needs.
-``scripts/lint-openapi`` runs the ADR's Spectral ruleset on it."""
+400 (never FastAPI's 422), and each operation names the API-key scope it needs. Each
+operation's success answer carries a real example (``examples.py``, ``examples.json``), and
+its parameters the values of that example's request. ``scripts/lint-openapi`` runs the ADR's
+Spectral ruleset on it."""
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -14,6 +17,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from spreidingstoets_api import API_VERSION
+from spreidingstoets_api.examples import load_examples
 from spreidingstoets_api.models import Problem
 from spreidingstoets_api.responses import problem_responses
 
@@ -53,8 +57,11 @@ def _scope(route: APIRoute) -> tuple[str, ...] | None:
     return None
 
 
-def build_openapi(app: FastAPI, routers: list[APIRouter]) -> dict[str, Any]:
-    """The document of ``routers`` (included in ``app`` under /v1)."""
+def build_openapi(
+    app: FastAPI, routers: list[APIRouter], examples: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The document of ``routers`` (included in ``app`` under /v1), with ``examples`` by
+    operation id (default: those of ``examples.json``)."""
     routes = [r for router in routers for r in router.routes if isinstance(r, APIRoute)]
     doc = get_openapi(
         title="spreidingstoets API",
@@ -105,7 +112,31 @@ def build_openapi(app: FastAPI, routers: list[APIRouter]) -> dict[str, Any]:
                 content["schema"] = {"$ref": "#/components/schemas/CheckResult"}
         paths[short] = item
     doc["paths"] = paths
+    add_examples(doc, load_examples() if examples is None else examples)
     return doc
+
+
+def add_examples(doc: dict[str, Any], examples: Mapping[str, Any]) -> None:
+    """Each operation's example answer on its success response's media types, as OpenAPI 3.1
+    ``examples``, and the values of the example's request on the parameters that have no
+    example yet. An example of an operation, status or media type the document does not have is
+    left out (tests/test_api_examples.py checks that none is)."""
+    for item in doc["paths"].values():
+        for op in item.values():
+            example = examples.get(op.get("operationId", ""))
+            if not example:
+                continue
+            response = op.get("responses", {}).get(example["status"], {})
+            for media, value in example["content"].items():
+                target = response.get("content", {}).get(media)
+                if target is not None and "example" not in target and "examples" not in target:
+                    target["examples"] = {
+                        "voorbeeld": {"summary": example["summary"], "value": copy.deepcopy(value)}
+                    }
+            given = example["request"]["parameters"]
+            for param in op.get("parameters", []):
+                if param["name"] in given and "example" not in param and "examples" not in param:
+                    param["examples"] = {"voorbeeld": {"value": given[param["name"]]}}
 
 
 def _shape(op: dict[str, Any], scopes: tuple[str, ...] | None) -> None:
