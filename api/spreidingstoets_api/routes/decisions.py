@@ -144,7 +144,7 @@ def application(aanvraagId: Id, ws: WorkspaceDep, key: Read) -> Response:
     register = ws.register
     entry = register.get(aanvraagId)
     decided = [
-        {"id": r.id, "at": r.at, "decision": r.outcome, "href": f"/v1/besluiten/{r.id}"}
+        {"id": r.id, "at": r.at.isoformat(), "decision": r.outcome, "href": f"/v1/besluiten/{r.id}"}
         for r in decisions_of(register, entry.id)
     ]
     return json_response(dumps({**entry_as_dict(entry), "decisions": decided}))
