@@ -11,7 +11,7 @@ Cases:
   http-check   POST /v1/toetsingen with an API key (a key lookup per request), through a real
                server with 2 workers, load from ``wrk`` (Debian package; else an async httpx
                client) on the same machine: checks/s, p50/p99 as the load generator measured,
-               at 32 connections and (``-c8``, ``-c2``) at less load; and the server's CPU time
+               at 32 connections and (``-c16``, ``-c8``, ``-c2``) at less load; and the server's CPU time
                per check (all workers, from /proc), which other load on the machine hardly moves
   http-decide  POST /v1/besluiten (grant / refusal / pending on random woningen, a new kenmerk
                each), 8 at a time, on SQLite and PostgreSQL: decisions answered/s (recorded and
@@ -230,7 +230,7 @@ def main() -> None:
             )
             assert set(warm["codes"]) == {200}, warm["codes"]
             if loader == "wrk":
-                for connections in sorted({a.connections, 8, 2}, reverse=True):
+                for connections in sorted({a.connections, 16, 8, 2}, reverse=True):
                     cpu0 = server_cpu(server.process.pid)
                     r = wrk_load(server.url, key, apps, a.seconds, connections, tmp)
                     used = server_cpu(server.process.pid) - cpu0
