@@ -43,7 +43,7 @@ from pydantic import Field
 
 from spreidingstoets.dataset.model import Dataset
 from spreidingstoets.dataset.neighbours import SideView, block_size
-from spreidingstoets.domain.model import Evidence, RuleOutcome
+from spreidingstoets.domain.model import Evidence, Outcome, RuleOutcome
 from spreidingstoets.ruletypes.base import (
     Context,
     Counted,
@@ -235,7 +235,9 @@ class _Enclosure:
         return sides
 
 
-def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
+def _enclosures(p: Params, ctx: Context) -> tuple[dict[int, _Found], set[int]]:
+    """The dwellings granting ``ctx``'s application encloses (by unit, with how), and the
+    dwellings it could change (the ones tested)."""
     ds = ctx.dataset
     app = ctx.unit
     dwelling = ctx.dwellings(p.dwelling)
@@ -301,8 +303,27 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
             e.kind = "already"
         elif was or all(r.flat for r in now.values()):
             e.kind = "flat"
+    return found, candidates
 
-    groups = {k: sorted(u for u, e in found.items() if e.kind == k) for k in KINDS}
+
+def _groups(found: dict[int, _Found]) -> dict[str, list[int]]:
+    return {k: sorted(u for u, e in found.items() if e.kind == k) for k in KINDS}
+
+
+def _settle(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
+    """``evaluate``'s outcome and the figures of ``FIGURES`` only (no message, evidence or
+    block): what the simulation keeps of the candidates its screen hands over."""
+    found, _ = _enclosures(p, ctx)
+    groups = _groups(found)
+    result: Outcome = "fail" if groups["new"] else "review" if found else "pass"
+    counts = {"enclosed": "new", "already_enclosed": "already", "flats": "flat"}
+    return outcome(rule, result, "", measured={k: len(groups[g]) for k, g in counts.items()})
+
+
+def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
+    ds = ctx.dataset
+    found, candidates = _enclosures(p, ctx)
+    groups = _groups(found)
     evidence: list[Evidence] = []
     for u in groups["new"] + groups["already"] + groups["flat"]:
         e = found[u]
@@ -501,4 +522,4 @@ def evaluate_all(rule: RuleSpec, p: Params, bulk: BulkContext) -> BulkOutcome:
     base = BulkOutcome(
         outcomes(bulk.n, "pass"), {"enclosed": zeros, "already_enclosed": zeros, "flats": zeros}
     )
-    return merge_exact(base, rule, evaluate, FIGURES, bulk, np.flatnonzero(exact))
+    return merge_exact(base, rule, _settle, FIGURES, bulk, np.flatnonzero(exact))
