@@ -273,6 +273,15 @@ def expand(csr: Csr, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return pos, csr.idx[np.repeat(starts, counts) + offsets].astype(np.int64)
 
 
+def dense_unique(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for integers in ``[0, size)``, by a table
+    of ``size`` instead of a sort (rows of a dataset array: millions at national scale)."""
+    mark = np.zeros(size, bool)
+    mark[values] = True
+    rank = np.cumsum(mark, dtype=np.int64) - 1
+    return np.flatnonzero(mark), rank[values]
+
+
 def unique_pairs(pos: np.ndarray, member: np.ndarray, width: int) -> np.ndarray:
     """Sorted unique ``pos * width + member`` keys."""
     return np.unique(pos.astype(np.int64) * width + member)

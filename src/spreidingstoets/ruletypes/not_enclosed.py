@@ -56,6 +56,7 @@ from spreidingstoets.ruletypes.base import (
 from spreidingstoets.ruletypes.bulk import (
     BulkContext,
     BulkOutcome,
+    dense_unique,
     expand,
     merge_exact,
     outcomes,
@@ -446,7 +447,7 @@ def _may_enclose_by_walls(
     if len(d) == 0:
         return np.zeros(bulk.n, bool)
     # their sides now: present neighbouring panden, and those that hold no counted unit
-    d_units, inverse = np.unique(d, return_inverse=True)
+    d_units, inverse = dense_unique(d, ds.n_units)
     side_pos, side_fp = wall_neighbours(ds, d_units)
     is_side = present[side_fp]
     sides = np.bincount(side_pos[is_side], minlength=len(d_units))[inverse]
@@ -454,11 +455,20 @@ def _may_enclose_by_walls(
     n_open = np.bincount(side_pos[open_side], minlength=len(d_units))[inverse]
     one_open = np.full(len(d_units), -1, np.int64)
     one_open[side_pos[open_side]] = side_fp[open_side]  # meaningful where n_open == 1
-    own = np.diff(ds.unit_fps.ptr)[units][pos_d]
-    width = n_fp + 1
-    own_pos, own_fp = expand(ds.unit_fps, units)
-    own_keys = np.unique(own_pos * width + own_fp)
-    open_is_own = np.isin(pos_d * width + one_open[inverse], own_keys)
+    n_own = np.diff(ds.unit_fps.ptr)[units]
+    own = n_own[pos_d]
+    # is D's one uncounted side one of the candidate's panden? Most candidates have one pand
+    target = one_open[inverse]
+    lone = own == 1
+    open_is_own = np.zeros(len(d), bool)
+    open_is_own[lone] = target[lone] == ds.unit_fps.idx[ds.unit_fps.ptr[units[pos_d[lone]]]]
+    rest = np.flatnonzero(~lone & (n_open == 1))
+    if len(rest):
+        width = n_fp + 1
+        several = np.flatnonzero(n_own != 1)
+        own_pos, own_fp = expand(ds.unit_fps, units[several])
+        own_keys = np.unique(several[own_pos] * width + own_fp)
+        open_is_own[rest] = np.isin(pos_d[rest] * width + target[rest], own_keys)
     possible = (
         ((n_open == 0) & (sides >= 2))
         | ((n_open == 1) & open_is_own & ((sides >= 2) | (own >= 2)))
@@ -478,11 +488,21 @@ def _may_enclose_by_numbers(
     ds, units = bulk.dataset, bulk.units
     side, rank = ds.side_key.astype(np.int64), ds.side_rank.astype(np.int64)
     width = int(rank.max()) + 2 if len(rank) else 1
-    on_side = side >= 0
     keys = side * width + rank
-    present = np.unique(keys[on_side & (standing | dwelling | counted)])
-    full = np.unique(keys[on_side & counted])
-    ordinary = np.unique(keys[on_side & dwelling & ~counted])
+    # every unit on a side in (side, rank) order: the dataset's side order is that already
+    # (checked; sorted here otherwise), so no sort of millions of keys
+    order = ds.side_order.idx.astype(np.int64)
+    if len(order) != int((side >= 0).sum()) or np.any(np.diff(keys[order]) < 0):
+        order = np.flatnonzero(side >= 0)
+        order = order[np.argsort(keys[order], kind="stable")]
+    there = (standing | dwelling | counted)[order]
+    kp = keys[order][there]
+    new = np.r_[True, kp[1:] != kp[:-1]] if len(kp) else np.zeros(0, bool)
+    present = kp[new]  # the present positions, sorted
+    at = np.cumsum(new) - 1
+    # per present position: holds a counted unit; holds an ordinary dwelling
+    full = np.bincount(at, counted[order][there], len(present)) > 0
+    ordinary = np.bincount(at, (dwelling & ~counted)[order][there], len(present)) > 0
     s = side[units]
     key = s * width + rank[units]
     possible = np.zeros(bulk.n, bool)
@@ -495,10 +515,9 @@ def _may_enclose_by_numbers(
     # counted unit
     for near, beyond in ((below - 1, below - 2), (above, above + 1)):
         ok = (beyond >= 0) & (beyond <= last) & (near >= 0) & (near <= last)
-        near_key = present[np.clip(near, 0, last)]
-        beyond_key = present[np.clip(beyond, 0, last)]
-        ok &= (beyond_key // width == s) & (near_key // width == s)
-        possible |= ok & np.isin(near_key, ordinary) & np.isin(beyond_key, full)
+        near_at, beyond_at = np.clip(near, 0, last), np.clip(beyond, 0, last)
+        ok &= (present[beyond_at] // width == s) & (present[near_at] // width == s)
+        possible |= ok & ordinary[near_at] & full[beyond_at]
     return possible & (s >= 0)
 
 

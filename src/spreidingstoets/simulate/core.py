@@ -107,9 +107,15 @@ class SimulationResult:
             rows = np.flatnonzero(self.overall == overall)
             if len(rows) == 0:
                 continue
-            parts = [np.where(r.outcome[rows] == want, r.rule, "") for r in self.rules]
-            joined = [", ".join(x for x in names if x) for names in zip(*parts, strict=True)]
-            out[rows] = joined
+            # which rules give ``want``, as one row of booleans per candidate; joined once per
+            # distinct combination
+            which = np.stack([r.outcome[rows] == want for r in self.rules], axis=1)
+            combos, inverse = np.unique(which, axis=0, return_inverse=True)
+            names = [
+                ", ".join(r.rule for r, on in zip(self.rules, combo, strict=True) if on)
+                for combo in combos.tolist()
+            ]
+            out[rows] = np.array(names, dtype=object)[inverse.reshape(-1)]
         return out
 
     def take(self, rows: np.ndarray) -> SimulationResult:

@@ -34,6 +34,12 @@ COUNTED_COLOUR = "#111111"
 FOOTPRINT_FACE = "#e6e6e6"
 FOOTPRINT_EDGE = "#b5b5b5"
 MAX_STREETS_IN_HTML = 40
+# Beyond these counts in view a map draws footprints, and a layer its dwellings, as pixels (an
+# image at about the map's resolution) instead of one shape or marker each: at national scale
+# a pand is far smaller than a pixel, and millions of patches or markers take many minutes.
+MAP_MAX_SHAPES = 200_000
+MAP_MAX_MARKERS = 200_000
+RASTER_WIDTH = 1400  # pixels across the map when drawn as pixels (the map is about as wide)
 
 
 # ---- tables -------------------------------------------------------------------------------
@@ -55,14 +61,43 @@ def _python(value: Any) -> Any:
 def _column(values: np.ndarray) -> Any:
     """A figure column for pandas: whole numbers with gaps as nullable integers."""
     if values.dtype.kind == "f":
-        finite = values[~np.isnan(values)]
+        gap = np.isnan(values)
+        finite = values[~gap]
         if len(finite) == len(values) == 0 or (
             len(finite) and np.all(finite == np.round(finite)) and np.abs(finite).max() < 2**53
         ):
-            return pd.array(
-                [None if math.isnan(v) else int(v) for v in values.tolist()], dtype="Int64"
-            )
+            whole = np.where(gap, 0.0, values).astype(np.int64)
+            return pd.arrays.IntegerArray(whole, gap.copy())
     return values
+
+
+def _labels(values: np.ndarray, names: dict[str, str]) -> list[str]:
+    """``[names[v] for v in values]``, one look-up per distinct value."""
+    if len(values) == 0:
+        return []
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return np.array([names[v] for v in distinct.tolist()], dtype=object)[inverse].tolist()
+
+
+def address_labels(ds: Dataset, addresses: np.ndarray) -> list[str]:
+    """``Dataset.address_label`` of many address rows, built column by column."""
+    a = np.asarray(addresses, dtype=np.int64)
+    if len(a) == 0:
+        return []
+    has = a >= 0
+    r = np.where(has, a, 0)
+    s = ds.addr_street[r]
+    naam = np.where(s >= 0, ds.street_naam[np.maximum(s, 0)].astype(str), "?").astype(object)
+    label = naam + " " + ds.addr_huisnummer[r].astype(np.int64).astype(str).astype(object)
+    for values, sep in ((ds.addr_huisletter[r], ""), (ds.addr_toevoeging[r], "-")):
+        there = values.astype(bool)
+        if there.any():
+            label[there] = label[there] + sep + values[there].astype(str).astype(object)
+    w = ds.addr_woonplaats[r]
+    there = w >= 0
+    label[there] = label[there] + ", " + ds.woonplaats_naam[w[there]].astype(str).astype(object)
+    label[~has] = "(geen adres)"
+    return label.tolist()
 
 
 def location_columns(ds: Dataset, units: np.ndarray) -> dict[str, Any]:
@@ -72,7 +107,7 @@ def location_columns(ds: Dataset, units: np.ndarray) -> dict[str, Any]:
     s = np.where(has, street, 0)
     return {
         "verblijfsobject": ds.unit_id[units].astype(str),
-        "adres": [ds.address_label(int(ds.unit_hoofdadres[u])) for u in units.tolist()],
+        "adres": address_labels(ds, ds.unit_hoofdadres[units]),
         "openbare_ruimte": np.where(has, ds.street_id[s].astype(str), ""),
         "straat": np.where(has, ds.street_naam[s].astype(str), ""),
         "x": ds.unit_xy[units, 0],
@@ -85,13 +120,13 @@ def dwelling_table(result: SimulationResult, ds: Dataset) -> pd.DataFrame:
     rule its outcome and figures (columns ``<rule>`` and ``<rule>.<figure>``)."""
     data: dict[str, Any] = {
         **location_columns(ds, result.units),
-        "uitkomst": [OVERALL_NL[o] for o in result.overall.tolist()],
+        "uitkomst": _labels(result.overall, OVERALL_NL),
         "outcome": result.overall.astype(str),
         "klasse": result.classes().astype(str),
         "beslissend": result.deciding(),
     }
     for r in result.rules:
-        data[r.rule] = [OUTCOME_NL[o] for o in r.outcome.tolist()]
+        data[r.rule] = _labels(r.outcome, OUTCOME_NL)
         for name, values in r.figures.items():
             data[f"{r.rule}.{name}"] = _column(values)
     return pd.DataFrame(data)
@@ -129,18 +164,30 @@ def street_place(ds: Dataset, street: int) -> str:
 
 
 def most_refusing(result: SimulationResult, keys: np.ndarray, rows: np.ndarray) -> list[str]:
-    """Per group key in ``rows``: the rule that refuses most of its refused candidates."""
+    """Per group key in ``rows``: the rule that refuses most of its refused candidates (the
+    first rule in the ruleset's order on a tie), by one count per rule over every group."""
     refused = result.overall == "refused"
-    out = []
-    for key in rows.tolist():
-        here = refused & (keys == key)
-        if not here.any():
-            out.append("")
-            continue
-        counts = [(int((r.outcome[here] == "fail").sum()), r.rule) for r in result.rules]
-        n, rule = max(counts, key=lambda c: c[0])
-        out.append(f"{rule} ({n})" if n else "")
-    return out
+    groups, inverse = np.unique(keys, return_inverse=True)
+    at = np.searchsorted(groups, rows)
+    found = (at < len(groups)) & (groups[np.minimum(at, len(groups) - 1)] == rows)
+    at = np.where(found, at, 0)
+    if not result.rules or not len(groups):
+        return [""] * len(rows)
+    fails = np.stack(
+        [
+            np.bincount(inverse[refused & (r.outcome == "fail")], minlength=len(groups))
+            for r in result.rules
+        ],
+        axis=1,
+    )[at]
+    best = fails.argmax(axis=1)
+    n = fails[np.arange(len(rows)), best]
+    has = found & (np.bincount(inverse[refused], minlength=len(groups))[at] > 0) & (n > 0)
+    names = [r.rule for r in result.rules]
+    return [
+        f"{names[b]} ({k})" if h else ""
+        for b, k, h in zip(best.tolist(), n.tolist(), has.tolist(), strict=True)
+    ]
 
 
 def street_table(result: SimulationResult, ds: Dataset) -> pd.DataFrame:
@@ -238,13 +285,19 @@ def street_geometries(ds: Dataset, table: pd.DataFrame, units: np.ndarray) -> li
     import shapely
 
     street = ds.unit_street[units]
+    order = np.argsort(street, kind="stable")  # each street's units in their own order
+    ordered = street[order]
+    first: dict[str, int] = {}
+    for row, sid in enumerate(ds.street_id.astype(str).tolist()):
+        first.setdefault(sid, row)
     geoms = []
     for sid in table["openbare_ruimte"].tolist():
-        if not sid:
-            rows = units[street < 0]
+        s = first[sid] if sid else -1
+        if s >= 0:
+            start, end = np.searchsorted(ordered, [s, s + 1])
+            rows = units[order[start:end]]
         else:
-            s = int(np.flatnonzero(ds.street_id.astype(str) == sid)[0])
-            rows = units[street == s]
+            rows = units[street < 0]
         geoms.append(shapely.multipoints(ds.unit_xy[rows]))
     return geoms
 
@@ -385,6 +438,10 @@ def render_map(ds: Dataset, spec: MapSpec) -> bytes:
     rows = np.flatnonzero(
         ds.fp_active & (b[:, 0] <= xmax) & (b[:, 2] >= xmin) & (b[:, 1] <= ymax) & (b[:, 3] >= ymin)
     )
+    raster = _Raster((xmin, ymin, xmax, ymax))
+    if len(rows) > MAP_MAX_SHAPES:
+        ax.imshow(raster.image(_bounds_centres(b[rows]), FOOTPRINT_FACE, b[rows]), **raster.show(1))
+        rows = rows[:0]
     patches = []
     for g in ds.footprints.geoms(rows):
         if g is None or g.is_empty:
@@ -412,8 +469,13 @@ def render_map(ds: Dataset, spec: MapSpec) -> bytes:
     from matplotlib.lines import Line2D
 
     handles = []
+    pixels = False
     for layer in spec.layers:
-        if len(layer.xy):
+        if len(layer.xy) > MAP_MAX_MARKERS:
+            pixels = True
+            colour = layer.colour if layer.colour != "none" else layer.edge or COUNTED_COLOUR
+            ax.imshow(raster.image(layer.xy, colour), **raster.show(layer.zorder))
+        elif len(layer.xy):
             ax.scatter(
                 layer.xy[:, 0],
                 layer.xy[:, 1],
@@ -474,6 +536,8 @@ def render_map(ds: Dataset, spec: MapSpec) -> bytes:
         )
     )
     footer = "Ondergrond: BAG-pandcontouren (grijs). RD New (EPSG:28992)."
+    if pixels or raster.used:
+        footer += " Zo veel panden of woningen zijn per beeldpunt getekend."
     if spec.notes:
         footer += " " + " ".join(spec.notes)
     fig.text(0.01, 0.08 / fig_h, footer, fontsize=7, color="#555555", ha="left", va="bottom")
@@ -482,6 +546,62 @@ def render_map(ds: Dataset, spec: MapSpec) -> bytes:
     fig.savefig(out, format="png")
     plt.close(fig)
     return out.getvalue()
+
+
+def _bounds_centres(bounds: np.ndarray) -> np.ndarray:
+    return np.column_stack([(bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2])
+
+
+class _Raster:
+    """An RGBA image over a map's extent, about as fine as the map's pixels."""
+
+    def __init__(self, extent: tuple[float, float, float, float]) -> None:
+        self.extent = extent
+        xmin, ymin, xmax, ymax = extent
+        self.width = RASTER_WIDTH
+        ratio = (ymax - ymin) / (xmax - xmin) if xmax > xmin else 1.0
+        self.height = max(1, round(RASTER_WIDTH * ratio))
+        self.used = False
+
+    def _cells(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of each point as floats (outside the image when off the map)."""
+        xmin, ymin, xmax, ymax = self.extent
+        col = np.floor((x - xmin) / (xmax - xmin) * self.width)
+        row = np.floor((y - ymin) / (ymax - ymin) * self.height)
+        return row, col
+
+    def image(self, xy: np.ndarray, colour: str, bounds: np.ndarray | None = None) -> np.ndarray:
+        """``colour`` in every pixel holding a point of ``xy`` (with ``bounds``, also every
+        pixel a box wider than one pixel covers), transparent elsewhere."""
+        from matplotlib.colors import to_rgba
+
+        self.used = True
+        rgba = to_rgba(colour)
+        img = np.zeros((self.height, self.width, 4), np.float32)
+        row, col = self._cells(xy[:, 0], xy[:, 1])
+        inside = (col >= 0) & (col < self.width) & (row >= 0) & (row < self.height)
+        img[row[inside].astype(np.int64), col[inside].astype(np.int64)] = rgba
+        if bounds is not None and len(bounds):
+            r0, c0 = self._cells(bounds[:, 0], bounds[:, 1])
+            r1, c1 = self._cells(bounds[:, 2], bounds[:, 3])
+            big = ((r1 > r0) | (c1 > c0)) & (r1 >= 0) & (c1 >= 0)
+            big &= (r0 < self.height) & (c0 < self.width)
+            for a, b, c, d in zip(
+                *(v[big].astype(np.int64).tolist() for v in (r0, r1, c0, c1)), strict=True
+            ):
+                img[max(a, 0) : b + 1, max(c, 0) : d + 1] = rgba
+        return img
+
+    def show(self, zorder: int) -> dict[str, Any]:
+        """``imshow`` arguments placing the image on the map."""
+        xmin, ymin, xmax, ymax = self.extent
+        return {
+            "extent": (xmin, xmax, ymin, ymax),
+            "origin": "lower",
+            "interpolation": "nearest",
+            "zorder": zorder,
+            "aspect": "auto",
+        }
 
 
 def class_labels(non_deciding: Sequence[str]) -> dict[str, str]:
