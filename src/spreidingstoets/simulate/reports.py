@@ -140,7 +140,12 @@ def write_simulation(
             files.append(write_csv(tmp, "gebieden", area))
         say("GeoPackage en GeoJSON")
         files += write_geodata(
-            tmp, "simulatie", dwellings, streets, street_geometries(ds, streets, result.units)
+            tmp,
+            "simulatie",
+            dwellings,
+            streets,
+            street_geometries(ds, streets, result.units),
+            notes,
         )
         say("kaart")
         spec = MapSpec(
