@@ -166,8 +166,16 @@ class _Enclosure:
     def __init__(self, ctx: Context, p: Params, dwelling: np.ndarray, standing: np.ndarray) -> None:
         self.ds, self.p, self.dwelling, self.standing = ctx.dataset, p, dwelling, standing
         self._flat: dict[int, bool] = {}
-        self._walls: dict[tuple[int, ...], _Route | None] = {}
-        self._numbers: dict[tuple[bool, int, int], list[list[int]] | None] = {}
+        # per world (granted or not): the answers found in it
+        self._walls: dict[bool, dict[tuple[int, ...], _Route | None]] = {False: {}, True: {}}
+        self._numbers: dict[bool, dict[tuple[int, int], list[list[int]] | None]] = {
+            False: {},
+            True: {},
+        }
+
+    def forget_granted(self) -> None:
+        """Drop what was found after granting (it depends on the application)."""
+        self._walls[True], self._numbers[True] = {}, {}
 
     def flat(self, panden: list[int]) -> bool:
         """Is any of these panden a block of flats (more than max_pand_units units)?"""
@@ -183,10 +191,11 @@ class _Enclosure:
     def walls(self, d: int, world: _World) -> _Route | None:
         """Enclosed by walls in ``world``? (Dwellings in the same panden share the answer.)"""
         own = self.ds.unit_fps.members(d)
-        key = (world.granted, *own.tolist())
-        if key not in self._walls:
-            self._walls[key] = self._walls_of(own, world)
-        return self._walls[key]
+        key = tuple(own.tolist())
+        cache = self._walls[world.granted]
+        if key not in cache:
+            cache[key] = self._walls_of(own, world)
+        return cache[key]
 
     def _walls_of(self, own: np.ndarray, world: _World) -> _Route | None:
         if len(own) == 0:
@@ -209,10 +218,11 @@ class _Enclosure:
         """Enclosed by house numbers in ``world``? (The units at one position share the
         counted units around it.)"""
         rank = int(self.ds.side_rank[d])
-        key = (world.granted, int(self.ds.side_key[d]), rank)
-        if key not in self._numbers:
-            self._numbers[key] = self._numbers_around(view.position(rank), view, world)
-        sides = self._numbers[key]
+        key = (int(self.ds.side_key[d]), rank)
+        cache = self._numbers[world.granted]
+        if key not in cache:
+            cache[key] = self._numbers_around(view.position(rank), view, world)
+        sides = cache[key]
         if sides is None:
             return None
         fps = self.ds.unit_fps.members
@@ -236,18 +246,54 @@ class _Enclosure:
         return sides
 
 
-def _enclosures(p: Params, ctx: Context) -> tuple[dict[int, _Found], set[int]]:
+@dataclass
+class _Shared:
+    """What the checks of many applications on one register can share (the simulation's
+    screened candidates): the masks, the side views, the register before granting and what
+    was found in it, the blocks of flats. Valid for an application that is present itself
+    (stands, or is a dwelling) and has no counted entry of its own: then neither the views
+    nor anything before granting depends on which application it is."""
+
+    dwelling: np.ndarray
+    counted: np.ndarray
+    standing: np.ndarray
+    before: _World
+    test: _Enclosure
+    views: dict[tuple[bool, int], SideView]
+
+    @classmethod
+    def of(cls, p: Params, ctx: Context) -> _Shared:
+        ds = ctx.dataset
+        dwelling = ctx.dwellings(p.dwelling)
+        counted = ctx.register.counted_mask(ctx.period, p.counted)
+        standing = p.between.mask(ds, p.dwelling.gebruiksdoel)
+        before = _World(ds, counted, standing, dwelling, -1, granted=False)
+        return cls(dwelling, counted, standing, before, _Enclosure(ctx, p, dwelling, standing), {})
+
+    def fits(self, app: int) -> bool:
+        return not self.counted[app] and bool(self.standing[app] or self.dwelling[app])
+
+
+def _enclosures(
+    p: Params, ctx: Context, shared: _Shared | None = None
+) -> tuple[dict[int, _Found], set[int]]:
     """The dwellings granting ``ctx``'s application encloses (by unit, with how), and the
-    dwellings it could change (the ones tested)."""
+    dwellings it could change (the ones tested). ``shared``: reuse what it holds, where it
+    fits the application."""
     ds = ctx.dataset
     app = ctx.unit
-    dwelling = ctx.dwellings(p.dwelling)
-    counted = ctx.register.counted_mask(ctx.period, p.counted)
-    standing = p.between.mask(ds, p.dwelling.gebruiksdoel)
+    if shared is not None and shared.fits(app):
+        dwelling, counted, standing = shared.dwelling, shared.counted, shared.standing
+        before, test, views = shared.before, shared.test, shared.views
+        test.forget_granted()
+    else:
+        dwelling = ctx.dwellings(p.dwelling)
+        counted = ctx.register.counted_mask(ctx.period, p.counted)
+        standing = p.between.mask(ds, p.dwelling.gebruiksdoel)
+        before = _World(ds, counted, standing, dwelling, app, granted=False)
+        test = _Enclosure(ctx, p, dwelling, standing)
+        views = {}
     after = _World(ds, counted, standing, dwelling, app, granted=True)
-    before = _World(ds, counted, standing, dwelling, app, granted=False)
-    test = _Enclosure(ctx, p, dwelling, standing)
-    views: dict[tuple[bool, int], SideView] = {}
 
     def view(world: _World, unit: int) -> SideView:
         """The present positions of ``unit``'s side of the street in ``world``."""
@@ -311,10 +357,10 @@ def _groups(found: dict[int, _Found]) -> dict[str, list[int]]:
     return {k: sorted(u for u, e in found.items() if e.kind == k) for k in KINDS}
 
 
-def _settle(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
+def _settle(rule: RuleSpec, p: Params, ctx: Context, shared: _Shared | None = None) -> RuleOutcome:
     """``evaluate``'s outcome and the figures of ``FIGURES`` only (no message, evidence or
     block): what the simulation keeps of the candidates its screen hands over."""
-    found, _ = _enclosures(p, ctx)
+    found, _ = _enclosures(p, ctx, shared)
     groups = _groups(found)
     result: Outcome = "fail" if groups["new"] else "review" if found else "pass"
     counts = {"enclosed": "new", "already_enclosed": "already", "flats": "flat"}
@@ -541,4 +587,10 @@ def evaluate_all(rule: RuleSpec, p: Params, bulk: BulkContext) -> BulkOutcome:
     base = BulkOutcome(
         outcomes(bulk.n, "pass"), {"enclosed": zeros, "already_enclosed": zeros, "flats": zeros}
     )
-    return merge_exact(base, rule, _settle, FIGURES, bulk, np.flatnonzero(exact))
+    rows = np.flatnonzero(exact)
+    shared = _Shared.of(p, bulk.context(int(rows[0]))) if len(rows) else None
+
+    def settle(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
+        return _settle(rule, p, ctx, shared)
+
+    return merge_exact(base, rule, settle, FIGURES, bulk, rows)
