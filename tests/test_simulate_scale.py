@@ -149,16 +149,23 @@ def test_many_dwellings_are_drawn_as_pixels_and_get_no_geojson(
     monkeypatch.setattr(outputs, "MAP_MAX_SHAPES", 10)
     monkeypatch.setattr(outputs, "MAP_MAX_MARKERS", 10)
     monkeypatch.setattr(outputs, "GEOJSON_MAX_FEATURES", 10)
+    monkeypatch.setattr(outputs, "DWELLING_ROWS", 7)  # and the dwellings in pieces
     pixels = write_simulation(result, ds, tmp_path / "pixels", replace=False, counted=counted)
-    assert "simulatie.geojson" not in pixels["files"]
+    assert pixels["files"] == [f for f in shapes["files"] if f != "simulatie.geojson"]
     assert not (tmp_path / "pixels" / "simulatie.geojson").exists()
     assert any("Geen simulatie.geojson" in n for n in pixels["notes"])
     png = (tmp_path / "pixels" / "kaart.png").read_bytes()
     assert (
         png[:8] == b"\x89PNG\r\n\x1a\n" and png != (tmp_path / "shapes" / "kaart.png").read_bytes()
     )
-    # the tables are the same either way
+    # the tables and layers are the same either way
     for name in ("woningen.csv", "straten.csv"):
         assert (tmp_path / "pixels" / name).read_bytes() == (
             tmp_path / "shapes" / name
         ).read_bytes()
+    import pyogrio
+
+    for layer in ("woningen", "straten"):
+        a = pyogrio.read_dataframe(tmp_path / "pixels" / "simulatie.gpkg", layer=layer)
+        b = pyogrio.read_dataframe(tmp_path / "shapes" / "simulatie.gpkg", layer=layer)
+        assert a.equals(b) and a.dtypes.equals(b.dtypes), layer

@@ -13,7 +13,7 @@ import html
 import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ MAX_STREETS_IN_HTML = 40
 MAP_MAX_SHAPES = 200_000
 MAP_MAX_MARKERS = 200_000
 GEOJSON_MAX_FEATURES = 1_000_000  # beyond this, the GeoPackage only
+DWELLING_ROWS = 1_000_000  # rows of the dwelling table built and written at a time
 RASTER_WIDTH = 1400  # pixels across the map when drawn as pixels (the map is about as wide)
 
 
@@ -59,16 +60,22 @@ def _python(value: Any) -> Any:
     return value
 
 
-def _column(values: np.ndarray) -> Any:
-    """A figure column for pandas: whole numbers with gaps as nullable integers."""
-    if values.dtype.kind == "f":
+def _whole(values: np.ndarray) -> bool:
+    """Is a float figure column whole numbers (with gaps)? Then it is written as integers."""
+    if values.dtype.kind != "f":
+        return False
+    finite = values[~np.isnan(values)]
+    return len(finite) == len(values) == 0 or bool(
+        len(finite) and np.all(finite == np.round(finite)) and np.abs(finite).max() < 2**53
+    )
+
+
+def _column(values: np.ndarray, whole: bool | None = None) -> Any:
+    """A figure column for pandas: whole numbers with gaps as nullable integers (``whole``:
+    decided already, over the whole column of which ``values`` is a piece)."""
+    if _whole(values) if whole is None else whole:
         gap = np.isnan(values)
-        finite = values[~gap]
-        if len(finite) == len(values) == 0 or (
-            len(finite) and np.all(finite == np.round(finite)) and np.abs(finite).max() < 2**53
-        ):
-            whole = np.where(gap, 0.0, values).astype(np.int64)
-            return pd.arrays.IntegerArray(whole, gap.copy())
+        return pd.arrays.IntegerArray(np.where(gap, 0.0, values).astype(np.int64), gap)
     return values
 
 
@@ -119,18 +126,33 @@ def location_columns(ds: Dataset, units: np.ndarray) -> dict[str, Any]:
 def dwelling_table(result: SimulationResult, ds: Dataset) -> pd.DataFrame:
     """One row per candidate dwelling: where it is, the outcome, the deciding rules, and per
     rule its outcome and figures (columns ``<rule>`` and ``<rule>.<figure>``)."""
-    data: dict[str, Any] = {
-        **location_columns(ds, result.units),
-        "uitkomst": _labels(result.overall, OVERALL_NL),
-        "outcome": result.overall.astype(str),
-        "klasse": result.classes().astype(str),
-        "beslissend": result.deciding(),
+    return next(dwelling_tables(result, ds, rows=max(len(result), 1)))
+
+
+def dwelling_tables(
+    result: SimulationResult, ds: Dataset, rows: int = DWELLING_ROWS
+) -> Iterator[pd.DataFrame]:
+    """:func:`dwelling_table` in pieces of ``rows`` rows, each column typed over the whole
+    table: written one after the other, they make the file the whole table makes, without
+    holding all of it (ten million rows of some forty columns) at once."""
+    whole = {
+        (r.rule, name): _whole(values) for r in result.rules for name, values in r.figures.items()
     }
-    for r in result.rules:
-        data[r.rule] = _labels(r.outcome, OUTCOME_NL)
-        for name, values in r.figures.items():
-            data[f"{r.rule}.{name}"] = _column(values)
-    return pd.DataFrame(data)
+    classes, deciding = result.classes().astype(str), result.deciding()
+    for start in range(0, max(len(result), 1), rows):
+        part = slice(start, start + rows)
+        data: dict[str, Any] = {
+            **location_columns(ds, result.units[part]),
+            "uitkomst": _labels(result.overall[part], OVERALL_NL),
+            "outcome": result.overall[part].astype(str),
+            "klasse": classes[part],
+            "beslissend": deciding[part],
+        }
+        for r in result.rules:
+            data[r.rule] = _labels(r.outcome[part], OUTCOME_NL)
+            for name, values in r.figures.items():
+                data[f"{r.rule}.{name}"] = _column(values[part], whole[(r.rule, name)])
+        yield pd.DataFrame(data)
 
 
 def _counts_by(keys: np.ndarray, result: SimulationResult) -> pd.DataFrame:
@@ -317,29 +339,64 @@ def write_geodata(
     national scale it would be about 12 GB of text that no GIS opens well, where the GeoPackage
     holds the same. Written through Arrow (``use_arrow``): the same layers, faster.
     """
-    import geopandas as gpd
-
-    written = []
     frame = points_frame(points)
     gpkg = folder / f"{name}.gpkg"
-    frame.to_file(gpkg, layer="woningen", driver="GPKG", engine="pyogrio", use_arrow=True)
-    if streets is not None:
-        gpd.GeoDataFrame(streets, geometry=street_geoms, crs=CRS).to_file(
-            gpkg, layer="straten", driver="GPKG", engine="pyogrio", use_arrow=True
-        )
-    written.append(gpkg.name)
+    _write_layer(frame, gpkg, "woningen")
+    _write_streets(gpkg, streets, street_geoms)
     geojson = folder / f"{name}.geojson"
-    if len(frame) <= GEOJSON_MAX_FEATURES:
-        frame.to_crs("EPSG:4326").to_file(
-            geojson, driver="GeoJSON", engine="pyogrio", use_arrow=True
-        )
-        written.append(geojson.name)
-    elif notes is not None:
+    if len(frame) > GEOJSON_MAX_FEATURES:
+        _no_geojson(geojson, gpkg, notes)
+        return [gpkg.name]
+    frame.to_crs("EPSG:4326").to_file(geojson, driver="GeoJSON", engine="pyogrio", use_arrow=True)
+    return [gpkg.name, geojson.name]
+
+
+def _write_layer(frame: Any, gpkg: Path, layer: str, append: bool = False) -> None:
+    frame.to_file(gpkg, layer=layer, driver="GPKG", engine="pyogrio", use_arrow=True, append=append)
+
+
+def _write_streets(gpkg: Path, streets: pd.DataFrame | None, geoms: Any) -> None:
+    import geopandas as gpd
+
+    if streets is not None:
+        _write_layer(gpd.GeoDataFrame(streets, geometry=geoms, crs=CRS), gpkg, "straten")
+
+
+def _no_geojson(geojson: Path, gpkg: Path, notes: list[str] | None) -> None:
+    if notes is not None:
         notes.append(
             f"Geen {geojson.name}: meer dan {GEOJSON_MAX_FEATURES:,} woningen".replace(",", ".")
             + f"; de kaartlagen staan in {gpkg.name}."
         )
-    return written
+
+
+def write_dwellings(
+    folder: Path,
+    name: str,
+    result: SimulationResult,
+    ds: Dataset,
+    streets: pd.DataFrame,
+    street_geoms: Any,
+    notes: list[str] | None = None,
+    rows: int | None = None,
+) -> list[str]:
+    """``woningen.csv`` and :func:`write_geodata` of the :func:`dwelling_table`; beyond
+    ``rows`` dwellings (and the GeoJSON limit) built and written ``rows`` at a time, the CSV
+    and the GeoPackage layer appended to, so the whole table is never in memory."""
+    rows = rows or DWELLING_ROWS
+    if len(result) <= max(rows, GEOJSON_MAX_FEATURES):
+        table = dwelling_table(result, ds)
+        return [
+            write_csv(folder, "woningen", table),
+            *write_geodata(folder, name, table, streets, street_geoms, notes),
+        ]
+    csv, gpkg = folder / "woningen.csv", folder / f"{name}.gpkg"
+    for k, frame in enumerate(dwelling_tables(result, ds, rows)):
+        frame.to_csv(csv, index=False, encoding="utf-8", mode="a" if k else "w", header=not k)
+        _write_layer(points_frame(frame), gpkg, "woningen", append=k > 0)
+    _write_streets(gpkg, streets, street_geoms)
+    _no_geojson(folder / f"{name}.geojson", gpkg, notes)
+    return [csv.name, gpkg.name]
 
 
 # ---- the map --------------------------------------------------------------------------------

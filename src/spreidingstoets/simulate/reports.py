@@ -40,6 +40,7 @@ from spreidingstoets.simulate.outputs import (
     street_table,
     unit_places,
     write_csv,
+    write_dwellings,
     write_geodata,
     write_json,
 )
@@ -127,26 +128,23 @@ def write_simulation(
     counts = result.counts()
     with atomic_folder(target, replace=replace) as tmp:
         say("tabellen")
-        dwellings = dwelling_table(result, ds)
         streets = street_table(result, ds)
         rules = rule_table(result)
-        files = [
-            write_csv(tmp, "woningen", dwellings),
-            write_csv(tmp, "straten", streets),
-            write_csv(tmp, "regels", rules),
-        ]
+        files = [write_csv(tmp, "straten", streets), write_csv(tmp, "regels", rules)]
         area = area_table(result, ds, areas) if areas else None
         if area is not None:
             files.append(write_csv(tmp, "gebieden", area))
         say("GeoPackage en GeoJSON")
-        files += write_geodata(
+        dwellings, *geodata = write_dwellings(
             tmp,
             "simulatie",
-            dwellings,
+            result,
+            ds,
             streets,
             street_geometries(ds, streets, result.units),
             notes,
         )
+        files = [dwellings, *files, *geodata]
         say("kaart")
         spec = MapSpec(
             title=f"Simulatie {describe_rules(result)}",
