@@ -80,11 +80,16 @@ def _column(values: np.ndarray, whole: bool | None = None) -> Any:
 
 
 def _labels(values: np.ndarray, names: dict[str, str]) -> list[str]:
-    """``[names[v] for v in values]``, one look-up per distinct value."""
-    if len(values) == 0:
-        return []
-    distinct, inverse = np.unique(values, return_inverse=True)
-    return np.array([names[v] for v in distinct.tolist()], dtype=object)[inverse].tolist()
+    """``[names[v] for v in values]``, by one comparison per name (there are few)."""
+    out = np.full(len(values), None, dtype=object)
+    done = np.zeros(len(values), bool)
+    for value, name in names.items():
+        here = values == value
+        out[here] = name
+        done |= here
+    if not done.all():
+        raise KeyError(values[np.flatnonzero(~done)[0]])
+    return out.tolist()
 
 
 def address_labels(ds: Dataset, addresses: np.ndarray) -> list[str]:
@@ -307,22 +312,21 @@ def street_geometries(ds: Dataset, table: pd.DataFrame, units: np.ndarray) -> li
     """Per street row: the points of its candidate dwellings (a MultiPoint)."""
     import shapely
 
-    street = ds.unit_street[units]
+    street = ds.unit_street[units].astype(np.int64)
     order = np.argsort(street, kind="stable")  # each street's units in their own order
     ordered = street[order]
     first: dict[str, int] = {}
     for row, sid in enumerate(ds.street_id.astype(str).tolist()):
         first.setdefault(sid, row)
-    geoms = []
-    for sid in table["openbare_ruimte"].tolist():
-        s = first[sid] if sid else -1
-        if s >= 0:
-            start, end = np.searchsorted(ordered, [s, s + 1])
-            rows = units[order[start:end]]
-        else:
-            rows = units[street < 0]
-        geoms.append(shapely.multipoints(ds.unit_xy[rows]))
-    return geoms
+    wanted = np.array([first[sid] if sid else -1 for sid in table["openbare_ruimte"].tolist()])
+    wanted = wanted.astype(np.int64)
+    # every street's stretch of ``ordered`` in one search (no street: every unit without one)
+    starts = np.searchsorted(ordered, np.where(wanted >= 0, wanted, -(2**62)))
+    ends = np.searchsorted(ordered, np.where(wanted >= 0, wanted + 1, 0))
+    return [
+        shapely.multipoints(ds.unit_xy[units[order[a:b]]])
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+    ]
 
 
 def write_geodata(
