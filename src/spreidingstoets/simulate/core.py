@@ -108,13 +108,20 @@ class SimulationResult:
             rows = np.flatnonzero(self.overall == overall)
             if len(rows) == 0:
                 continue
-            # which rules give ``want``, as one row of booleans per candidate; joined once per
-            # distinct combination
-            which = np.stack([r.outcome[rows] == want for r in self.rules], axis=1)
-            combos, inverse = np.unique(which, axis=0, return_inverse=True)
+            # which rules give ``want``, one bit per rule; joined once per distinct combination
+            bits = [r.outcome[rows] == want for r in self.rules]
+            if len(bits) < 63:
+                code = np.zeros(len(rows), np.int64)
+                for k, on in enumerate(bits):
+                    code |= on.astype(np.int64) << k
+                combos, inverse = np.unique(code, return_inverse=True)
+                which = [[bool(c >> k & 1) for k in range(len(bits))] for c in combos.tolist()]
+            else:
+                found, inverse = np.unique(np.stack(bits, axis=1), axis=0, return_inverse=True)
+                which = found.tolist()
             names = [
                 ", ".join(r.rule for r, on in zip(self.rules, combo, strict=True) if on)
-                for combo in combos.tolist()
+                for combo in which
             ]
             out[rows] = np.array(names, dtype=object)[inverse.reshape(-1)]
         return out

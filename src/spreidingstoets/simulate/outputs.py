@@ -40,7 +40,7 @@ MAX_STREETS_IN_HTML = 40
 MAP_MAX_SHAPES = 200_000
 MAP_MAX_MARKERS = 200_000
 GEOJSON_MAX_FEATURES = 1_000_000  # beyond this, the GeoPackage only
-DWELLING_ROWS = 1_000_000  # rows of the dwelling table built and written at a time
+DWELLING_ROWS = 500_000  # rows of the dwelling table built and written at a time
 RASTER_WIDTH = 1400  # pixels across the map when drawn as pixels (the map is about as wide)
 
 
@@ -429,26 +429,27 @@ class MapSpec:
 
 
 def map_extent(
-    xy: np.ndarray, places: np.ndarray | None = None
+    xy: np.ndarray, places: np.ndarray | None = None, names: np.ndarray | None = None
 ) -> tuple[tuple[float, float, float, float], list[str]]:
     """The map's extent around ``xy``, and what it leaves out.
 
     A few dwellings in another woonplaats far from the rest (a hamlet) would shrink everything
     else to dots: with ``places`` (the woonplaats per point) the view covers the woonplaatsen
-    that together hold 95% of the points, largest first, and names those left out.
+    that together hold 95% of the points, largest first, and names those left out. With
+    ``names`` (sorted), ``places`` are indexes into it, -1 for none (``unit_place_codes``).
     """
     if len(xy) == 0:
         return (0.0, 0.0, 1.0, 1.0), []
     keep = np.ones(len(xy), bool)
     left_out: list[str] = []
     if places is not None and len(xy) >= 20:
-        names, counts = np.unique(places, return_counts=True)
+        values, counts = np.unique(places, return_counts=True)
+        labels = values if names is None else [str(names[v]) if v >= 0 else "" for v in values]
         order = np.argsort(-counts, kind="stable")
         cumulative = np.cumsum(counts[order]) / len(xy)
         n_keep = int(np.searchsorted(cumulative, 0.95)) + 1
-        shown = set(names[order[:n_keep]].tolist())
-        keep = np.isin(places, list(shown))
-        left_out = [f"{names[k]} ({counts[k]})" for k in order[n_keep:]]
+        keep = np.isin(places, values[order[:n_keep]])
+        left_out = [f"{labels[k]} ({counts[k]})" for k in order[n_keep:]]
     lo, hi = xy[keep].min(axis=0), xy[keep].max(axis=0)
     pad = max(40.0, 0.04 * float(max(hi - lo)))
     extent = (float(lo[0] - pad), float(lo[1] - pad), float(hi[0] + pad), float(hi[1] + pad))
@@ -465,11 +466,14 @@ def outside_note(left_out: list[str]) -> list[str]:
     return [f"Buiten de kaart (zie de tabellen): woningen in {', '.join(left_out)}."]
 
 
-def unit_places(ds: Dataset, units: np.ndarray) -> np.ndarray:
-    """The woonplaats of each unit's hoofdadres ('' without one)."""
+def unit_place_codes(ds: Dataset, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The woonplaats of each unit's hoofdadres as (indexes into the sorted distinct woonplaats
+    names, -1 without one; those names): grouped by name, without a string per unit."""
+    names, inverse = np.unique(ds.woonplaats_naam.astype(str), return_inverse=True)
     addr = ds.unit_hoofdadres[units]
     w = np.where(addr >= 0, ds.addr_woonplaats[np.maximum(addr, 0)], -1)
-    return np.where(w >= 0, ds.woonplaats_naam[np.maximum(w, 0)].astype(str), "")
+    codes = np.where(w >= 0, inverse.reshape(-1)[np.maximum(w, 0)], -1) if len(names) else w
+    return codes.astype(np.int64), names
 
 
 def _extent(spec: MapSpec) -> tuple[float, float, float, float]:
@@ -549,13 +553,16 @@ def render_map(ds: Dataset, spec: MapSpec) -> bytes:
     from matplotlib.lines import Line2D
 
     handles = []
-    pixels = False
+    # beyond MAP_MAX_MARKERS dwellings in a layer, every filled layer is drawn as pixels, each
+    # pixel in the colour of the layer holding most of its dwellings; rings (layers without a
+    # fill, such as the counted dwellings) are left out then: at that scale they cover all
+    pixels = any(len(layer.xy) > MAP_MAX_MARKERS for layer in spec.layers)
+    if pixels:
+        filled = [layer for layer in spec.layers if layer.colour != "none"]
+        image = raster.majority([layer.xy for layer in filled], [lay.colour for lay in filled])
+        ax.imshow(image, **raster.show(3))
     for layer in spec.layers:
-        if len(layer.xy) > MAP_MAX_MARKERS:
-            pixels = True
-            colour = layer.colour if layer.colour != "none" else layer.edge or COUNTED_COLOUR
-            ax.imshow(raster.image(layer.xy, colour), **raster.show(layer.zorder))
-        elif len(layer.xy):
+        if len(layer.xy) and not pixels:
             ax.scatter(
                 layer.xy[:, 0],
                 layer.xy[:, 1],
@@ -616,8 +623,12 @@ def render_map(ds: Dataset, spec: MapSpec) -> bytes:
         )
     )
     footer = "Ondergrond: BAG-pandcontouren (grijs). RD New (EPSG:28992)."
-    if pixels or raster.used:
-        footer += " Zo veel panden of woningen zijn per beeldpunt getekend."
+    if raster.used:
+        footer += " Panden per beeldpunt."
+    if pixels:
+        footer += (
+            " Woningen per beeldpunt, in de kleur van de meeste daar; meetellende niet omcirkeld."
+        )
     if spec.notes:
         footer += " " + " ".join(spec.notes)
     fig.text(0.01, 0.08 / fig_h, footer, fontsize=7, color="#555555", ha="left", va="bottom")
@@ -671,6 +682,26 @@ class _Raster:
             ):
                 img[max(a, 0) : b + 1, max(c, 0) : d + 1] = rgba
         return img
+
+    def majority(self, layers: list[np.ndarray], colours: list[str]) -> np.ndarray:
+        """Per pixel the colour of the layer with the most points in it (the later layer on
+        a tie), transparent where none has any."""
+        from matplotlib.colors import to_rgba
+
+        size = self.height * self.width
+        counts = np.zeros((len(layers), size), np.int64)
+        for k, xy in enumerate(layers):
+            row, col = self._cells(xy[:, 0], xy[:, 1])
+            inside = (col >= 0) & (col < self.width) & (row >= 0) & (row < self.height)
+            cell = row[inside].astype(np.int64) * self.width + col[inside].astype(np.int64)
+            counts[k] = np.bincount(cell, minlength=size)
+        img = np.zeros((size, 4), np.float32)
+        if len(layers):
+            best = len(layers) - 1 - counts[::-1].argmax(axis=0)
+            palette = np.array([to_rgba(c) for c in colours], np.float32)
+            some = counts.sum(axis=0) > 0
+            img[some] = palette[best[some]]
+        return img.reshape(self.height, self.width, 4)
 
     def show(self, zorder: int) -> dict[str, Any]:
         """``imshow`` arguments placing the image on the map."""

@@ -38,7 +38,7 @@ from spreidingstoets.simulate.outputs import (
     short_class_labels,
     street_geometries,
     street_table,
-    unit_places,
+    unit_place_codes,
     write_csv,
     write_dwellings,
     write_geodata,
@@ -154,7 +154,9 @@ def write_simulation(
                 ds, result.units, result.classes(), counted, result.non_deciding()
             ),
         )
-        spec.extent, outside = map_extent(ds.unit_xy[result.units], unit_places(ds, result.units))
+        spec.extent, outside = map_extent(
+            ds.unit_xy[result.units], *unit_place_codes(ds, result.units)
+        )
         spec.notes += outside_note(outside)
         image = render_map(ds, spec)
         (tmp / "kaart.png").write_bytes(image)
@@ -304,7 +306,7 @@ def write_comparison(
             f"{len(a)} woningen; {counts['looser']} ruimer, {counts['stricter']} strenger onder b",
             layers=layers,
         )
-        spec.extent, outside = map_extent(ds.unit_xy[a.units], unit_places(ds, a.units))
+        spec.extent, outside = map_extent(ds.unit_xy[a.units], *unit_place_codes(ds, a.units))
         spec.notes += outside_note(outside)
         image = render_map(ds, spec)
         (tmp / "kaart.png").write_bytes(image)
@@ -480,7 +482,7 @@ def write_capacity(
             layers=layers,
         )
         spec.extent, outside = map_extent(
-            ds.unit_xy[result.candidates], unit_places(ds, result.candidates)
+            ds.unit_xy[result.candidates], *unit_place_codes(ds, result.candidates)
         )
         spec.notes += outside_note(outside)
         image = render_map(ds, spec)
