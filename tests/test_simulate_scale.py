@@ -169,3 +169,20 @@ def test_many_dwellings_are_drawn_as_pixels_and_get_no_geojson(
         a = pyogrio.read_dataframe(tmp_path / "pixels" / "simulatie.gpkg", layer=layer)
         b = pyogrio.read_dataframe(tmp_path / "shapes" / "simulatie.gpkg", layer=layer)
         assert a.equals(b) and a.dtypes.equals(b.dtypes), layer
+
+
+def test_map_extent_by_woonplaats_codes_equals_by_names(sample_ds) -> None:  # type: ignore[no-untyped-def]
+    units = np.flatnonzero(sample_ds.woning)
+    codes, names = outputs.unit_place_codes(sample_ds, units)
+    by_name = np.where(codes >= 0, names[np.maximum(codes, 0)], "")
+    xy = sample_ds.unit_xy[units]
+    assert outputs.map_extent(xy, by_name) == outputs.map_extent(xy, codes, names)
+    # a far hamlet: left out by both, named the same
+    far = np.r_[xy, [[xy[0, 0] + 50_000, xy[0, 1]]] * 3]
+    far_names = np.r_[by_name, ["Verweg"] * 3]
+    sorted_names = np.sort(np.r_[names, ["Verweg"]])  # codes index sorted names
+    far_codes = np.searchsorted(sorted_names, far_names)
+    far_codes[far_names == ""] = -1
+    extent, left_out = outputs.map_extent(far, far_codes, sorted_names)
+    assert (extent, left_out) == outputs.map_extent(far, far_names)
+    assert any(x.startswith("Verweg") for x in left_out)

@@ -11,6 +11,7 @@ import base64
 import datetime as dt
 import html
 import io
+import itertools
 import json
 import math
 from collections.abc import Iterator, Sequence
@@ -394,13 +395,61 @@ def write_dwellings(
             write_csv(folder, "woningen", table),
             *write_geodata(folder, name, table, streets, street_geoms, notes),
         ]
+    import pyarrow as pa
+    import shapely
+    from pyogrio.raw import write_arrow
+
     csv, gpkg = folder / "woningen.csv", folder / f"{name}.gpkg"
-    for k, frame in enumerate(dwelling_tables(result, ds, rows)):
-        frame.to_csv(csv, index=False, encoding="utf-8", mode="a" if k else "w", header=not k)
-        _write_layer(points_frame(frame), gpkg, "woningen", append=k > 0)
+    release_memory()  # what the simulation freed, before the tables
+
+    def pieces() -> Iterator[pa.RecordBatch]:
+        """Each piece's rows to the CSV, and as Arrow batches for the layer (the table
+        ``to_file(use_arrow=True)`` makes of the points frame)."""
+        schema = None
+        for k, frame in enumerate(dwelling_tables(result, ds, rows)):
+            frame.to_csv(csv, index=False, encoding="utf-8", mode="a" if k else "w", header=not k)
+            frame["geometry"] = shapely.to_wkb(shapely.points(frame["x"], frame["y"]))
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            del frame
+            if schema is None:  # a column without values is text (as GDAL takes it)
+                schema = pa.schema(
+                    [
+                        f.with_type(pa.string()) if pa.types.is_null(f.type) else f
+                        for f in table.schema
+                    ]
+                )
+            yield from table.cast(schema).to_batches()
+            del table
+            release_memory()
+
+    # one layer written from the stream of pieces (GDAL builds its spatial index once, at the
+    # end; appending piece by piece updated it row by row)
+    stream = pieces()
+    first = next(stream)
+    write_arrow(
+        pa.RecordBatchReader.from_batches(first.schema, itertools.chain([first], stream)),
+        gpkg,
+        layer="woningen",
+        driver="GPKG",
+        geometry_name="geometry",
+        geometry_type="Point",
+        crs=CRS,
+    )
     _write_streets(gpkg, streets, street_geoms)
     _no_geojson(folder / f"{name}.geojson", gpkg, notes)
     return [csv.name, gpkg.name]
+
+
+def release_memory() -> None:
+    """Hand freed heap memory back to the system (glibc's ``malloc_trim``; elsewhere
+    nothing): after millions of small objects come and go, the process would otherwise keep
+    gigabytes it no longer uses."""
+    import contextlib
+    import ctypes
+    import ctypes.util
+
+    with contextlib.suppress(OSError, AttributeError, TypeError):
+        ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
 
 
 # ---- the map --------------------------------------------------------------------------------
