@@ -3,6 +3,13 @@
     python benchmarks/bench_dask.py                       # synthetic, 300,000 units
     python benchmarks/bench_dask.py --units 2000000 --by tile --tile-m 20000
     python benchmarks/bench_dask.py --data DIR            # any compiled dataset
+    python benchmarks/bench_dask.py --data DIR --cli-inputs OUT   # inputs for the CLI run
+
+``--cli-inputs OUT`` writes what ``spreidingstoets simulate`` needs for the same simulation in
+one process through the command line, and prints the commands (register import, then
+simulate under ``/usr/bin/time -v`` for wall time and peak memory): ``OUT/register.csv`` (the
+same one in twenty dwellings counted) and ``OUT/bench_rules_alle.yaml`` (the bench rules with a
+gemeentecode no dataset has, so that every dwelling is a candidate, not only one gemeente's).
 
 The hypothetical application (arbeidsmigranten, 4 persons) at every dwelling not yet counted,
 under benchmarks/bench_rules.yaml (Tiel's rules plus no counted dwelling within 100 m), with
@@ -28,6 +35,15 @@ import numpy as np
 from paths import REPO, RESULTS
 
 DAY = dt.date(2026, 3, 1)
+REGISTER_COLUMNS = (
+    "verblijfsobject_id",
+    "kind",
+    "persons",
+    "status",
+    "valid_from",
+    "valid_until",
+    "reference",
+)
 
 
 class _Columns:
@@ -52,6 +68,37 @@ class _Columns:
 
     def unit_identificatie(self, u: int) -> str:
         return bytes(self.unit_id[u]).decode()
+
+
+def counted_rows(woning: np.ndarray) -> list[int]:
+    """The dwellings counted in the register: one in twenty, seeded."""
+    rng = random.Random(1)
+    woningen = np.flatnonzero(woning)
+    return sorted(rng.sample(list(woningen), len(woningen) // 20))
+
+
+def cli_inputs(data: Path, out: Path) -> None:
+    """The register CSV and the ruleset for the same simulation through the CLI."""
+    import csv
+
+    cols = _Columns(data)
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "register.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(REGISTER_COLUMNS)
+        for i, u in enumerate(counted_rows(cols.woning), 1):
+            vbo = cols.unit_identificatie(int(u))
+            w.writerow([vbo, "arbeidsmigranten", 4, "granted", "2020-01-01", "", f"BENCH-{i}"])
+    rules = (REPO / "benchmarks" / "bench_rules.yaml").read_text(encoding="utf-8")
+    (out / "bench_rules_alle.yaml").write_text(
+        rules.replace('gemeentecode: "0457"', 'gemeentecode: "9999"'), encoding="utf-8"
+    )
+    print(
+        f"spreidingstoets register import {out}/register.csv --register {out}/register.db\n"
+        f"/usr/bin/time -v spreidingstoets simulate --rules {out}/bench_rules_alle.yaml "
+        f"--persons 4 --date {DAY} --data {data} --register {out}/register.db "
+        f"--out {out}/simulatie --json"
+    )
 
 
 def equal(a, b) -> bool:  # type: ignore[no-untyped-def]
@@ -87,7 +134,15 @@ def main() -> None:
         action="store_true",
         help="only the Dask run (at 10 million units one process takes long); nothing compared",
     )
+    parser.add_argument(
+        "--cli-inputs", type=Path, help="write the CLI run's register and rules here, and stop"
+    )
     args = parser.parse_args()
+    if args.cli_inputs:
+        if args.data is None:
+            raise SystemExit("--cli-inputs needs --data")
+        cli_inputs(args.data, args.cli_inputs)
+        return
 
     from dask.distributed import Client, LocalCluster
 
@@ -110,9 +165,8 @@ def main() -> None:
         t0 = time.perf_counter()
         ds = load_dataset(path) if not args.skip_single else _Columns(path)
         load_s = time.perf_counter() - t0
-        rng = random.Random(1)
         woningen = np.flatnonzero(ds.woning)
-        counted = sorted(rng.sample(list(woningen), len(woningen) // 20))
+        counted = counted_rows(ds.woning)
         snapshot = RegisterSnapshot(
             tuple(
                 RegisterEntry(

@@ -102,14 +102,14 @@ class BulkContext:
         first = links.idx[np.minimum(links.ptr[units], len(links.idx) - 1)] if len(links.idx) else 0
         key = np.where(count == 1, first, n_fp + units)
         keys, rep, inverse = np.unique(key, return_index=True, return_inverse=True)
-        geoms = np.array([ds.unit_geometry(int(u)) for u in units[rep].tolist()], dtype=object)
+        geoms = unit_geometries(ds, units[rep])
         # a single empty footprint falls back to each unit's own point: no sharing then
         shared_point = (keys < n_fp) & (shapely.get_type_id(geoms) == 0)
         if shared_point.any():
             lone = shared_point[inverse]
             key[lone] = n_fp + units[lone]
             keys, rep, inverse = np.unique(key, return_index=True, return_inverse=True)
-            geoms = np.array([ds.unit_geometry(int(u)) for u in units[rep].tolist()], dtype=object)
+            geoms = unit_geometries(ds, units[rep])
         return geoms, inverse.astype(np.int64)
 
     @cached_property
@@ -273,16 +273,76 @@ def expand(csr: Csr, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return pos, csr.idx[np.repeat(starts, counts) + offsets].astype(np.int64)
 
 
+def dense_unique(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for integers in ``[0, size)``, by a table
+    of ``size`` instead of a sort (rows of a dataset array: millions at national scale)."""
+    mark = np.zeros(size, bool)
+    mark[values] = True
+    rank = np.cumsum(mark, dtype=np.int64) - 1
+    return np.flatnonzero(mark), rank[values]
+
+
 def unique_pairs(pos: np.ndarray, member: np.ndarray, width: int) -> np.ndarray:
     """Sorted unique ``pos * width + member`` keys."""
     return np.unique(pos.astype(np.int64) * width + member)
 
 
-def rounded(values: np.ndarray, digits: int) -> np.ndarray:
-    """Python's ``round`` element by element (numpy's rounding differs at the last digit)."""
-    return np.array(
-        [math.nan if math.isnan(v) else round(v, digits) for v in values.tolist()], np.float64
-    )
+def rounded(
+    values: np.ndarray,
+    digits: int,
+    exact: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> np.ndarray:
+    """Python's ``round(v, digits)`` element by element, vectorised.
+
+    ``k / 10**digits`` with ``k`` the nearest integer to ``v * 10**digits`` is the double
+    Python's ``round`` gives (both are the double nearest to the decimal ``k``, division
+    being correctly rounded), unless ``k`` itself differs: the product's rounding error can
+    cross a half only when it lies within a few ulps of one. Those few values (and NaN, inf
+    and huge ones) are rounded by Python itself. ``values`` may be computed a little
+    differently from the per-application path (``np.hypot`` against ``math.hypot``, within
+    an ulp or two): ``exact(rows)`` then gives those rows' values as that path computes
+    them, before rounding.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    scale = 10.0**digits
+    y = v * scale
+    with np.errstate(invalid="ignore"):
+        out = np.rint(y) / scale
+        off_half = np.abs(y - np.floor(y) - 0.5)
+        safe = (off_half > 64 * np.spacing(np.abs(y))) & (np.abs(y) < 2.0**50)
+    risky = np.flatnonzero(~safe)
+    if len(risky):
+        again = exact(risky) if exact is not None else v[risky]
+        out[risky] = [
+            math.nan if math.isnan(x) else round(x, digits) for x in np.asarray(again).tolist()
+        ]
+    return out
+
+
+def unit_geometries(ds: Dataset, units: np.ndarray) -> np.ndarray:
+    """``Dataset.unit_geometry`` of many units, as an object array: units with exactly one
+    stored footprint get it parsed in one call (their point when it is empty); the rest
+    (several footprints, none, a missing WKB) go through ``unit_geometry``."""
+    units = np.asarray(units, dtype=np.int64)
+    out = np.empty(len(units), dtype=object)
+    if len(units) == 0:
+        return out
+    links, fp = ds.unit_fps, ds.footprints
+    count = np.diff(links.ptr)[units]
+    one = np.flatnonzero(count == 1)
+    rows = links.idx[links.ptr[units[one]]].astype(np.int64)
+    stored = fp.offsets[rows + 1] > fp.offsets[rows]
+    one, rows = one[stored], rows[stored]
+    if len(one):
+        parsed = fp.parse(rows)
+        empty = shapely.is_empty(parsed)
+        parsed[empty] = shapely.points(ds.unit_xy[units[one[empty]]])
+        out[one] = parsed
+    rest = np.ones(len(units), bool)
+    rest[one] = False
+    for i in np.flatnonzero(rest).tolist():
+        out[i] = ds.unit_geometry(int(units[i]))
+    return out
 
 
 def points_in(

@@ -61,6 +61,8 @@ from spreidingstoets.ruletypes.bulk import (
     BulkOutcome,
     candidates_within,
     points_in,
+    rounded,
+    unit_geometries,
 )
 from spreidingstoets.ruletypes.parcels import origin
 
@@ -381,25 +383,28 @@ def evaluate_all(rule: RuleSpec, p: Params, bulk: BulkContext) -> BulkOutcome | 
         )
         keep = counted[found]
         pos, found = pos[keep], found[keep]
-        others = {int(u): ds.unit_geometry(int(u)) for u in np.unique(found).tolist()}
+        others, at = np.unique(found, return_inverse=True)
         fp_d = (
-            shapely.distance(
-                bulk.geometries[pos], np.array([others[u] for u in found.tolist()], dtype=object)
-            )
+            shapely.distance(bulk.geometries[pos], unit_geometries(ds, others)[at])
             if len(found)
             else np.zeros(0)
         )
     mine = found != units[pos]
     pos, found, fp_d = pos[mine], found[mine], np.asarray(fp_d)[mine]
     xy = ds.unit_xy
-    fp_s = np.array([round(f, SNAP) for f in fp_d.tolist()], np.float64)
-    pt_s = np.array(
-        [
-            round(math.hypot(xy[u, 0] - xy[a, 0], xy[u, 1] - xy[a, 1]), SNAP)
-            for u, a in zip(found.tolist(), units[pos].tolist(), strict=True)
-        ],
-        np.float64,
-    )
+    app = units[pos]
+    fp_s = rounded(fp_d, SNAP)
+
+    def hypot(rows: np.ndarray) -> np.ndarray:  # as ``_measure`` computes it
+        u, a = found[rows].tolist(), app[rows].tolist()
+        return np.array(
+            [
+                math.hypot(xy[i, 0] - xy[j, 0], xy[i, 1] - xy[j, 1])
+                for i, j in zip(u, a, strict=True)
+            ]
+        )
+
+    pt_s = rounded(np.hypot(xy[found, 0] - xy[app, 0], xy[found, 1] - xy[app, 1]), SNAP, hypot)
     d = fp_s if p.measure == "footprint" else pt_s
     within = d <= reach[pos]
     pos, d, fp_s, pt_s = pos[within], d[within], fp_s[within], pt_s[within]
@@ -415,7 +420,8 @@ def evaluate_all(rule: RuleSpec, p: Params, bulk: BulkContext) -> BulkOutcome | 
     def nearest(values: np.ndarray) -> np.ndarray:
         best = np.full(n, np.inf)
         np.minimum.at(best, pos, values)
-        return np.array([round(v, 2) if v != np.inf else math.nan for v in best.tolist()])
+        best[best == np.inf] = np.nan
+        return rounded(best, 2)
 
     within_radius = np.bincount(pos, violates, n).astype(np.float64)
     within_band = hits.astype(np.float64) if band > 0 else np.zeros(n)

@@ -230,8 +230,18 @@ def wall_neighbours(ds: Dataset, units: np.ndarray) -> tuple[np.ndarray, np.ndar
     at, near = expand(ds.fp_adjacent, own)
     pos_near = pos[at]
     width = len(ds.fp_id) + 1
-    keys = unique_pairs(pos_near, near, width)
-    keys = keys[~np.isin(keys, unique_pairs(pos, own, width))]
+    keys = pos_near * width + near
+    # The common case needs no sorting: a unit in one pand gets that pand's row of the graph,
+    # which is sorted, without repeats and without the pand itself (checked here).
+    one = np.diff(ds.unit_fps.ptr)[units] == 1
+    lone = one[pos_near]
+    fast = keys[lone]
+    if len(fast) and not (np.all(fast[1:] > fast[:-1]) and np.all(near[lone] != own[at][lone])):
+        one[:], lone[:], fast = False, False, fast[:0]
+    rest = np.unique(keys[~lone])
+    many = ~one[pos]
+    rest = rest[~np.isin(rest, unique_pairs(pos[many], own[many], width))]
+    keys = np.sort(np.concatenate([fast, rest]), kind="stable")  # two sorted runs, merged
     return keys // width, keys % width
 
 

@@ -43,7 +43,7 @@ from pydantic import Field
 
 from spreidingstoets.dataset.model import Dataset
 from spreidingstoets.dataset.neighbours import SideView, block_size
-from spreidingstoets.domain.model import Evidence, RuleOutcome
+from spreidingstoets.domain.model import Evidence, Outcome, RuleOutcome
 from spreidingstoets.ruletypes.base import (
     Context,
     Counted,
@@ -56,6 +56,7 @@ from spreidingstoets.ruletypes.base import (
 from spreidingstoets.ruletypes.bulk import (
     BulkContext,
     BulkOutcome,
+    dense_unique,
     expand,
     merge_exact,
     outcomes,
@@ -165,8 +166,16 @@ class _Enclosure:
     def __init__(self, ctx: Context, p: Params, dwelling: np.ndarray, standing: np.ndarray) -> None:
         self.ds, self.p, self.dwelling, self.standing = ctx.dataset, p, dwelling, standing
         self._flat: dict[int, bool] = {}
-        self._walls: dict[tuple[int, ...], _Route | None] = {}
-        self._numbers: dict[tuple[bool, int, int], list[list[int]] | None] = {}
+        # per world (granted or not): the answers found in it
+        self._walls: dict[bool, dict[tuple[int, ...], _Route | None]] = {False: {}, True: {}}
+        self._numbers: dict[bool, dict[tuple[int, int], list[list[int]] | None]] = {
+            False: {},
+            True: {},
+        }
+
+    def forget_granted(self) -> None:
+        """Drop what was found after granting (it depends on the application)."""
+        self._walls[True], self._numbers[True] = {}, {}
 
     def flat(self, panden: list[int]) -> bool:
         """Is any of these panden a block of flats (more than max_pand_units units)?"""
@@ -182,10 +191,11 @@ class _Enclosure:
     def walls(self, d: int, world: _World) -> _Route | None:
         """Enclosed by walls in ``world``? (Dwellings in the same panden share the answer.)"""
         own = self.ds.unit_fps.members(d)
-        key = (world.granted, *own.tolist())
-        if key not in self._walls:
-            self._walls[key] = self._walls_of(own, world)
-        return self._walls[key]
+        key = tuple(own.tolist())
+        cache = self._walls[world.granted]
+        if key not in cache:
+            cache[key] = self._walls_of(own, world)
+        return cache[key]
 
     def _walls_of(self, own: np.ndarray, world: _World) -> _Route | None:
         if len(own) == 0:
@@ -208,10 +218,11 @@ class _Enclosure:
         """Enclosed by house numbers in ``world``? (The units at one position share the
         counted units around it.)"""
         rank = int(self.ds.side_rank[d])
-        key = (world.granted, int(self.ds.side_key[d]), rank)
-        if key not in self._numbers:
-            self._numbers[key] = self._numbers_around(view.position(rank), view, world)
-        sides = self._numbers[key]
+        key = (int(self.ds.side_key[d]), rank)
+        cache = self._numbers[world.granted]
+        if key not in cache:
+            cache[key] = self._numbers_around(view.position(rank), view, world)
+        sides = cache[key]
         if sides is None:
             return None
         fps = self.ds.unit_fps.members
@@ -235,16 +246,54 @@ class _Enclosure:
         return sides
 
 
-def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
+@dataclass
+class _Shared:
+    """What the checks of many applications on one register can share (the simulation's
+    screened candidates): the masks, the side views, the register before granting and what
+    was found in it, the blocks of flats. Valid for an application that is present itself
+    (stands, or is a dwelling) and has no counted entry of its own: then neither the views
+    nor anything before granting depends on which application it is."""
+
+    dwelling: np.ndarray
+    counted: np.ndarray
+    standing: np.ndarray
+    before: _World
+    test: _Enclosure
+    views: dict[tuple[bool, int], SideView]
+
+    @classmethod
+    def of(cls, p: Params, ctx: Context) -> _Shared:
+        ds = ctx.dataset
+        dwelling = ctx.dwellings(p.dwelling)
+        counted = ctx.register.counted_mask(ctx.period, p.counted)
+        standing = p.between.mask(ds, p.dwelling.gebruiksdoel)
+        before = _World(ds, counted, standing, dwelling, -1, granted=False)
+        return cls(dwelling, counted, standing, before, _Enclosure(ctx, p, dwelling, standing), {})
+
+    def fits(self, app: int) -> bool:
+        return not self.counted[app] and bool(self.standing[app] or self.dwelling[app])
+
+
+def _enclosures(
+    p: Params, ctx: Context, shared: _Shared | None = None
+) -> tuple[dict[int, _Found], set[int]]:
+    """The dwellings granting ``ctx``'s application encloses (by unit, with how), and the
+    dwellings it could change (the ones tested). ``shared``: reuse what it holds, where it
+    fits the application."""
     ds = ctx.dataset
     app = ctx.unit
-    dwelling = ctx.dwellings(p.dwelling)
-    counted = ctx.register.counted_mask(ctx.period, p.counted)
-    standing = p.between.mask(ds, p.dwelling.gebruiksdoel)
+    if shared is not None and shared.fits(app):
+        dwelling, counted, standing = shared.dwelling, shared.counted, shared.standing
+        before, test, views = shared.before, shared.test, shared.views
+        test.forget_granted()
+    else:
+        dwelling = ctx.dwellings(p.dwelling)
+        counted = ctx.register.counted_mask(ctx.period, p.counted)
+        standing = p.between.mask(ds, p.dwelling.gebruiksdoel)
+        before = _World(ds, counted, standing, dwelling, app, granted=False)
+        test = _Enclosure(ctx, p, dwelling, standing)
+        views = {}
     after = _World(ds, counted, standing, dwelling, app, granted=True)
-    before = _World(ds, counted, standing, dwelling, app, granted=False)
-    test = _Enclosure(ctx, p, dwelling, standing)
-    views: dict[tuple[bool, int], SideView] = {}
 
     def view(world: _World, unit: int) -> SideView:
         """The present positions of ``unit``'s side of the street in ``world``."""
@@ -301,8 +350,27 @@ def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
             e.kind = "already"
         elif was or all(r.flat for r in now.values()):
             e.kind = "flat"
+    return found, candidates
 
-    groups = {k: sorted(u for u, e in found.items() if e.kind == k) for k in KINDS}
+
+def _groups(found: dict[int, _Found]) -> dict[str, list[int]]:
+    return {k: sorted(u for u, e in found.items() if e.kind == k) for k in KINDS}
+
+
+def _settle(rule: RuleSpec, p: Params, ctx: Context, shared: _Shared | None = None) -> RuleOutcome:
+    """``evaluate``'s outcome and the figures of ``FIGURES`` only (no message, evidence or
+    block): what the simulation keeps of the candidates its screen hands over."""
+    found, _ = _enclosures(p, ctx, shared)
+    groups = _groups(found)
+    result: Outcome = "fail" if groups["new"] else "review" if found else "pass"
+    counts = {"enclosed": "new", "already_enclosed": "already", "flats": "flat"}
+    return outcome(rule, result, "", measured={k: len(groups[g]) for k, g in counts.items()})
+
+
+def evaluate(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
+    ds = ctx.dataset
+    found, candidates = _enclosures(p, ctx)
+    groups = _groups(found)
     evidence: list[Evidence] = []
     for u in groups["new"] + groups["already"] + groups["flat"]:
         e = found[u]
@@ -425,7 +493,7 @@ def _may_enclose_by_walls(
     if len(d) == 0:
         return np.zeros(bulk.n, bool)
     # their sides now: present neighbouring panden, and those that hold no counted unit
-    d_units, inverse = np.unique(d, return_inverse=True)
+    d_units, inverse = dense_unique(d, ds.n_units)
     side_pos, side_fp = wall_neighbours(ds, d_units)
     is_side = present[side_fp]
     sides = np.bincount(side_pos[is_side], minlength=len(d_units))[inverse]
@@ -433,11 +501,20 @@ def _may_enclose_by_walls(
     n_open = np.bincount(side_pos[open_side], minlength=len(d_units))[inverse]
     one_open = np.full(len(d_units), -1, np.int64)
     one_open[side_pos[open_side]] = side_fp[open_side]  # meaningful where n_open == 1
-    own = np.diff(ds.unit_fps.ptr)[units][pos_d]
-    width = n_fp + 1
-    own_pos, own_fp = expand(ds.unit_fps, units)
-    own_keys = np.unique(own_pos * width + own_fp)
-    open_is_own = np.isin(pos_d * width + one_open[inverse], own_keys)
+    n_own = np.diff(ds.unit_fps.ptr)[units]
+    own = n_own[pos_d]
+    # is D's one uncounted side one of the candidate's panden? Most candidates have one pand
+    target = one_open[inverse]
+    lone = own == 1
+    open_is_own = np.zeros(len(d), bool)
+    open_is_own[lone] = target[lone] == ds.unit_fps.idx[ds.unit_fps.ptr[units[pos_d[lone]]]]
+    rest = np.flatnonzero(~lone & (n_open == 1))
+    if len(rest):
+        width = n_fp + 1
+        several = np.flatnonzero(n_own != 1)
+        own_pos, own_fp = expand(ds.unit_fps, units[several])
+        own_keys = np.unique(several[own_pos] * width + own_fp)
+        open_is_own[rest] = np.isin(pos_d[rest] * width + target[rest], own_keys)
     possible = (
         ((n_open == 0) & (sides >= 2))
         | ((n_open == 1) & open_is_own & ((sides >= 2) | (own >= 2)))
@@ -457,11 +534,21 @@ def _may_enclose_by_numbers(
     ds, units = bulk.dataset, bulk.units
     side, rank = ds.side_key.astype(np.int64), ds.side_rank.astype(np.int64)
     width = int(rank.max()) + 2 if len(rank) else 1
-    on_side = side >= 0
     keys = side * width + rank
-    present = np.unique(keys[on_side & (standing | dwelling | counted)])
-    full = np.unique(keys[on_side & counted])
-    ordinary = np.unique(keys[on_side & dwelling & ~counted])
+    # every unit on a side in (side, rank) order: the dataset's side order is that already
+    # (checked; sorted here otherwise), so no sort of millions of keys
+    order = ds.side_order.idx.astype(np.int64)
+    if len(order) != int((side >= 0).sum()) or np.any(np.diff(keys[order]) < 0):
+        order = np.flatnonzero(side >= 0)
+        order = order[np.argsort(keys[order], kind="stable")]
+    there = (standing | dwelling | counted)[order]
+    kp = keys[order][there]
+    new = np.r_[True, kp[1:] != kp[:-1]] if len(kp) else np.zeros(0, bool)
+    present = kp[new]  # the present positions, sorted
+    at = np.cumsum(new) - 1
+    # per present position: holds a counted unit; holds an ordinary dwelling
+    full = np.bincount(at, counted[order][there], len(present)) > 0
+    ordinary = np.bincount(at, (dwelling & ~counted)[order][there], len(present)) > 0
     s = side[units]
     key = s * width + rank[units]
     possible = np.zeros(bulk.n, bool)
@@ -474,10 +561,9 @@ def _may_enclose_by_numbers(
     # counted unit
     for near, beyond in ((below - 1, below - 2), (above, above + 1)):
         ok = (beyond >= 0) & (beyond <= last) & (near >= 0) & (near <= last)
-        near_key = present[np.clip(near, 0, last)]
-        beyond_key = present[np.clip(beyond, 0, last)]
-        ok &= (beyond_key // width == s) & (near_key // width == s)
-        possible |= ok & np.isin(near_key, ordinary) & np.isin(beyond_key, full)
+        near_at, beyond_at = np.clip(near, 0, last), np.clip(beyond, 0, last)
+        ok &= (present[beyond_at] // width == s) & (present[near_at] // width == s)
+        possible |= ok & ordinary[near_at] & full[beyond_at]
     return possible & (s >= 0)
 
 
@@ -501,4 +587,10 @@ def evaluate_all(rule: RuleSpec, p: Params, bulk: BulkContext) -> BulkOutcome:
     base = BulkOutcome(
         outcomes(bulk.n, "pass"), {"enclosed": zeros, "already_enclosed": zeros, "flats": zeros}
     )
-    return merge_exact(base, rule, evaluate, FIGURES, bulk, np.flatnonzero(exact))
+    rows = np.flatnonzero(exact)
+    shared = _Shared.of(p, bulk.context(int(rows[0]))) if len(rows) else None
+
+    def settle(rule: RuleSpec, p: Params, ctx: Context) -> RuleOutcome:
+        return _settle(rule, p, ctx, shared)
+
+    return merge_exact(base, rule, settle, FIGURES, bulk, rows)

@@ -85,7 +85,9 @@ def evaluate_all(rule: RuleSpec, p: Params, bulk: BulkContext) -> BulkOutcome:
     out = {
         k: np.where(has, figures[k], np.nan) if not has.all() else figures[k] for k in FIGURES[:4]
     }
-    street_ids = ds.street_id[s].astype(str).astype(object)
+    # one str per openbare ruimte, shared by its candidates (not one per candidate)
+    names = ds.street_id.astype(str).astype(object)
+    street_ids = names[s] if len(names) else np.full(len(s), None, dtype=object)
     street_ids[~has] = None
     out["openbare_ruimte"] = street_ids
     return BulkOutcome(result, out)

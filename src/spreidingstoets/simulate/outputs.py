@@ -11,9 +11,10 @@ import base64
 import datetime as dt
 import html
 import io
+import itertools
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,14 @@ COUNTED_COLOUR = "#111111"
 FOOTPRINT_FACE = "#e6e6e6"
 FOOTPRINT_EDGE = "#b5b5b5"
 MAX_STREETS_IN_HTML = 40
+# Beyond these counts in view a map draws footprints, and a layer its dwellings, as pixels (an
+# image at about the map's resolution) instead of one shape or marker each: at national scale
+# a pand is far smaller than a pixel, and millions of patches or markers take many minutes.
+MAP_MAX_SHAPES = 200_000
+MAP_MAX_MARKERS = 200_000
+GEOJSON_MAX_FEATURES = 1_000_000  # beyond this, the GeoPackage only
+DWELLING_ROWS = 500_000  # rows of the dwelling table built and written at a time
+RASTER_WIDTH = 1400  # pixels across the map when drawn as pixels (the map is about as wide)
 
 
 # ---- tables -------------------------------------------------------------------------------
@@ -52,17 +61,57 @@ def _python(value: Any) -> Any:
     return value
 
 
-def _column(values: np.ndarray) -> Any:
-    """A figure column for pandas: whole numbers with gaps as nullable integers."""
-    if values.dtype.kind == "f":
-        finite = values[~np.isnan(values)]
-        if len(finite) == len(values) == 0 or (
-            len(finite) and np.all(finite == np.round(finite)) and np.abs(finite).max() < 2**53
-        ):
-            return pd.array(
-                [None if math.isnan(v) else int(v) for v in values.tolist()], dtype="Int64"
-            )
+def _whole(values: np.ndarray) -> bool:
+    """Is a float figure column whole numbers (with gaps)? Then it is written as integers."""
+    if values.dtype.kind != "f":
+        return False
+    finite = values[~np.isnan(values)]
+    return len(finite) == len(values) == 0 or bool(
+        len(finite) and np.all(finite == np.round(finite)) and np.abs(finite).max() < 2**53
+    )
+
+
+def _column(values: np.ndarray, whole: bool | None = None) -> Any:
+    """A figure column for pandas: whole numbers with gaps as nullable integers (``whole``:
+    decided already, over the whole column of which ``values`` is a piece)."""
+    if _whole(values) if whole is None else whole:
+        gap = np.isnan(values)
+        return pd.arrays.IntegerArray(np.where(gap, 0.0, values).astype(np.int64), gap)
     return values
+
+
+def _labels(values: np.ndarray, names: dict[str, str]) -> list[str]:
+    """``[names[v] for v in values]``, by one comparison per name (there are few)."""
+    out = np.full(len(values), None, dtype=object)
+    done = np.zeros(len(values), bool)
+    for value, name in names.items():
+        here = values == value
+        out[here] = name
+        done |= here
+    if not done.all():
+        raise KeyError(values[np.flatnonzero(~done)[0]])
+    return out.tolist()
+
+
+def address_labels(ds: Dataset, addresses: np.ndarray) -> list[str]:
+    """``Dataset.address_label`` of many address rows, built column by column."""
+    a = np.asarray(addresses, dtype=np.int64)
+    if len(a) == 0:
+        return []
+    has = a >= 0
+    r = np.where(has, a, 0)
+    s = ds.addr_street[r]
+    naam = np.where(s >= 0, ds.street_naam[np.maximum(s, 0)].astype(str), "?").astype(object)
+    label = naam + " " + ds.addr_huisnummer[r].astype(np.int64).astype(str).astype(object)
+    for values, sep in ((ds.addr_huisletter[r], ""), (ds.addr_toevoeging[r], "-")):
+        there = values.astype(bool)
+        if there.any():
+            label[there] = label[there] + sep + values[there].astype(str).astype(object)
+    w = ds.addr_woonplaats[r]
+    there = w >= 0
+    label[there] = label[there] + ", " + ds.woonplaats_naam[w[there]].astype(str).astype(object)
+    label[~has] = "(geen adres)"
+    return label.tolist()
 
 
 def location_columns(ds: Dataset, units: np.ndarray) -> dict[str, Any]:
@@ -72,7 +121,7 @@ def location_columns(ds: Dataset, units: np.ndarray) -> dict[str, Any]:
     s = np.where(has, street, 0)
     return {
         "verblijfsobject": ds.unit_id[units].astype(str),
-        "adres": [ds.address_label(int(ds.unit_hoofdadres[u])) for u in units.tolist()],
+        "adres": address_labels(ds, ds.unit_hoofdadres[units]),
         "openbare_ruimte": np.where(has, ds.street_id[s].astype(str), ""),
         "straat": np.where(has, ds.street_naam[s].astype(str), ""),
         "x": ds.unit_xy[units, 0],
@@ -83,18 +132,33 @@ def location_columns(ds: Dataset, units: np.ndarray) -> dict[str, Any]:
 def dwelling_table(result: SimulationResult, ds: Dataset) -> pd.DataFrame:
     """One row per candidate dwelling: where it is, the outcome, the deciding rules, and per
     rule its outcome and figures (columns ``<rule>`` and ``<rule>.<figure>``)."""
-    data: dict[str, Any] = {
-        **location_columns(ds, result.units),
-        "uitkomst": [OVERALL_NL[o] for o in result.overall.tolist()],
-        "outcome": result.overall.astype(str),
-        "klasse": result.classes().astype(str),
-        "beslissend": result.deciding(),
+    return next(dwelling_tables(result, ds, rows=max(len(result), 1)))
+
+
+def dwelling_tables(
+    result: SimulationResult, ds: Dataset, rows: int = DWELLING_ROWS
+) -> Iterator[pd.DataFrame]:
+    """:func:`dwelling_table` in pieces of ``rows`` rows, each column typed over the whole
+    table: written one after the other, they make the file the whole table makes, without
+    holding all of it (ten million rows of some forty columns) at once."""
+    whole = {
+        (r.rule, name): _whole(values) for r in result.rules for name, values in r.figures.items()
     }
-    for r in result.rules:
-        data[r.rule] = [OUTCOME_NL[o] for o in r.outcome.tolist()]
-        for name, values in r.figures.items():
-            data[f"{r.rule}.{name}"] = _column(values)
-    return pd.DataFrame(data)
+    classes, deciding = result.classes().astype(str), result.deciding()
+    for start in range(0, max(len(result), 1), rows):
+        part = slice(start, start + rows)
+        data: dict[str, Any] = {
+            **location_columns(ds, result.units[part]),
+            "uitkomst": _labels(result.overall[part], OVERALL_NL),
+            "outcome": result.overall[part].astype(str),
+            "klasse": classes[part],
+            "beslissend": deciding[part],
+        }
+        for r in result.rules:
+            data[r.rule] = _labels(r.outcome[part], OUTCOME_NL)
+            for name, values in r.figures.items():
+                data[f"{r.rule}.{name}"] = _column(values[part], whole[(r.rule, name)])
+        yield pd.DataFrame(data)
 
 
 def _counts_by(keys: np.ndarray, result: SimulationResult) -> pd.DataFrame:
@@ -129,18 +193,30 @@ def street_place(ds: Dataset, street: int) -> str:
 
 
 def most_refusing(result: SimulationResult, keys: np.ndarray, rows: np.ndarray) -> list[str]:
-    """Per group key in ``rows``: the rule that refuses most of its refused candidates."""
+    """Per group key in ``rows``: the rule that refuses most of its refused candidates (the
+    first rule in the ruleset's order on a tie), by one count per rule over every group."""
     refused = result.overall == "refused"
-    out = []
-    for key in rows.tolist():
-        here = refused & (keys == key)
-        if not here.any():
-            out.append("")
-            continue
-        counts = [(int((r.outcome[here] == "fail").sum()), r.rule) for r in result.rules]
-        n, rule = max(counts, key=lambda c: c[0])
-        out.append(f"{rule} ({n})" if n else "")
-    return out
+    groups, inverse = np.unique(keys, return_inverse=True)
+    at = np.searchsorted(groups, rows)
+    found = (at < len(groups)) & (groups[np.minimum(at, len(groups) - 1)] == rows)
+    at = np.where(found, at, 0)
+    if not result.rules or not len(groups):
+        return [""] * len(rows)
+    fails = np.stack(
+        [
+            np.bincount(inverse[refused & (r.outcome == "fail")], minlength=len(groups))
+            for r in result.rules
+        ],
+        axis=1,
+    )[at]
+    best = fails.argmax(axis=1)
+    n = fails[np.arange(len(rows)), best]
+    has = found & (np.bincount(inverse[refused], minlength=len(groups))[at] > 0) & (n > 0)
+    names = [r.rule for r in result.rules]
+    return [
+        f"{names[b]} ({k})" if h else ""
+        for b, k, h in zip(best.tolist(), n.tolist(), has.tolist(), strict=True)
+    ]
 
 
 def street_table(result: SimulationResult, ds: Dataset) -> pd.DataFrame:
@@ -237,37 +313,143 @@ def street_geometries(ds: Dataset, table: pd.DataFrame, units: np.ndarray) -> li
     """Per street row: the points of its candidate dwellings (a MultiPoint)."""
     import shapely
 
-    street = ds.unit_street[units]
-    geoms = []
-    for sid in table["openbare_ruimte"].tolist():
-        if not sid:
-            rows = units[street < 0]
-        else:
-            s = int(np.flatnonzero(ds.street_id.astype(str) == sid)[0])
-            rows = units[street == s]
-        geoms.append(shapely.multipoints(ds.unit_xy[rows]))
-    return geoms
+    street = ds.unit_street[units].astype(np.int64)
+    order = np.argsort(street, kind="stable")  # each street's units in their own order
+    ordered = street[order]
+    first: dict[str, int] = {}
+    for row, sid in enumerate(ds.street_id.astype(str).tolist()):
+        first.setdefault(sid, row)
+    wanted = np.array([first[sid] if sid else -1 for sid in table["openbare_ruimte"].tolist()])
+    wanted = wanted.astype(np.int64)
+    # every street's stretch of ``ordered`` in one search (no street: every unit without one)
+    starts = np.searchsorted(ordered, np.where(wanted >= 0, wanted, -(2**62)))
+    ends = np.searchsorted(ordered, np.where(wanted >= 0, wanted + 1, 0))
+    return [
+        shapely.multipoints(ds.unit_xy[units[order[a:b]]])
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+    ]
 
 
 def write_geodata(
-    folder: Path, name: str, points: pd.DataFrame, streets: pd.DataFrame | None, street_geoms: Any
+    folder: Path,
+    name: str,
+    points: pd.DataFrame,
+    streets: pd.DataFrame | None,
+    street_geoms: Any,
+    notes: list[str] | None = None,
 ) -> list[str]:
-    """``name.gpkg`` (layers woningen and straten), ``name.geojson`` (WGS84, RFC 7946)."""
-    import geopandas as gpd
+    """``name.gpkg`` (layers woningen and straten), ``name.geojson`` (WGS84, RFC 7946).
 
-    written = []
+    GeoJSON only up to ``GEOJSON_MAX_FEATURES`` dwellings (a note in ``notes`` says so): at
+    national scale it would be about 12 GB of text that no GIS opens well, where the GeoPackage
+    holds the same. Written through Arrow (``use_arrow``): the same layers, faster.
+    """
     frame = points_frame(points)
     gpkg = folder / f"{name}.gpkg"
-    frame.to_file(gpkg, layer="woningen", driver="GPKG", engine="pyogrio")
-    if streets is not None:
-        gpd.GeoDataFrame(streets, geometry=street_geoms, crs=CRS).to_file(
-            gpkg, layer="straten", driver="GPKG", engine="pyogrio"
-        )
-    written.append(gpkg.name)
+    _write_layer(frame, gpkg, "woningen")
+    _write_streets(gpkg, streets, street_geoms)
     geojson = folder / f"{name}.geojson"
-    frame.to_crs("EPSG:4326").to_file(geojson, driver="GeoJSON", engine="pyogrio")
-    written.append(geojson.name)
-    return written
+    if len(frame) > GEOJSON_MAX_FEATURES:
+        _no_geojson(geojson, gpkg, notes)
+        return [gpkg.name]
+    frame.to_crs("EPSG:4326").to_file(geojson, driver="GeoJSON", engine="pyogrio", use_arrow=True)
+    return [gpkg.name, geojson.name]
+
+
+def _write_layer(frame: Any, gpkg: Path, layer: str, append: bool = False) -> None:
+    frame.to_file(gpkg, layer=layer, driver="GPKG", engine="pyogrio", use_arrow=True, append=append)
+
+
+def _write_streets(gpkg: Path, streets: pd.DataFrame | None, geoms: Any) -> None:
+    import geopandas as gpd
+
+    if streets is not None:
+        _write_layer(gpd.GeoDataFrame(streets, geometry=geoms, crs=CRS), gpkg, "straten")
+
+
+def _no_geojson(geojson: Path, gpkg: Path, notes: list[str] | None) -> None:
+    if notes is not None:
+        notes.append(
+            f"Geen {geojson.name}: meer dan {GEOJSON_MAX_FEATURES:,} woningen".replace(",", ".")
+            + f"; de kaartlagen staan in {gpkg.name}."
+        )
+
+
+def write_dwellings(
+    folder: Path,
+    name: str,
+    result: SimulationResult,
+    ds: Dataset,
+    streets: pd.DataFrame,
+    street_geoms: Any,
+    notes: list[str] | None = None,
+    rows: int | None = None,
+) -> list[str]:
+    """``woningen.csv`` and :func:`write_geodata` of the :func:`dwelling_table`; beyond
+    ``rows`` dwellings (and the GeoJSON limit) built and written ``rows`` at a time, the CSV
+    and the GeoPackage layer appended to, so the whole table is never in memory."""
+    rows = rows or DWELLING_ROWS
+    if len(result) <= max(rows, GEOJSON_MAX_FEATURES):
+        table = dwelling_table(result, ds)
+        return [
+            write_csv(folder, "woningen", table),
+            *write_geodata(folder, name, table, streets, street_geoms, notes),
+        ]
+    import pyarrow as pa
+    import shapely
+    from pyogrio.raw import write_arrow
+
+    csv, gpkg = folder / "woningen.csv", folder / f"{name}.gpkg"
+    release_memory()  # what the simulation freed, before the tables
+
+    def pieces() -> Iterator[pa.RecordBatch]:
+        """Each piece's rows to the CSV, and as Arrow batches for the layer (the table
+        ``to_file(use_arrow=True)`` makes of the points frame)."""
+        schema = None
+        for k, frame in enumerate(dwelling_tables(result, ds, rows)):
+            frame.to_csv(csv, index=False, encoding="utf-8", mode="a" if k else "w", header=not k)
+            frame["geometry"] = shapely.to_wkb(shapely.points(frame["x"], frame["y"]))
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            del frame
+            if schema is None:  # a column without values is text (as GDAL takes it)
+                schema = pa.schema(
+                    [
+                        f.with_type(pa.string()) if pa.types.is_null(f.type) else f
+                        for f in table.schema
+                    ]
+                )
+            yield from table.cast(schema).to_batches()
+            del table
+            release_memory()
+
+    # one layer written from the stream of pieces (GDAL builds its spatial index once, at the
+    # end; appending piece by piece updated it row by row)
+    stream = pieces()
+    first = next(stream)
+    write_arrow(
+        pa.RecordBatchReader.from_batches(first.schema, itertools.chain([first], stream)),
+        gpkg,
+        layer="woningen",
+        driver="GPKG",
+        geometry_name="geometry",
+        geometry_type="Point",
+        crs=CRS,
+    )
+    _write_streets(gpkg, streets, street_geoms)
+    _no_geojson(folder / f"{name}.geojson", gpkg, notes)
+    return [csv.name, gpkg.name]
+
+
+def release_memory() -> None:
+    """Hand freed heap memory back to the system (glibc's ``malloc_trim``; elsewhere
+    nothing): after millions of small objects come and go, the process would otherwise keep
+    gigabytes it no longer uses."""
+    import contextlib
+    import ctypes
+    import ctypes.util
+
+    with contextlib.suppress(OSError, AttributeError, TypeError):
+        ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
 
 
 # ---- the map --------------------------------------------------------------------------------
@@ -296,26 +478,27 @@ class MapSpec:
 
 
 def map_extent(
-    xy: np.ndarray, places: np.ndarray | None = None
+    xy: np.ndarray, places: np.ndarray | None = None, names: np.ndarray | None = None
 ) -> tuple[tuple[float, float, float, float], list[str]]:
     """The map's extent around ``xy``, and what it leaves out.
 
     A few dwellings in another woonplaats far from the rest (a hamlet) would shrink everything
     else to dots: with ``places`` (the woonplaats per point) the view covers the woonplaatsen
-    that together hold 95% of the points, largest first, and names those left out.
+    that together hold 95% of the points, largest first, and names those left out. With
+    ``names`` (sorted), ``places`` are indexes into it, -1 for none (``unit_place_codes``).
     """
     if len(xy) == 0:
         return (0.0, 0.0, 1.0, 1.0), []
     keep = np.ones(len(xy), bool)
     left_out: list[str] = []
     if places is not None and len(xy) >= 20:
-        names, counts = np.unique(places, return_counts=True)
+        values, counts = np.unique(places, return_counts=True)
+        labels = values if names is None else [str(names[v]) if v >= 0 else "" for v in values]
         order = np.argsort(-counts, kind="stable")
         cumulative = np.cumsum(counts[order]) / len(xy)
         n_keep = int(np.searchsorted(cumulative, 0.95)) + 1
-        shown = set(names[order[:n_keep]].tolist())
-        keep = np.isin(places, list(shown))
-        left_out = [f"{names[k]} ({counts[k]})" for k in order[n_keep:]]
+        keep = np.isin(places, values[order[:n_keep]])
+        left_out = [f"{labels[k]} ({counts[k]})" for k in order[n_keep:]]
     lo, hi = xy[keep].min(axis=0), xy[keep].max(axis=0)
     pad = max(40.0, 0.04 * float(max(hi - lo)))
     extent = (float(lo[0] - pad), float(lo[1] - pad), float(hi[0] + pad), float(hi[1] + pad))
@@ -332,11 +515,14 @@ def outside_note(left_out: list[str]) -> list[str]:
     return [f"Buiten de kaart (zie de tabellen): woningen in {', '.join(left_out)}."]
 
 
-def unit_places(ds: Dataset, units: np.ndarray) -> np.ndarray:
-    """The woonplaats of each unit's hoofdadres ('' without one)."""
+def unit_place_codes(ds: Dataset, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The woonplaats of each unit's hoofdadres as (indexes into the sorted distinct woonplaats
+    names, -1 without one; those names): grouped by name, without a string per unit."""
+    names, inverse = np.unique(ds.woonplaats_naam.astype(str), return_inverse=True)
     addr = ds.unit_hoofdadres[units]
     w = np.where(addr >= 0, ds.addr_woonplaats[np.maximum(addr, 0)], -1)
-    return np.where(w >= 0, ds.woonplaats_naam[np.maximum(w, 0)].astype(str), "")
+    codes = np.where(w >= 0, inverse.reshape(-1)[np.maximum(w, 0)], -1) if len(names) else w
+    return codes.astype(np.int64), names
 
 
 def _extent(spec: MapSpec) -> tuple[float, float, float, float]:
@@ -385,6 +571,10 @@ def render_map(ds: Dataset, spec: MapSpec) -> bytes:
     rows = np.flatnonzero(
         ds.fp_active & (b[:, 0] <= xmax) & (b[:, 2] >= xmin) & (b[:, 1] <= ymax) & (b[:, 3] >= ymin)
     )
+    raster = _Raster((xmin, ymin, xmax, ymax))
+    if len(rows) > MAP_MAX_SHAPES:
+        ax.imshow(raster.image(_bounds_centres(b[rows]), FOOTPRINT_FACE, b[rows]), **raster.show(1))
+        rows = rows[:0]
     patches = []
     for g in ds.footprints.geoms(rows):
         if g is None or g.is_empty:
@@ -412,8 +602,16 @@ def render_map(ds: Dataset, spec: MapSpec) -> bytes:
     from matplotlib.lines import Line2D
 
     handles = []
+    # beyond MAP_MAX_MARKERS dwellings in a layer, every filled layer is drawn as pixels, each
+    # pixel in the colour of the layer holding most of its dwellings; rings (layers without a
+    # fill, such as the counted dwellings) are left out then: at that scale they cover all
+    pixels = any(len(layer.xy) > MAP_MAX_MARKERS for layer in spec.layers)
+    if pixels:
+        filled = [layer for layer in spec.layers if layer.colour != "none"]
+        image = raster.majority([layer.xy for layer in filled], [lay.colour for lay in filled])
+        ax.imshow(image, **raster.show(3))
     for layer in spec.layers:
-        if len(layer.xy):
+        if len(layer.xy) and not pixels:
             ax.scatter(
                 layer.xy[:, 0],
                 layer.xy[:, 1],
@@ -474,6 +672,12 @@ def render_map(ds: Dataset, spec: MapSpec) -> bytes:
         )
     )
     footer = "Ondergrond: BAG-pandcontouren (grijs). RD New (EPSG:28992)."
+    if raster.used:
+        footer += " Panden per beeldpunt."
+    if pixels:
+        footer += (
+            " Woningen per beeldpunt, in de kleur van de meeste daar; meetellende niet omcirkeld."
+        )
     if spec.notes:
         footer += " " + " ".join(spec.notes)
     fig.text(0.01, 0.08 / fig_h, footer, fontsize=7, color="#555555", ha="left", va="bottom")
@@ -482,6 +686,82 @@ def render_map(ds: Dataset, spec: MapSpec) -> bytes:
     fig.savefig(out, format="png")
     plt.close(fig)
     return out.getvalue()
+
+
+def _bounds_centres(bounds: np.ndarray) -> np.ndarray:
+    return np.column_stack([(bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2])
+
+
+class _Raster:
+    """An RGBA image over a map's extent, about as fine as the map's pixels."""
+
+    def __init__(self, extent: tuple[float, float, float, float]) -> None:
+        self.extent = extent
+        xmin, ymin, xmax, ymax = extent
+        self.width = RASTER_WIDTH
+        ratio = (ymax - ymin) / (xmax - xmin) if xmax > xmin else 1.0
+        self.height = max(1, round(RASTER_WIDTH * ratio))
+        self.used = False
+
+    def _cells(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of each point as floats (outside the image when off the map)."""
+        xmin, ymin, xmax, ymax = self.extent
+        col = np.floor((x - xmin) / (xmax - xmin) * self.width)
+        row = np.floor((y - ymin) / (ymax - ymin) * self.height)
+        return row, col
+
+    def image(self, xy: np.ndarray, colour: str, bounds: np.ndarray | None = None) -> np.ndarray:
+        """``colour`` in every pixel holding a point of ``xy`` (with ``bounds``, also every
+        pixel a box wider than one pixel covers), transparent elsewhere."""
+        from matplotlib.colors import to_rgba
+
+        self.used = True
+        rgba = to_rgba(colour)
+        img = np.zeros((self.height, self.width, 4), np.float32)
+        row, col = self._cells(xy[:, 0], xy[:, 1])
+        inside = (col >= 0) & (col < self.width) & (row >= 0) & (row < self.height)
+        img[row[inside].astype(np.int64), col[inside].astype(np.int64)] = rgba
+        if bounds is not None and len(bounds):
+            r0, c0 = self._cells(bounds[:, 0], bounds[:, 1])
+            r1, c1 = self._cells(bounds[:, 2], bounds[:, 3])
+            big = ((r1 > r0) | (c1 > c0)) & (r1 >= 0) & (c1 >= 0)
+            big &= (r0 < self.height) & (c0 < self.width)
+            for a, b, c, d in zip(
+                *(v[big].astype(np.int64).tolist() for v in (r0, r1, c0, c1)), strict=True
+            ):
+                img[max(a, 0) : b + 1, max(c, 0) : d + 1] = rgba
+        return img
+
+    def majority(self, layers: list[np.ndarray], colours: list[str]) -> np.ndarray:
+        """Per pixel the colour of the layer with the most points in it (the later layer on
+        a tie), transparent where none has any."""
+        from matplotlib.colors import to_rgba
+
+        size = self.height * self.width
+        counts = np.zeros((len(layers), size), np.int64)
+        for k, xy in enumerate(layers):
+            row, col = self._cells(xy[:, 0], xy[:, 1])
+            inside = (col >= 0) & (col < self.width) & (row >= 0) & (row < self.height)
+            cell = row[inside].astype(np.int64) * self.width + col[inside].astype(np.int64)
+            counts[k] = np.bincount(cell, minlength=size)
+        img = np.zeros((size, 4), np.float32)
+        if len(layers):
+            best = len(layers) - 1 - counts[::-1].argmax(axis=0)
+            palette = np.array([to_rgba(c) for c in colours], np.float32)
+            some = counts.sum(axis=0) > 0
+            img[some] = palette[best[some]]
+        return img.reshape(self.height, self.width, 4)
+
+    def show(self, zorder: int) -> dict[str, Any]:
+        """``imshow`` arguments placing the image on the map."""
+        xmin, ymin, xmax, ymax = self.extent
+        return {
+            "extent": (xmin, xmax, ymin, ymax),
+            "origin": "lower",
+            "interpolation": "nearest",
+            "zorder": zorder,
+            "aspect": "auto",
+        }
 
 
 def class_labels(non_deciding: Sequence[str]) -> dict[str, str]:

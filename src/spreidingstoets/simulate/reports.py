@@ -38,8 +38,9 @@ from spreidingstoets.simulate.outputs import (
     short_class_labels,
     street_geometries,
     street_table,
-    unit_places,
+    unit_place_codes,
     write_csv,
+    write_dwellings,
     write_geodata,
     write_json,
 )
@@ -127,21 +128,23 @@ def write_simulation(
     counts = result.counts()
     with atomic_folder(target, replace=replace) as tmp:
         say("tabellen")
-        dwellings = dwelling_table(result, ds)
         streets = street_table(result, ds)
         rules = rule_table(result)
-        files = [
-            write_csv(tmp, "woningen", dwellings),
-            write_csv(tmp, "straten", streets),
-            write_csv(tmp, "regels", rules),
-        ]
+        files = [write_csv(tmp, "straten", streets), write_csv(tmp, "regels", rules)]
         area = area_table(result, ds, areas) if areas else None
         if area is not None:
             files.append(write_csv(tmp, "gebieden", area))
         say("GeoPackage en GeoJSON")
-        files += write_geodata(
-            tmp, "simulatie", dwellings, streets, street_geometries(ds, streets, result.units)
+        dwellings, *geodata = write_dwellings(
+            tmp,
+            "simulatie",
+            result,
+            ds,
+            streets,
+            street_geometries(ds, streets, result.units),
+            notes,
         )
+        files = [dwellings, *files, *geodata]
         say("kaart")
         spec = MapSpec(
             title=f"Simulatie {describe_rules(result)}",
@@ -151,7 +154,9 @@ def write_simulation(
                 ds, result.units, result.classes(), counted, result.non_deciding()
             ),
         )
-        spec.extent, outside = map_extent(ds.unit_xy[result.units], unit_places(ds, result.units))
+        spec.extent, outside = map_extent(
+            ds.unit_xy[result.units], *unit_place_codes(ds, result.units)
+        )
         spec.notes += outside_note(outside)
         image = render_map(ds, spec)
         (tmp / "kaart.png").write_bytes(image)
@@ -301,7 +306,7 @@ def write_comparison(
             f"{len(a)} woningen; {counts['looser']} ruimer, {counts['stricter']} strenger onder b",
             layers=layers,
         )
-        spec.extent, outside = map_extent(ds.unit_xy[a.units], unit_places(ds, a.units))
+        spec.extent, outside = map_extent(ds.unit_xy[a.units], *unit_place_codes(ds, a.units))
         spec.notes += outside_note(outside)
         image = render_map(ds, spec)
         (tmp / "kaart.png").write_bytes(image)
@@ -477,7 +482,7 @@ def write_capacity(
             layers=layers,
         )
         spec.extent, outside = map_extent(
-            ds.unit_xy[result.candidates], unit_places(ds, result.candidates)
+            ds.unit_xy[result.candidates], *unit_place_codes(ds, result.candidates)
         )
         spec.notes += outside_note(outside)
         image = render_map(ds, spec)
