@@ -12,6 +12,7 @@ import random
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -304,6 +305,8 @@ def test_compare_and_capacity_commands(tmp_path: Path) -> None:
     summary = json.loads(done.stdout)
     assert summary["flips"]["looser"] > 0 and summary["flips"]["stricter"] == 0
     assert (tmp_path / "c" / "vergelijking.gpkg").is_file()
+    compared = pd.read_csv(tmp_path / "c" / "vergelijking.csv", dtype=str)
+    assert "Kwartelstraat" in set(compared["straat"])  # the street's name, not an outcome
     same = run_cli("compare", "--rules", "tiel", "--persons", "4", "--out", str(tmp_path / "d"))
     assert same.returncode == 2 and "--set-b" in same.stderr
     done = run_cli(
@@ -316,6 +319,25 @@ def test_compare_and_capacity_commands(tmp_path: Path) -> None:
     assert len(summary["runs"]) == 3 and summary["assumptions"]
     assert "Straatregel" in summary["upper_bound_reason"]
     assert (tmp_path / "k" / "toewijzing.csv").is_file()
+
+
+def test_rule_columns_never_hide_the_location(tmp_path: Path) -> None:
+    """Tiel's street rule is called ``straat``, as the street column is: each rule's outcome
+    is ``<rule>.uitkomst``, and ``straat`` holds the street's name."""
+    out = tmp_path / "t"
+    done = run_cli(
+        "simulate", "--rules", "tiel", "--persons", "4", "--date", "2026-03-01",
+        "--street", "Kwartelstraat", "--out", str(out),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(out / "woningen.csv", dtype=str)
+    assert set(table["straat"]) == {"Kwartelstraat"}
+    assert set(table["straat.uitkomst"]) <= {"voldoet", "voldoet niet", "beoordelen", "n.v.t."}
+    assert table.columns.is_unique
+    import pyogrio
+
+    frame = pyogrio.read_dataframe(out / "simulatie.gpkg", layer="woningen")
+    assert set(frame["straat"]) == {"Kwartelstraat"} and "straat.uitkomst" in frame.columns
 
 
 EVERY_TYPE = """

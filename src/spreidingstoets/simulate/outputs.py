@@ -131,7 +131,7 @@ def location_columns(ds: Dataset, units: np.ndarray) -> dict[str, Any]:
 
 def dwelling_table(result: SimulationResult, ds: Dataset) -> pd.DataFrame:
     """One row per candidate dwelling: where it is, the outcome, the deciding rules, and per
-    rule its outcome and figures (columns ``<rule>`` and ``<rule>.<figure>``)."""
+    rule its outcome and figures (columns ``<rule>.uitkomst`` and ``<rule>.<figure>``)."""
     return next(dwelling_tables(result, ds, rows=max(len(result), 1)))
 
 
@@ -155,7 +155,8 @@ def dwelling_tables(
             "beslissend": deciding[part],
         }
         for r in result.rules:
-            data[r.rule] = _labels(r.outcome[part], OUTCOME_NL)
+            # ``<rule>.uitkomst``: a rule id may be a location column's name (Tiel's ``straat``)
+            data[f"{r.rule}.uitkomst"] = _labels(r.outcome[part], OUTCOME_NL)
             for name, values in r.figures.items():
                 data[f"{r.rule}.{name}"] = _column(values[part], whole[(r.rule, name)])
         yield pd.DataFrame(data)

@@ -27,7 +27,6 @@ from spreidingstoets.simulate.outputs import (
     Section,
     area_table,
     class_labels,
-    dwelling_table,
     location_columns,
     map_extent,
     outcome_layers,
@@ -250,9 +249,7 @@ def write_comparison(
     counts = comparison.counts()
     with atomic_folder(target, replace=replace) as tmp:
         say("tabellen")
-        base = dwelling_table(a, ds)[
-            ["verblijfsobject", "adres", "openbare_ruimte", "straat", "x", "y"]
-        ]
+        base = pd.DataFrame(location_columns(ds, a.units))
         table = base.assign(
             **{
                 "uitkomst_a": [labels[c] for c in a.classes().tolist()],
