@@ -144,16 +144,17 @@ def dwelling_tables(
     whole = {
         (r.rule, name): _whole(values) for r in result.rules for name, values in r.figures.items()
     }
-    classes, deciding = result.classes().astype(str), result.deciding()
     for start in range(0, max(len(result), 1), rows):
         part = slice(start, start + rows)
+        piece = result.take(np.arange(start, min(start + rows, len(result))))
         data: dict[str, Any] = {
             **location_columns(ds, result.units[part]),
             "uitkomst": _labels(result.overall[part], OVERALL_NL),
             "outcome": result.overall[part].astype(str),
-            "klasse": classes[part],
-            "beslissend": deciding[part],
+            "klasse": piece.classes().astype(str),  # each candidate's own: per piece
+            "beslissend": piece.deciding(),
         }
+        del piece
         for r in result.rules:
             data[r.rule] = _labels(r.outcome[part], OUTCOME_NL)
             for name, values in r.figures.items():
