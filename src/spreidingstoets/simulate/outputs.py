@@ -442,13 +442,16 @@ def write_dwellings(
 
 
 def release_memory() -> None:
-    """Hand freed heap memory back to the system (glibc's ``malloc_trim``; elsewhere
-    nothing): after millions of small objects come and go, the process would otherwise keep
-    gigabytes it no longer uses."""
+    """Hand freed heap memory back to the system: Arrow's pool (pandas keeps text in Arrow)
+    and glibc's heap (``malloc_trim``; elsewhere nothing). After millions of objects come and
+    go, the process would otherwise keep gigabytes it no longer uses."""
     import contextlib
     import ctypes
     import ctypes.util
+    import sys
 
+    if "pyarrow" in sys.modules:
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
     with contextlib.suppress(OSError, AttributeError, TypeError):
         ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
 
