@@ -144,16 +144,17 @@ def dwelling_tables(
     whole = {
         (r.rule, name): _whole(values) for r in result.rules for name, values in r.figures.items()
     }
-    classes, deciding = result.classes().astype(str), result.deciding()
     for start in range(0, max(len(result), 1), rows):
         part = slice(start, start + rows)
+        piece = result.take(np.arange(start, min(start + rows, len(result))))
         data: dict[str, Any] = {
             **location_columns(ds, result.units[part]),
             "uitkomst": _labels(result.overall[part], OVERALL_NL),
             "outcome": result.overall[part].astype(str),
-            "klasse": classes[part],
-            "beslissend": deciding[part],
+            "klasse": piece.classes().astype(str),  # each candidate's own: per piece
+            "beslissend": piece.deciding(),
         }
+        del piece
         for r in result.rules:
             # ``<rule>.uitkomst``: a rule id may be a location column's name (Tiel's ``straat``)
             data[f"{r.rule}.uitkomst"] = _labels(r.outcome[part], OUTCOME_NL)
@@ -442,13 +443,16 @@ def write_dwellings(
 
 
 def release_memory() -> None:
-    """Hand freed heap memory back to the system (glibc's ``malloc_trim``; elsewhere
-    nothing): after millions of small objects come and go, the process would otherwise keep
-    gigabytes it no longer uses."""
+    """Hand freed heap memory back to the system: Arrow's pool (pandas keeps text in Arrow)
+    and glibc's heap (``malloc_trim``; elsewhere nothing). After millions of objects come and
+    go, the process would otherwise keep gigabytes it no longer uses."""
     import contextlib
     import ctypes
     import ctypes.util
+    import sys
 
+    if "pyarrow" in sys.modules:
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
     with contextlib.suppress(OSError, AttributeError, TypeError):
         ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
 

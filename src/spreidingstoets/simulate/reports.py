@@ -31,6 +31,7 @@ from spreidingstoets.simulate.outputs import (
     map_extent,
     outcome_layers,
     outside_note,
+    release_memory,
     render_html,
     render_map,
     rule_table,
@@ -127,6 +128,7 @@ def write_simulation(
     counts = result.counts()
     with atomic_folder(target, replace=replace) as tmp:
         say("tabellen")
+        release_memory()  # what the simulation freed
         streets = street_table(result, ds)
         rules = rule_table(result)
         files = [write_csv(tmp, "straten", streets), write_csv(tmp, "regels", rules)]
