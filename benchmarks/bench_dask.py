@@ -32,18 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
+from differential import REGISTER_COLUMNS
 from paths import REPO, RESULTS
 
 DAY = dt.date(2026, 3, 1)
-REGISTER_COLUMNS = (
-    "verblijfsobject_id",
-    "kind",
-    "persons",
-    "status",
-    "valid_from",
-    "valid_until",
-    "reference",
-)
 
 
 class _Columns:
