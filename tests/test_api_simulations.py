@@ -249,3 +249,14 @@ def test_a_job_of_a_dead_worker_is_failed_and_old_jobs_are_swept(tmp_path: Path)
         jobs.get("a" * 32)
     assert missing.value.status == 404
     jobs.stop()
+
+
+def test_links_name_only_the_files_the_job_wrote() -> None:
+    """Beyond a million dwellings a simulation writes no GeoJSON: the job then links none."""
+    from spreidingstoets_api.routes.simulations import _links
+
+    files = ["woningen.csv", "straten.csv", "regels.csv", "simulatie.gpkg", "kaart.png"]
+    links = _links("a" * 32, "klaar", files)
+    assert set(links) == {"self", "gpkg", "csv", "csv-straten", "csv-regels"}
+    assert set(_links("a" * 32, "klaar", [*files, "simulatie.geojson"])) == {*links, "geojson"}
+    assert set(_links("a" * 32, "bezig", files)) == {"self"}

@@ -54,13 +54,15 @@ Read = Annotated[ApiKey | None, Depends(require("read", "check"))]
 JobsDep = Annotated[Jobs, Depends(_jobs)]
 
 
-def _links(job_id: str, status: str, tables: list[str]) -> dict[str, Any]:
+def _links(job_id: str, status: str, files: list[str]) -> dict[str, Any]:
+    """Links to the files the job wrote (no GeoJSON beyond a million dwellings)."""
     base = f"/v1/simulaties/{job_id}"
     links: dict[str, Any] = {"self": {"href": base}}
     if status == DONE:
-        links["gpkg"] = {"href": f"{base}/resultaat?formaat=gpkg"}
-        links["geojson"] = {"href": f"{base}/resultaat?formaat=geojson"}
-        for table in tables:
+        for formaat, (name, _media, _crs) in FORMATS.items():
+            if formaat != "csv" and name in files:
+                links[formaat] = {"href": f"{base}/resultaat?formaat={formaat}"}
+        for table in (t for t in TABLES if f"{t}.csv" in files):
             key = "csv" if table == "woningen" else f"csv-{table}"
             suffix = "" if table == "woningen" else f"&tabel={table}"
             links[key] = {"href": f"{base}/resultaat?formaat=csv{suffix}"}
@@ -71,12 +73,11 @@ def _public(state: dict[str, Any]) -> dict[str, Any]:
     """A job as a client sees it: no owner, no server folder, links to the results."""
     shown = {k: v for k, v in state.items() if k != OWNER}
     summary = shown.get("summary")
-    tables: list[str] = []
+    files: list[str] = []
     if summary:
         shown["summary"] = {k: v for k, v in summary.items() if k != "folder"}
         files = summary.get("files", [])
-        tables = [t for t in TABLES if f"{t}.csv" in files]
-    shown["_links"] = _links(state["id"], state["status"], tables)
+    shown["_links"] = _links(state["id"], state["status"], files)
     return shown
 
 
@@ -286,9 +287,13 @@ async def simulation_result(
     name = name.format(tabel=tabel)
     path = jobs.folder(simulatieId) / name
     if not path.is_file():
+        why = {
+            "simulatie.geojson": "boven een miljoen woningen alleen de GeoPackage (formaat=gpkg)",
+            "gebieden.csv": "geef areas voor een tabel per gebied",
+        }
         raise ApiProblem(
             404,
-            f"deze simulatie heeft geen {name} (geef areas voor gebieden)",
+            f"deze simulatie heeft geen {name}" + (f": {why[name]}" if name in why else ""),
             code="niet-gevonden",
         )
     headers = {"Content-Crs": crs} if crs else {}
