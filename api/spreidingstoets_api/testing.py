@@ -97,7 +97,12 @@ def start_server(
 
 
 def _all_workers_up(server: Server, workers: int) -> bool:
-    """With several workers, wait until each has loaded (a few more answered requests)."""
+    """With several workers, whether each has loaded: as many sockets listen on the port as
+    there are workers (each listens on its own once its app has started; until then the
+    kernel hands every connection to those that do), and a few requests are answered."""
+    listening = _listening(int(server.url.rsplit(":", 1)[1]))
+    if workers > 1 and listening is not None and listening < workers:
+        return False
     for _ in range(workers * 3):
         try:
             with urllib.request.urlopen(server.api + "/openapi.json", timeout=5):
@@ -105,6 +110,20 @@ def _all_workers_up(server: Server, workers: int) -> bool:
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             return False
     return True
+
+
+def _listening(port: int) -> int | None:
+    """How many sockets listen on ``port`` (from /proc/net/tcp; None where there is none:
+    a platform without it also has uvicorn's one shared socket)."""
+    if not Path("/proc/net/tcp").exists():
+        return None
+    found = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                found += int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A"
+    return found
 
 
 @contextmanager
