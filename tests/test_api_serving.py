@@ -11,7 +11,7 @@ import socket
 from pathlib import Path
 
 from conftest import run_cli
-from spreidingstoets_api.testing import running
+from spreidingstoets_api.testing import running, tcp_sockets
 
 CHECK = json.dumps(
     {"address": "Kwartelstraat 7 Tiel", "kind": "arbeidsmigranten", "persons": 4}
@@ -21,12 +21,8 @@ CHECK = json.dumps(
 def _sockets_by_pid(group: int, port: int) -> dict[int, dict[str, set[str]]]:
     """Per process of a process group: the inodes of its listening and of its established
     TCP sockets on ``port`` (from /proc/net/tcp and the processes' file descriptors)."""
-    states: dict[str, str] = {}  # inode -> LISTEN / ESTABLISHED, local port ``port``
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] in ("0A", "01"):
-                states[fields[9]] = "listen" if fields[3] == "0A" else "established"
+    states = tcp_sockets(port)
+    assert states is not None, "this test reads /proc (Linux)"
     found: dict[int, dict[str, set[str]]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():

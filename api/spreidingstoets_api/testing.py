@@ -100,9 +100,10 @@ def _all_workers_up(server: Server, workers: int) -> bool:
     """With several workers, whether each has loaded: as many sockets listen on the port as
     there are workers (each listens on its own once its app has started; until then the
     kernel hands every connection to those that do), and a few requests are answered."""
-    listening = _listening(int(server.url.rsplit(":", 1)[1]))
-    if workers > 1 and listening is not None and listening < workers:
-        return False
+    if workers > 1:
+        sockets = tcp_sockets(int(server.url.rsplit(":", 1)[1]))
+        if sockets is not None and list(sockets.values()).count("listen") < workers:
+            return False
     for _ in range(workers * 3):
         try:
             with urllib.request.urlopen(server.api + "/openapi.json", timeout=5):
@@ -112,17 +113,20 @@ def _all_workers_up(server: Server, workers: int) -> bool:
     return True
 
 
-def _listening(port: int) -> int | None:
-    """How many sockets listen on ``port`` (from /proc/net/tcp; None where there is none:
-    a platform without it also has uvicorn's one shared socket)."""
+def tcp_sockets(port: int) -> dict[str, str] | None:
+    """The TCP sockets on local ``port`` that listen or are connected, by inode: ``listen``
+    or ``established`` (from /proc/net/tcp; None where there is none: a platform without it
+    also has uvicorn's one shared socket)."""
     if not Path("/proc/net/tcp").exists():
         return None
-    found = 0
+    states = {"0A": "listen", "01": "established"}
+    found: dict[str, str] = {}
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         with suppress(OSError):
             for line in Path(table).read_text().splitlines()[1:]:
                 fields = line.split()
-                found += int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A"
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] in states:
+                    found[fields[9]] = states[fields[3]]
     return found
 
 
