@@ -28,6 +28,16 @@ def test_openapi_is_public_versioned_and_readable_cross_origin(api: Api, http: A
     for item in doc["paths"].values():
         for op in item.values():
             assert "422" not in op["responses"] and "400" in op["responses"]
+    # the CRS is read from the request by the dependency (deps.crs), named in the document
+    # from its openapi_parameters: once each on every operation that answers geometry
+    for path, method in (
+        ("/toetsingen", "post"),
+        ("/adressen/_zoek", "post"),
+        ("/registraties", "get"),
+    ):
+        params = [(p["name"], p["in"]) for p in doc["paths"][path][method]["parameters"]]
+        assert params.count(("crs", "query")) == params.count(("Accept-Crs", "header")) == 1
+    assert all(p["name"] != "crs" for p in doc["paths"]["/regelsets"]["get"].get("parameters", []))
 
 
 def test_security_headers_on_every_answer(http: Any) -> None:

@@ -79,6 +79,22 @@ def test_threads_give_the_sequential_verdicts_and_see_a_new_revision(db_workspac
     assert revisions == {after.snapshot.revision}
 
 
+def test_released_caches_are_made_again_with_the_same_verdicts(db_workspace) -> None:  # type: ignore[no-untyped-def]
+    """``release_caches`` (a simulation's end, before its outputs) empties every cache of the
+    dataset and of the overlay, keeps the overlay, and later checks give the same verdicts."""
+    ws = db_workspace
+    tiel = ws.ruleset("tiel")
+    apps = _applications(ws, 200, seed=11)
+    before = [verdict_json(checks.check(ws, a, tiel)) for a in apps]
+    ds, overlay = ws.dataset, ws.overlay()
+    caches = [ds._facts, ds.derived, ds.footprints._cache, overlay._cache, overlay._trees]
+    assert all(len(c) for c in caches)
+    ws.release_caches()
+    assert [len(c) for c in caches] == [0] * len(caches)
+    assert ws.overlay() is overlay
+    assert [verdict_json(checks.check(ws, a, tiel)) for a in apps] == before
+
+
 def test_ruleset_needing_a_missing_layer_is_refused_before_any_check(
     sample_ws, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Request
 
 from spreidingstoets.register.keys import ApiKey
 from spreidingstoets.service.workspace import Workspace
@@ -19,16 +19,32 @@ async def workspace(request: Request) -> Workspace:
     return ws
 
 
-async def crs(
-    crs: Annotated[
-        str | None,
-        Query(description="CRS van de geometrie: OGC:CRS84 (standaard), EPSG:28992, EPSG:4326"),
-    ] = None,
-    accept_crs: Annotated[
-        str | None, Header(alias="Accept-Crs", description="gewenst CRS (als de BAG- en ZGW-API's)")
-    ] = None,
-) -> Crs:
-    return negotiate(crs, accept_crs)
+CRS_PARAMETERS = (
+    {
+        "name": "crs",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "CRS van de geometrie: OGC:CRS84 (standaard), EPSG:28992, EPSG:4326",
+    },
+    {
+        "name": "Accept-Crs",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "gewenst CRS (als de BAG- en ZGW-API's)",
+    },
+)
+
+
+async def crs(request: Request) -> Crs:
+    """The CRS asked for, read from the request itself: FastAPI validates each declared
+    parameter on every request, which every check paid for two it rarely has. The OpenAPI
+    document names them from ``openapi_parameters`` (``openapi.build_openapi``)."""
+    return negotiate(request.query_params.get("crs"), request.headers.get("accept-crs"))
+
+
+crs.openapi_parameters = CRS_PARAMETERS  # type: ignore[attr-defined]
 
 
 def actor(key: ApiKey | None) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
@@ -49,6 +50,16 @@ SCOPE_NL = {
 }
 
 
+def _declared_parameters(dependant: Dependant) -> list[dict[str, Any]]:
+    """The OpenAPI parameters of dependencies that read the request themselves (their
+    ``openapi_parameters``), in the order the operation's dependencies come."""
+    found: list[dict[str, Any]] = []
+    for dep in dependant.dependencies:
+        found += [dict(p) for p in getattr(dep.call, "openapi_parameters", ())]
+        found += _declared_parameters(dep)
+    return found
+
+
 def _scope(route: APIRoute) -> tuple[str, ...] | None:
     for dep in route.dependant.dependencies:
         scopes = getattr(dep.call, "scopes", None)
@@ -81,6 +92,11 @@ def build_openapi(
         ],
     )
     scopes = {(PREFIX + r.path, m.lower()): _scope(r) for r in routes for m in r.methods or ()}
+    declared = {
+        (PREFIX + r.path, m.lower()): _declared_parameters(r.dependant)
+        for r in routes
+        for m in r.methods or ()
+    }
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
@@ -107,6 +123,10 @@ def build_openapi(
         short = path[len(PREFIX) :] or "/"
         for method, op in item.items():
             _shape(op, scopes.get((path, method)))
+            named = {p["name"] for p in op.get("parameters", [])}
+            extra = [p for p in declared.get((path, method), []) if p["name"] not in named]
+            if extra:
+                op["parameters"] = [*op.get("parameters", []), *extra]
             if path == PREFIX + "/toetsingen" and method == "post":
                 content = op["responses"]["200"]["content"]["application/json"]
                 content["schema"] = {"$ref": "#/components/schemas/CheckResult"}

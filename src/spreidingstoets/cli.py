@@ -920,6 +920,7 @@ def serve(
         access_log=False,
         server_header=False,
         timeout_graceful_shutdown=5,
+        http="spreidingstoets_api.protocol:HttpProtocol",  # a response in one TCP segment
     )
 
 

@@ -245,16 +245,9 @@ def simulate_command(
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     layer = areas or (area.partition("=")[0].strip() if area else None)
-    summary = _write(
-        write_simulation,
-        result,
-        ws,
-        found,
-        out,
-        force,
-        _counted_units(ws, overlay, template),
-        areas=layer,
-    )
+    counted = _counted_units(ws, overlay, template)
+    ws.release_caches()
+    summary = _write(write_simulation, result, ws, found, out, force, counted, areas=layer)
     counts = summary["outcomes"]
     _print_summary(
         summary,

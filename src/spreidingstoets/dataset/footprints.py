@@ -59,6 +59,10 @@ class Footprints:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
+    def clear_cache(self) -> None:
+        """Forget the parsed geometries (they are parsed again on demand)."""
+        self._cache.clear()
+
     def wkb(self, row: int) -> bytes:
         return self.data[self.offsets[row] : self.offsets[row + 1]].tobytes()
 

@@ -150,6 +150,13 @@ class Dataset:
         """Row of a pand / ligplaats / standplaats footprint by identificatie, or -1."""
         return _row_of(self.fp_id, identificatie)
 
+    def clear_caches(self) -> None:
+        """Forget every derived value (labels, parsed footprints, masks, trees): each is made
+        again on demand. For a long run's end, when its outputs need the memory more."""
+        self._facts.clear()
+        self.derived.clear()
+        self.footprints.clear_cache()
+
     def unit_identificatie(self, i: int) -> str:
         return self.unit_id[i].decode()
 

@@ -118,6 +118,11 @@ class RegisterOverlay:
     # with_changes, which mostly leave those sets as they were
     _trees: BoundedCache[Any] = field(default_factory=lambda: BoundedCache(OVERLAY_CACHE_MAX))
 
+    def clear_caches(self) -> None:
+        """Forget the masks and spatial indexes (made again on demand)."""
+        self._cache.clear()
+        self._trees.clear()
+
     @classmethod
     def build(cls, dataset: Dataset, snapshot: RegisterSnapshot) -> RegisterOverlay:
         entries = snapshot.entries

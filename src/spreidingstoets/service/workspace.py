@@ -107,6 +107,12 @@ class RegisterView:
         cached = self._cached
         return None if cached is None else cached[0]
 
+    def clear_caches(self) -> None:
+        """Forget what the cached overlay derived on demand (it stays, at its revision)."""
+        cached = self._cached
+        if cached is not None:
+            cached[1].clear_caches()
+
     def overlay(self, changes: Changes | None = None) -> RegisterOverlay:
         """The overlay at the newest revision that ``changes`` (default: the source) shows."""
         cached = self._cached
@@ -237,6 +243,15 @@ class Workspace:
     def overlay(self) -> RegisterOverlay:
         """The register as the engine sees it, at its current revision."""
         return self.register_view.overlay()
+
+    def release_caches(self) -> None:
+        """Forget what the dataset and the register overlay derived on demand (parsed
+        footprints, labels, masks, spatial indexes): after a simulation over millions of
+        dwellings, before its outputs, which need the memory more."""
+        if self._dataset is not None:
+            self._dataset.clear_caches()
+        if self._view is not None:
+            self._view.clear_caches()
 
     @property
     def register(self) -> Register:

@@ -11,10 +11,9 @@ import base64
 import datetime as dt
 import html
 import io
-import itertools
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +41,9 @@ MAP_MAX_SHAPES = 200_000
 MAP_MAX_MARKERS = 200_000
 GEOJSON_MAX_FEATURES = 1_000_000  # beyond this, the GeoPackage only
 DWELLING_ROWS = 500_000  # rows of the dwelling table built and written at a time
+# The streets layer's geometries, made when that layer is written, after the dwellings: at
+# national scale their points take about a gigabyte, which the dwellings' pieces need then.
+StreetGeometries = Callable[[], Any]
 RASTER_WIDTH = 1400  # pixels across the map when drawn as pixels (the map is about as wide)
 
 
@@ -337,7 +339,7 @@ def write_geodata(
     name: str,
     points: pd.DataFrame,
     streets: pd.DataFrame | None,
-    street_geoms: Any,
+    street_geoms: StreetGeometries | None,
     notes: list[str] | None = None,
 ) -> list[str]:
     """``name.gpkg`` (layers woningen and straten), ``name.geojson`` (WGS84, RFC 7946).
@@ -362,11 +364,13 @@ def _write_layer(frame: Any, gpkg: Path, layer: str, append: bool = False) -> No
     frame.to_file(gpkg, layer=layer, driver="GPKG", engine="pyogrio", use_arrow=True, append=append)
 
 
-def _write_streets(gpkg: Path, streets: pd.DataFrame | None, geoms: Any) -> None:
+def _write_streets(
+    gpkg: Path, streets: pd.DataFrame | None, geoms: StreetGeometries | None
+) -> None:
     import geopandas as gpd
 
-    if streets is not None:
-        _write_layer(gpd.GeoDataFrame(streets, geometry=geoms, crs=CRS), gpkg, "straten")
+    if streets is not None and geoms is not None:
+        _write_layer(gpd.GeoDataFrame(streets, geometry=geoms(), crs=CRS), gpkg, "straten")
 
 
 def _no_geojson(geojson: Path, gpkg: Path, notes: list[str] | None) -> None:
@@ -383,7 +387,7 @@ def write_dwellings(
     result: SimulationResult,
     ds: Dataset,
     streets: pd.DataFrame,
-    street_geoms: Any,
+    street_geoms: StreetGeometries,
     notes: list[str] | None = None,
     rows: int | None = None,
 ) -> list[str]:
@@ -427,9 +431,14 @@ def write_dwellings(
     # one layer written from the stream of pieces (GDAL builds its spatial index once, at the
     # end; appending piece by piece updated it row by row)
     stream = pieces()
-    first = next(stream)
+    head = [next(stream)]  # the first batch names the layer's schema
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        yield head.pop()  # not held once written
+        yield from stream
+
     write_arrow(
-        pa.RecordBatchReader.from_batches(first.schema, itertools.chain([first], stream)),
+        pa.RecordBatchReader.from_batches(head[0].schema, batches()),
         gpkg,
         layer="woningen",
         driver="GPKG",

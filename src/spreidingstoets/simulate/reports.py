@@ -142,7 +142,7 @@ def write_simulation(
             result,
             ds,
             streets,
-            street_geometries(ds, streets, result.units),
+            lambda: street_geometries(ds, streets, result.units),
             notes,
         )
         files = [dwellings, *files, *geodata]
@@ -276,7 +276,7 @@ def write_comparison(
         files.append(write_csv(tmp, "overgangen", moves))
         say("GeoPackage en GeoJSON")
         files += write_geodata(
-            tmp, "vergelijking", table, streets, street_geometries(ds, streets, a.units)
+            tmp, "vergelijking", table, streets, lambda: street_geometries(ds, streets, a.units)
         )
         say("kaart")
         layers = [
