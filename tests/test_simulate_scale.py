@@ -169,6 +169,19 @@ def test_many_dwellings_are_drawn_as_pixels_and_get_no_geojson(
         a = pyogrio.read_dataframe(tmp_path / "pixels" / "simulatie.gpkg", layer=layer)
         b = pyogrio.read_dataframe(tmp_path / "shapes" / "simulatie.gpkg", layer=layer)
         assert a.equals(b) and a.dtypes.equals(b.dtypes), layer
+    # the pieces' layer has its spatial index too (built at the end, not in GDAL's thread),
+    # over every row, and GDAL's setting is as it was
+    import sqlite3
+
+    for folder in ("pixels", "shapes"):
+        with sqlite3.connect(tmp_path / folder / "simulatie.gpkg") as db:
+            rows = db.execute("SELECT count(*) FROM woningen").fetchone()[0]
+            (table,) = db.execute(
+                "SELECT table_name || '_' || column_name FROM gpkg_extensions"
+                " WHERE extension_name = 'gpkg_rtree_index' AND table_name = 'woningen'"
+            ).fetchone()
+            assert db.execute(f"SELECT count(*) FROM rtree_{table}").fetchone()[0] == rows > 0
+    assert pyogrio.get_gdal_config_option(outputs.THREADED_RTREE) is None
 
 
 def test_map_extent_by_woonplaats_codes_equals_by_names(sample_ds) -> None:  # type: ignore[no-untyped-def]
