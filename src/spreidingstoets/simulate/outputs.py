@@ -23,6 +23,7 @@ import pandas as pd
 
 from spreidingstoets.dataset.model import Dataset
 from spreidingstoets.domain.vocabulary import OUTCOME_NL, OVERALL_NL
+from spreidingstoets.report.labels import number
 from spreidingstoets.simulate.core import SimulationResult
 
 CRS = "EPSG:28992"
@@ -522,7 +523,7 @@ def map_extent(
         cumulative = np.cumsum(counts[order]) / len(xy)
         n_keep = int(np.searchsorted(cumulative, 0.95)) + 1
         keep = np.isin(places, values[order[:n_keep]])
-        left_out = [f"{labels[k]} ({counts[k]})" for k in order[n_keep:]]
+        left_out = [f"{labels[k]} ({number(int(counts[k]))})" for k in order[n_keep:]]
     lo, hi = xy[keep].min(axis=0), xy[keep].max(axis=0)
     pad = max(40.0, 0.04 * float(max(hi - lo)))
     extent = (float(lo[0] - pad), float(lo[1] - pad), float(hi[0] + pad), float(hi[1] + pad))
@@ -655,7 +656,7 @@ def render_map(ds: Dataset, spec: MapSpec) -> bytes:
                 markersize=7,
                 markerfacecolor=layer.colour,
                 markeredgecolor=layer.edge or layer.colour,
-                label=f"{layer.label} ({len(layer.xy)})",
+                label=f"{layer.label} ({number(len(layer.xy))})",
             )
         )
     ax.set_xlim(xmin, xmax)

@@ -16,6 +16,7 @@ import pandas as pd
 from spreidingstoets.dataset.model import Dataset
 from spreidingstoets.domain.model import Application
 from spreidingstoets.fsio import atomic_folder
+from spreidingstoets.report.labels import number
 from spreidingstoets.simulate.capacity import CapacityResult, fits
 from spreidingstoets.simulate.compare import Comparison
 from spreidingstoets.simulate.core import SimulationResult
@@ -150,7 +151,7 @@ def write_simulation(
         spec = MapSpec(
             title=f"Simulatie {describe_rules(result)}",
             subtitle=f"Hypothetische aanvraag: {describe_template(result.template)}; "
-            f"{len(result)} woningen getoetst",
+            f"{number(len(result))} woningen getoetst",
             layers=outcome_layers(
                 ds, result.units, result.classes(), counted, result.non_deciding()
             ),
