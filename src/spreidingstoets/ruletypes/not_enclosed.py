@@ -262,12 +262,13 @@ class _Shared:
     views: dict[tuple[bool, int], SideView]
 
     @classmethod
-    def of(cls, p: Params, ctx: Context) -> _Shared:
+    def of(cls, p: Params, ctx: Context, app: int = -1) -> _Shared:
+        """For many applications (``app`` -1), or for ``app`` alone."""
         ds = ctx.dataset
         dwelling = ctx.dwellings(p.dwelling)
         counted = ctx.register.counted_mask(ctx.period, p.counted)
         standing = p.between.mask(ds, p.dwelling.gebruiksdoel)
-        before = _World(ds, counted, standing, dwelling, -1, granted=False)
+        before = _World(ds, counted, standing, dwelling, app, granted=False)
         return cls(dwelling, counted, standing, before, _Enclosure(ctx, p, dwelling, standing), {})
 
     def fits(self, app: int) -> bool:
@@ -283,16 +284,11 @@ def _enclosures(
     ds = ctx.dataset
     app = ctx.unit
     if shared is not None and shared.fits(app):
-        dwelling, counted, standing = shared.dwelling, shared.counted, shared.standing
-        before, test, views = shared.before, shared.test, shared.views
-        test.forget_granted()
+        shared.test.forget_granted()
     else:
-        dwelling = ctx.dwellings(p.dwelling)
-        counted = ctx.register.counted_mask(ctx.period, p.counted)
-        standing = p.between.mask(ds, p.dwelling.gebruiksdoel)
-        before = _World(ds, counted, standing, dwelling, app, granted=False)
-        test = _Enclosure(ctx, p, dwelling, standing)
-        views = {}
+        shared = _Shared.of(p, ctx, app)
+    dwelling, counted, standing = shared.dwelling, shared.counted, shared.standing
+    before, test, views = shared.before, shared.test, shared.views
     after = _World(ds, counted, standing, dwelling, app, granted=True)
 
     def view(world: _World, unit: int) -> SideView:

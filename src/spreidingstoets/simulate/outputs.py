@@ -362,8 +362,8 @@ def write_geodata(
     return [gpkg.name, geojson.name]
 
 
-def _write_layer(frame: Any, gpkg: Path, layer: str, append: bool = False) -> None:
-    frame.to_file(gpkg, layer=layer, driver="GPKG", engine="pyogrio", use_arrow=True, append=append)
+def _write_layer(frame: Any, gpkg: Path, layer: str) -> None:
+    frame.to_file(gpkg, layer=layer, driver="GPKG", engine="pyogrio", use_arrow=True)
 
 
 def _write_streets(
@@ -378,8 +378,8 @@ def _write_streets(
 def _no_geojson(geojson: Path, gpkg: Path, notes: list[str] | None) -> None:
     if notes is not None:
         notes.append(
-            f"Geen {geojson.name}: meer dan {GEOJSON_MAX_FEATURES:,} woningen".replace(",", ".")
-            + f"; de kaartlagen staan in {gpkg.name}."
+            f"Geen {geojson.name}: meer dan {number(GEOJSON_MAX_FEATURES)} woningen; de "
+            f"kaartlagen staan in {gpkg.name}."
         )
 
 
